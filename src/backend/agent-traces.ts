@@ -1,0 +1,69 @@
+import { ApiError } from '../errors.js';
+import type { Snapshot } from '../core/sessions/snapshot.js';
+import { hashingBody, sessionHeaders, type SessionToUpload, type StoredSession, type UploadTarget } from '../core/upload-target.js';
+import { redactUrl } from '../config/backend.js';
+import type { HttpClient } from './http-client.js';
+
+interface PutAnswer {
+  session_id?: string;
+  trace_id?: string;
+  bytes_stored?: number;
+  key?: string;
+}
+
+export function sessionPath(sessionId: string): string {
+  return `/api/v1/agent-traces/sessions/${encodeURIComponent(sessionId)}`;
+}
+
+/** DESIGN §2.1 over HTTP: a streamed PUT per session, retried with a fresh file stream. */
+export class HttpUploadTarget implements UploadTarget {
+  readonly id: string;
+
+  constructor(private readonly client: HttpClient) {
+    this.id = redactUrl(client.baseUrl);
+  }
+
+  endpoint(sessionId: string): string {
+    return `PUT ${this.id}${sessionPath(sessionId)}`;
+  }
+
+  async put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
+    let last: { snapshot: Snapshot; digest: () => string | undefined } | undefined;
+    const response = await this.client.request<PutAnswer>({
+      method: 'PUT',
+      path: sessionPath(session.sessionId),
+      idempotent: true,
+      headers: { ...sessionHeaders(session), 'content-type': 'application/x-ndjson' },
+      body: async () => {
+        const snapshot = await open();
+        const hashed = hashingBody(snapshot);
+        last = { snapshot, digest: hashed.digest };
+        return { body: hashed.body, length: snapshot.length, release: () => snapshot.close() };
+      },
+    });
+    const { snapshot, digest } = last!;
+    const answer = typeof response.data === 'object' && response.data !== null ? response.data : {};
+    if (typeof answer.bytes_stored === 'number' && answer.bytes_stored !== snapshot.length) {
+      throw new ApiError(`server stored ${answer.bytes_stored} bytes of ${snapshot.length} sent`, {
+        status: 502,
+        body: JSON.stringify(answer),
+      });
+    }
+    const hash = digest();
+    if (hash === undefined) {
+      throw new ApiError('server answered before reading the whole body', { status: 502, body: JSON.stringify(answer) });
+    }
+    return {
+      key: typeof answer.key === 'string' ? answer.key : '',
+      bytes: snapshot.length,
+      hash,
+      size: snapshot.size,
+      mtimeMs: snapshot.mtimeMs,
+      traceId: answer.trace_id,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

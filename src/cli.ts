@@ -1,0 +1,155 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, TracesError } from './errors.js';
+import { processIo, type Io } from './output/io.js';
+import { VERSION } from './version.js';
+import { bytesOption, intOption } from './commands/options.js';
+
+const EXIT_CODES_HELP = `Exit codes:
+  0  everything asked for was done (uploaded, or already unchanged)
+  1  some work failed: a session failed, was too large or invalid; a network or server error
+  2  usage or configuration error: unknown flag, bad value, missing path, bad --to, bad setting
+  4  authentication: no credential (run \`traces login\` or set TRACES_TOKEN), or the server said 401/403
+`;
+
+/** Builds the program. Every action loads its command module only when it runs. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('traces')
+    .description('Upload and manage coding-agent session traces.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride();
+
+  const run = (fn: () => Promise<number>) => async () => setExit(await fn());
+  const backendOptions = (cmd: Command) =>
+    cmd
+      .option('--to <url-or-dir>', 'backend: an https:// URL, a loopback http:// URL, or a folder (the local store)')
+      .option('--sessions-dir <dir>', 'where root sessions live (default ~/.prime/agent/sessions)')
+      .option('--allow-http', 'allow a plain http:// backend that is not on this machine');
+
+  backendOptions(program.command('upload').argument('[path...]', 'session files or folders (default: the sessions dir and its artifacts)'))
+    .description('upload session files (PUT, overwriting), skipping what the ledger says is unchanged')
+    .option('--force', 'ignore the ledger: send every session again')
+    .option('--dry-run', 'show what would be sent, send nothing')
+    .option('--concurrency <n>', 'sessions sent at once (default 4)', intOption(1, 64))
+    .option('--max-bytes <n>', 'largest file to send, e.g. 20M (default 20 MiB)', bytesOption)
+    .option('--retries <n>', 'retries per request after the first attempt', intOption(0, 20), 3)
+    .option('--timeout <ms>', 'longest wait for an answer or between body chunks', intOption(1), 30_000)
+    .option('--json', 'print one JSON document on stdout')
+    .option('--verbose', 'print each request and retry on stderr')
+    .action(async (paths: string[], flags) => {
+      const { upload } = await import('./commands/upload.js');
+      await run(() => upload(paths, flags, io))();
+    });
+
+  backendOptions(program.command('tree').argument('[path]', 'a session file or folder (default: the sessions dir and its artifacts)'))
+    .description('show the recursion tree: id, kind (root / sub-agent / fork), size, upload state')
+    .option('--json', 'print the tree as nested JSON objects')
+    .action(async (path: string | undefined, flags) => {
+      const { tree } = await import('./commands/tree.js');
+      await run(() => tree(path, flags, io))();
+    });
+
+  backendOptions(program.command('status'))
+    .description('what is uploaded, pending, failed or too large, per backend')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (flags) => {
+      const { status } = await import('./commands/status.js');
+      await run(() => status(flags, io))();
+    });
+
+  program
+    .command('login')
+    .description('store a token (prompted on a terminal, or read from stdin with --with-token)')
+    .option('--with-token', 'read the token from standard input')
+    .option('--to <url>', 'backend to check the token against')
+    .option('--allow-http', 'allow a plain http:// backend that is not on this machine')
+    .action(async (flags) => {
+      const { login } = await import('./commands/auth.js');
+      await run(() => login(flags, io))();
+    });
+  program
+    .command('logout')
+    .description('remove the stored token')
+    .action(async () => {
+      const { logout } = await import('./commands/auth.js');
+      await run(() => logout(io))();
+    });
+  program
+    .command('whoami')
+    .description('show which credential is used and who the backend says you are')
+    .option('--to <url>', 'backend to ask')
+    .option('--allow-http', 'allow a plain http:// backend that is not on this machine')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (flags) => {
+      const { whoami } = await import('./commands/auth.js');
+      await run(() => whoami(flags, io))();
+    });
+
+  const config = program.command('config').description('read and change settings');
+  const configAction =
+    (verb: 'get' | 'set' | 'unset' | 'list' | 'path') =>
+    async (...args: unknown[]) => {
+      const { configCommand } = await import('./commands/config.js');
+      const positional = args.filter((a): a is string => typeof a === 'string');
+      const flags = (args.find((a) => typeof a === 'object' && a !== null && !(a instanceof Command)) ?? {}) as { json?: boolean };
+      await run(() => configCommand(verb, positional, flags, io))();
+    };
+  config.command('get').argument('<key>').option('--json', 'print JSON').description('print one setting').action(configAction('get'));
+  config.command('set').argument('<key>').argument('<value>').description('change one setting').action(configAction('set'));
+  config.command('unset').argument('<key>').description('remove one setting').action(configAction('unset'));
+  config.command('list').option('--json', 'print JSON').description('print every setting and where data goes').action(configAction('list'));
+  config.command('path').description('print the settings file path').action(configAction('path'));
+
+  program
+    .command('help-exit-codes', { hidden: true })
+    .action(() => {
+      io.stdout.write(EXIT_CODES_HELP);
+      setExit(EXIT.ok);
+    });
+  program.addHelpText('after', `\n${EXIT_CODES_HELP}\nRun \`traces help exit-codes\` for this list alone.`);
+  return program;
+}
+
+/** Runs the CLI in-process and returns the exit code; tests call this directly. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  if (argv[0] === 'help' && argv[1] === 'exit-codes') argv = ['help-exit-codes', ...argv.slice(2)];
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** The one place errors become exit codes. */
+export function reportError(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage; // commander already printed the message
+  }
+  if (error instanceof TracesError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    if (error.hint) io.stderr.write(`${error.hint}\n`);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`error: unexpected failure; this is a bug in traces ${VERSION}, please report it:\n${detail}\n`);
+  return EXIT.failed;
+}
+
+/** The entry point of bin/traces.js: the only process.exit, after stdout has drained. */
+export function run(): void {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    process.stdout.write('', () => process.exit(code));
+  });
+}

@@ -1,0 +1,70 @@
+import { backendId, resolveBackend } from '../config/backend.js';
+import { findCredential } from '../config/credentials.js';
+import { configDir, sessionsDir, stateDir } from '../config/paths.js';
+import { assertSettingKey, parseSetting, SETTING_KEYS } from '../config/schema.js';
+import { openSettings } from '../config/settings.js';
+import { EXIT, UsageError } from '../errors.js';
+import { writeJson, type Io } from '../output/io.js';
+
+type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
+
+export async function configCommand(verb: Verb, args: string[], flags: { json?: boolean }, io: Io): Promise<number> {
+  const store = await openSettings(io.env);
+  switch (verb) {
+    case 'path':
+      io.stdout.write(`${store.path}\n`);
+      return EXIT.ok;
+    case 'get': {
+      const key = assertSettingKey(args[0]!);
+      const value = store.read()[key];
+      if (flags.json) writeJson(io, { [key]: value ?? null });
+      else if (value !== undefined) io.stdout.write(`${value}\n`);
+      return value === undefined && !flags.json ? EXIT.failed : EXIT.ok;
+    }
+    case 'set': {
+      const key = assertSettingKey(args[0]!);
+      const value = parseSetting(key, args[1]!);
+      if (key === 'api_url') resolveBackend(String(value), {}, undefined, { allowHttp: true, cwd: io.cwd });
+      store.set(key, value);
+      return EXIT.ok;
+    }
+    case 'unset':
+      store.unset(assertSettingKey(args[0]!));
+      return EXIT.ok;
+    case 'list':
+      return list(io, store.read(), flags);
+    default:
+      throw new UsageError(`unknown config verb ${String(verb)}`);
+  }
+}
+
+function list(io: Io, settings: Record<string, unknown>, flags: { json?: boolean }): number {
+  const backend = resolveBackend(undefined, io.env, settings.api_url as string | undefined, { allowHttp: true, cwd: io.cwd });
+  const sessions = sessionsDir(undefined, io.env, settings.sessions_dir as string | undefined);
+  const credential = findCredential(io.env);
+  const effective = {
+    settings: Object.fromEntries(SETTING_KEYS.map((k) => [k, settings[k] ?? null])),
+    upload: { backend: backendId(backend), source: backend.source },
+    sessions_dir: { path: sessions.dir, source: sessions.source },
+    config_dir: configDir(io.env),
+    state_dir: stateDir(io.env),
+    credential: credential ? credential.source : null,
+  };
+  if (flags.json) {
+    writeJson(io, effective);
+    return EXIT.ok;
+  }
+  for (const [key, value] of Object.entries(effective.settings)) io.stdout.write(`${key}=${value ?? ''}\n`);
+  io.stdout.write(
+    [
+      '',
+      `upload goes to ${effective.upload.backend} (${effective.upload.source})`,
+      `sessions dir   ${effective.sessions_dir.path} (${effective.sessions_dir.source})`,
+      `config dir     ${effective.config_dir}`,
+      `state dir      ${effective.state_dir}`,
+      `credential     ${effective.credential ?? 'none'}`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,51 @@
+import { AuthError } from '../errors.js';
+import { resolveBackend, type BackendSpec } from '../config/backend.js';
+import { findCredential, type Credential } from '../config/credentials.js';
+import { sessionsDir, stateDir } from '../config/paths.js';
+import { openSettings } from '../config/settings.js';
+import type { Settings } from '../config/schema.js';
+import { sessionRoots } from '../core/sessions/discover.js';
+import type { Io } from '../output/io.js';
+
+/** What every command that reads sessions or talks to a backend needs, resolved once. */
+export interface Context {
+  settings: Settings;
+  backend: BackendSpec;
+  sessionsDir: string;
+  sessionsDirSource: string;
+  roots: string[];
+  stateDir: string;
+}
+
+export interface ContextFlags {
+  to?: string;
+  sessionsDir?: string;
+  allowHttp?: boolean;
+}
+
+export async function loadContext(io: Io, flags: ContextFlags): Promise<Context> {
+  const settings = (await openSettings(io.env)).read();
+  const backend = resolveBackend(flags.to, io.env, settings.api_url, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+  const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
+  return {
+    settings,
+    backend,
+    sessionsDir: sessions.dir,
+    sessionsDirSource: sessions.source,
+    roots: sessionRoots(sessions.dir),
+    stateDir: stateDir(io.env),
+  };
+}
+
+/** The token for an HTTP backend; a folder needs none. Missing = exit 4 with how to provide one. */
+export function requireCredential(io: Io, backend: BackendSpec): Credential | undefined {
+  if (backend.kind === 'dir') return undefined;
+  const credential = findCredential(io.env);
+  if (!credential) {
+    throw new AuthError(
+      `no credential for ${backend.url.origin}`,
+      'Run `traces login`, or set TRACES_TOKEN (PRIME_AGENT_TRACES_API_KEY and PRIME_API_KEY are read too).',
+    );
+  }
+  return credential;
+}

@@ -1,0 +1,67 @@
+import { backendId } from '../config/backend.js';
+import { Ledger } from '../core/ledger.js';
+import { discover } from '../core/sessions/discover.js';
+import { buildForest, type SessionNode } from '../core/sessions/forest.js';
+import { fileState } from '../core/sessions/state.js';
+import { EXIT } from '../errors.js';
+import { formatBytes } from '../output/format.js';
+import { writeJson, type Io } from '../output/io.js';
+import { loadContext } from './context.js';
+
+export interface TreeFlags {
+  to?: string;
+  sessionsDir?: string;
+  allowHttp?: boolean;
+  json?: boolean;
+}
+
+interface TreeJson {
+  id: string;
+  file: string;
+  kind: string;
+  bytes: number;
+  state: string;
+  trace_id: string;
+  parent_session: string | null;
+  problem: string | null;
+  children: TreeJson[];
+}
+
+export async function tree(path: string | undefined, flags: TreeFlags, io: Io): Promise<number> {
+  const context = await loadContext(io, flags);
+  const ledger = Ledger.load(context.stateDir);
+  const backend = backendId(context.backend);
+  const candidates = discover(path ? [path] : context.roots, { required: Boolean(path) });
+  const forest = buildForest(candidates);
+  const toJson = (node: SessionNode): TreeJson => ({
+    id: node.header.id,
+    file: node.path,
+    kind: node.lineage.kind,
+    bytes: node.size,
+    state: fileState(node, ledger.get(backend, node.path)),
+    trace_id: node.lineage.traceId,
+    parent_session: node.lineage.parentId ?? null,
+    problem: node.lineage.problem ?? null,
+    children: node.children.map(toJson),
+  });
+  const nodes = forest.map(toJson);
+  if (flags.json) {
+    writeJson(io, nodes);
+    return EXIT.ok;
+  }
+  if (nodes.length === 0) {
+    io.stderr.write(`no sessions found in ${path ?? context.roots.join(' or ')}\n`);
+    return EXIT.ok;
+  }
+  const lines: string[] = [];
+  const walk = (node: TreeJson, prefix: string, last: boolean, top: boolean) => {
+    const branch = top ? '' : last ? '└─ ' : '├─ ';
+    const note = node.problem ? `  (${node.problem})` : '';
+    lines.push(`${prefix}${branch}${node.id}  ${node.kind}  ${formatBytes(node.bytes)}  ${node.state}${note}`);
+    const childPrefix = top ? prefix : prefix + (last ? '   ' : '│  ');
+    node.children.forEach((child, i) => walk(child, childPrefix, i === node.children.length - 1, false));
+  };
+  for (const node of nodes) walk(node, '', true, true);
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}

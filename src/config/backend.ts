@@ -1,0 +1,84 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, UsageError } from '../errors.js';
+import type { Env } from './paths.js';
+
+export const DEFAULT_API_URL = 'https://api.primeintellect.ai';
+
+export type BackendSpec =
+  | { kind: 'http'; url: URL; source: string }
+  | { kind: 'dir'; dir: string; source: string };
+
+/**
+ * Where data goes (DESIGN §3): `--to`, `TRACES_API_URL`, `PRIME_AGENT_TRACES_BASE_URL`, config
+ * `api_url`, the default. A folder or `file:` URL is the embedded local store.
+ */
+export function resolveBackend(
+  flag: string | undefined,
+  env: Env,
+  configured: string | undefined,
+  options: { allowHttp: boolean; cwd: string },
+): BackendSpec {
+  const [value, source] = flag
+    ? [flag, '--to']
+    : env.TRACES_API_URL
+      ? [env.TRACES_API_URL, 'TRACES_API_URL']
+      : env.PRIME_AGENT_TRACES_BASE_URL
+        ? [env.PRIME_AGENT_TRACES_BASE_URL, 'PRIME_AGENT_TRACES_BASE_URL']
+        : configured
+          ? [configured, 'config api_url']
+          : [DEFAULT_API_URL, 'default'];
+  return parseBackend(value, source, options);
+}
+
+export function parseBackend(value: string, source: string, options: { allowHttp: boolean; cwd: string }): BackendSpec {
+  const Bad = source === '--to' ? UsageError : ConfigError;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined || (scheme.length === 1 && process.platform === 'win32')) {
+    return { kind: 'dir', dir: isAbsolute(value) ? value : resolve(options.cwd, value), source };
+  }
+  if (scheme === 'file') {
+    try {
+      return { kind: 'dir', dir: fileURLToPath(value), source };
+    } catch {
+      throw new Bad(`${source}: "${value}" is not a valid file: URL`);
+    }
+  }
+  if (scheme !== 'http' && scheme !== 'https') {
+    throw new Bad(`${source}: unsupported scheme "${scheme}:" in ${value}`, 'Use an https:// URL, a loopback http:// URL, or a folder.');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Bad(`${source}: "${value}" is not a valid URL`);
+  }
+  if (url.username || url.password) {
+    throw new Bad(`${source}: credentials in the URL are not accepted`, 'Use `traces login` or TRACES_TOKEN.');
+  }
+  if (scheme === 'http' && !options.allowHttp && !isLoopback(url.hostname)) {
+    throw new Bad(
+      `${source}: refusing to send the token in clear text to ${url.host}`,
+      'Use https://, or pass --allow-http if you really mean it.',
+    );
+  }
+  return { kind: 'http', url, source };
+}
+
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** A URL as shown to people and used as the ledger's key: no credentials, no trailing slash. */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href.replace(/\/+$/, '');
+}
+
+/** The ledger's name for a backend (the same as its UploadTarget's id). */
+export function backendId(backend: BackendSpec): string {
+  return backend.kind === 'http' ? redactUrl(backend.url) : `file:${backend.dir}`;
+}

@@ -1,0 +1,60 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { configDir, homeDir, type Env } from './paths.js';
+
+export interface Credential {
+  token: string;
+  /** Where it came from, for `traces whoami` (never the token itself). */
+  source: string;
+}
+
+export function credentialsPath(env: Env): string {
+  return join(configDir(env), 'credentials.json');
+}
+
+/**
+ * DESIGN §3: `TRACES_TOKEN`, `PRIME_AGENT_TRACES_API_KEY`, the stored login, `PRIME_API_KEY`,
+ * then `api_key` in `~/.prime/config.json`. A token is never taken from a flag.
+ */
+export function findCredential(env: Env): Credential | undefined {
+  for (const name of ['TRACES_TOKEN', 'PRIME_AGENT_TRACES_API_KEY']) {
+    const value = env[name]?.trim();
+    if (value) return { token: value, source: name };
+  }
+  const stored = readStoredToken(env);
+  if (stored) return { token: stored, source: `traces login (${credentialsPath(env)})` };
+  const prime = env.PRIME_API_KEY?.trim();
+  if (prime) return { token: prime, source: 'PRIME_API_KEY' };
+  const primeConfig = join(homeDir(env), '.prime', 'config.json');
+  const fromPrime = readJsonField(primeConfig, 'api_key');
+  if (fromPrime) return { token: fromPrime, source: primeConfig };
+  return undefined;
+}
+
+export function readStoredToken(env: Env): string | undefined {
+  return readJsonField(credentialsPath(env), 'token');
+}
+
+/** Stores the token readable by its owner only (0600), atomically. */
+export function storeToken(env: Env, token: string): string {
+  const path = credentialsPath(env);
+  writeFileAtomic(path, `${JSON.stringify({ token, saved_at: new Date().toISOString() })}\n`, 0o600);
+  return path;
+}
+
+export function removeStoredToken(env: Env): boolean {
+  const path = credentialsPath(env);
+  const existed = readStoredToken(env) !== undefined;
+  rmSync(path, { force: true });
+  return existed;
+}
+
+function readJsonField(path: string, field: string): string | undefined {
+  try {
+    const value = (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)[field];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a slug (letters, digits, ".", "_", "-")');
+const positiveInt = (max: number) => z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+
+/** The one schema of settings (`traces config`). Every key is optional. */
+export const settingsShape = {
+  api_url: z.string().min(1, 'must not be empty'),
+  sessions_dir: z.string().min(1, 'must not be empty'),
+  org: slug,
+  workspace: slug,
+  concurrency: positiveInt(64),
+  max_bytes: positiveInt(Number.MAX_SAFE_INTEGER),
+};
+
+export const settingsSchema = z.object(settingsShape).partial();
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof typeof settingsShape;
+export const SETTING_KEYS = Object.keys(settingsShape) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return (SETTING_KEYS as string[]).includes(key);
+}
+
+export function assertSettingKey(key: string): SettingKey {
+  if (!isSettingKey(key)) throw new UsageError(`unknown setting "${key}"`, `Settings: ${SETTING_KEYS.join(', ')}.`);
+  return key;
+}
+
+/** Parses a value typed on the command line for `key` (numbers arrive as text). */
+export function parseSetting(key: SettingKey, raw: string): string | number {
+  const result = settingsShape[key].safeParse(raw);
+  if (!result.success) throw new UsageError(`${key}: ${result.error.issues[0]?.message ?? 'invalid value'} (got "${raw}")`);
+  return result.data;
+}

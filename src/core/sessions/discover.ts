@@ -1,0 +1,62 @@
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+
+/** A file that may be a session, with what one stat says about it. */
+export interface Candidate {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** Named by the user (not found by a folder scan): not being a session is then an error. */
+  explicit: boolean;
+}
+
+/** The two roots of DESIGN §1: the sessions dir and its sibling `session-artifacts`. */
+export function sessionRoots(sessionsDir: string): string[] {
+  const dir = resolve(sessionsDir);
+  return [dir, join(dirname(dir), 'session-artifacts')];
+}
+
+/**
+ * Finds candidate files: each PATH that is a file, and every `*.jsonl` below each PATH that is a
+ * folder. Only stats: reading headers is left to the caller, which can skip unchanged files.
+ * A missing PATH is a usage error when `required`, else it is passed over.
+ */
+export function discover(paths: string[], options: { required: boolean }): Candidate[] {
+  const found = new Map<string, Candidate>();
+  for (const raw of paths) {
+    const path = resolve(raw);
+    let st;
+    try {
+      st = statSync(path);
+    } catch (error) {
+      if (!options.required && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new UsageError(`${raw}: no such file or folder`);
+    }
+    if (st.isDirectory()) walk(path, found);
+    else if (!found.has(path)) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: true });
+  }
+  return [...found.values()];
+}
+
+function walk(dir: string, found: Map<string, Candidate>): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return; // unreadable or vanished while scanning: nothing to find there
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      walk(path, found);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.jsonl') && !found.has(path)) {
+      try {
+        const st = statSync(path);
+        if (st.isFile()) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: false });
+      } catch {
+        // vanished between readdir and stat
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import type { Snapshot } from './snapshot.js';
+import { headerGit, type GitInfo, type SessionHeader } from './header.js';
+
+const MARKER = Buffer.from('"git_state"');
+const NL = 10;
+
+interface GitStateEntry {
+  id?: string;
+  git: GitInfo;
+}
+
+/**
+ * The git facts to send with a session (DESIGN §2.1): the last `git_state` entry on the active
+ * branch, else the header's `git`. Files without any `git_state` cost one memchr-speed pass.
+ */
+export async function resolveGit(snapshot: Snapshot, header: SessionHeader): Promise<GitInfo | undefined> {
+  const states = await findGitStates(snapshot);
+  if (states.length === 0) return headerGit(header);
+  const withIds = states.filter((s) => s.id !== undefined);
+  if (withIds.length === 0) return states[states.length - 1]!.git;
+  const branch = await activeBranch(snapshot);
+  for (let i = states.length - 1; i >= 0; i--) {
+    const state = states[i]!;
+    if (state.id === undefined || branch.has(state.id)) return state.git;
+  }
+  return headerGit(header);
+}
+
+async function findGitStates(snapshot: Snapshot): Promise<GitStateEntry[]> {
+  const lineStarts: number[] = [];
+  let offset = 0;
+  let lastNewline = -1;
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of snapshot.stream() as AsyncIterable<Buffer>) {
+    const window = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const base = offset - carry.length;
+    let at = window.indexOf(MARKER);
+    while (at >= 0) {
+      const nlInWindow = window.lastIndexOf(NL, at);
+      const start = nlInWindow >= 0 ? base + nlInWindow + 1 : lastNewline + 1;
+      if (lineStarts[lineStarts.length - 1] !== start) lineStarts.push(start);
+      at = window.indexOf(MARKER, at + 1);
+    }
+    const nl = chunk.lastIndexOf(NL);
+    if (nl >= 0) lastNewline = offset + nl;
+    offset += chunk.length;
+    carry = chunk.subarray(Math.max(0, chunk.length - (MARKER.length - 1)));
+  }
+  const states: GitStateEntry[] = [];
+  for (const start of lineStarts) {
+    const entry = await readJsonLine(snapshot, start);
+    if (entry?.type !== 'git_state') continue;
+    const git = pickGit(entry);
+    if (git) states.push({ id: typeof entry.id === 'string' ? entry.id : undefined, git });
+  }
+  return states;
+}
+
+async function readJsonLine(snapshot: Snapshot, start: number): Promise<Record<string, unknown> | undefined> {
+  const parts: Buffer[] = [];
+  for (let position = start; position < snapshot.length; ) {
+    const chunk = await snapshot.read(position, Math.min(64 * 1024, snapshot.length - position));
+    if (chunk.length === 0) break;
+    const nl = chunk.indexOf(NL);
+    if (nl >= 0) {
+      parts.push(chunk.subarray(0, nl));
+      break;
+    }
+    parts.push(chunk);
+    position += chunk.length;
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pickGit(entry: Record<string, unknown>): GitInfo | undefined {
+  for (const source of [entry, entry.git, entry.state, entry.data]) {
+    if (typeof source !== 'object' || source === null) continue;
+    const s = source as Record<string, unknown>;
+    const str = (...names: string[]) => {
+      for (const n of names) if (typeof s[n] === 'string' && s[n] !== '') return s[n] as string;
+      return undefined;
+    };
+    const git: GitInfo = {
+      repoUrl: str('repoUrl', 'repo_url', 'remoteUrl', 'remote'),
+      commit: str('commit', 'sha', 'head'),
+      branch: str('branch'),
+    };
+    if (git.repoUrl || git.commit) return git;
+  }
+  return undefined;
+}
+
+const ID_RE = /"id"\s*:\s*"([^"]+)"/;
+const PARENT_RE = /"parentId"\s*:\s*(?:"([^"]*)"|null)/;
+const HEAD_BYTES = 256;
+
+/** Ids on the path from the last entry back to the root, following `parentId`. */
+async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
+  const parents = new Map<string, string | undefined>();
+  let leaf: string | undefined;
+  const take = (head: Buffer) => {
+    const text = head.toString('utf8');
+    const id = ID_RE.exec(text)?.[1];
+    if (id === undefined) return;
+    parents.set(id, PARENT_RE.exec(text)?.[1] || undefined);
+    leaf = id;
+  };
+  // Only the first HEAD_BYTES of each line are looked at: entries write type, id and parentId first.
+  let head: Buffer[] = [];
+  let headLength = 0;
+  let taken = false;
+  for await (const chunk of snapshot.stream() as AsyncIterable<Buffer>) {
+    let pos = 0;
+    while (pos < chunk.length) {
+      const nl = chunk.indexOf(NL, pos);
+      const end = nl >= 0 ? nl : chunk.length;
+      if (!taken) {
+        const piece = chunk.subarray(pos, Math.min(end, pos + HEAD_BYTES - headLength));
+        head.push(piece);
+        headLength += piece.length;
+        if (headLength >= HEAD_BYTES || nl >= 0) {
+          take(Buffer.concat(head));
+          taken = true;
+        }
+      }
+      if (nl < 0) break;
+      head = [];
+      headLength = 0;
+      taken = false;
+      pos = nl + 1;
+    }
+  }
+  if (!taken && headLength > 0) take(Buffer.concat(head));
+  const branch = new Set<string>();
+  for (let id = leaf; id !== undefined && !branch.has(id); id = parents.get(id)) branch.add(id);
+  return branch;
+}

@@ -1,0 +1,95 @@
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+/**
+ * A consistent view of a session file at one moment: the open handle pins the inode, so an atomic
+ * rewrite (temp + rename) by the agent cannot mix two versions into one body.
+ */
+export interface Snapshot {
+  readonly path: string;
+  /** The bytes that may be sent: up to the last newline, plus a final line only if it is complete JSON. */
+  readonly length: number;
+  /** The file's size and mtime when the snapshot was taken (what the ledger records). */
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** A fresh stream of exactly `length` bytes from offset 0. */
+  stream(highWaterMark?: number): Readable;
+  /** Up to `length` bytes at `position` (fewer at the end of the snapshot). */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * Opens `path` and applies the torn-line rule. A final unterminated line longer than `maxTail`
+ * bytes is not examined (the whole file is then over the size limit anyway) and is held back.
+ */
+export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEGER): Promise<Snapshot> {
+  const handle = await open(path, 'r');
+  try {
+    const st = await handle.stat();
+    const length = await sendableLength(handle, st.size, maxTail);
+    return {
+      path,
+      length,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      stream: (highWaterMark = 1024 * 1024) =>
+        length === 0
+          ? Readable.from([])
+          : createReadStream('', { fd: handle, start: 0, end: length - 1, autoClose: false, highWaterMark }),
+      read: async (position, want) => {
+        const buf = Buffer.allocUnsafe(Math.max(0, Math.min(want, length - position)));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+        return buf.subarray(0, bytesRead);
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+async function sendableLength(handle: FileHandle, size: number, maxTail: number): Promise<number> {
+  if (size === 0) return 0;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] === 10) return size;
+
+  // Find the last newline, reading backwards.
+  const tailParts: Buffer[] = [];
+  let end = size;
+  let lastNewline = -1;
+  while (end > 0 && size - end <= maxTail) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const buf = Buffer.allocUnsafe(end - start);
+    const { bytesRead } = await handle.read(buf, 0, end - start, start);
+    const chunk = buf.subarray(0, bytesRead);
+    const nl = chunk.lastIndexOf(10);
+    if (nl >= 0) {
+      lastNewline = start + nl;
+      tailParts.unshift(chunk.subarray(nl + 1));
+      break;
+    }
+    tailParts.unshift(chunk);
+    end = start;
+  }
+  const tailLength = size - (lastNewline + 1);
+  if (tailLength > maxTail) return lastNewline + 1;
+  return isCompleteJsonObject(Buffer.concat(tailParts)) ? size : lastNewline + 1;
+}
+
+/** A torn line is never a whole object: an object only parses once its closing brace is written. */
+export function isCompleteJsonObject(bytes: Buffer): boolean {
+  const text = bytes.toString('utf8').trim();
+  if (!text.startsWith('{') || !text.endsWith('}')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

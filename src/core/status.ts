@@ -1,0 +1,35 @@
+import type { Ledger } from './ledger.js';
+import type { Candidate } from './sessions/discover.js';
+import { readHeader } from './sessions/header.js';
+import { fileState, type FileState } from './sessions/state.js';
+
+export interface BackendStatus {
+  backend: string;
+  uploaded: number;
+  pending: number;
+  failed: number;
+  too_large: number;
+  invalid: number;
+}
+
+/**
+ * Counts per backend over the files found now. A file the ledger does not know is read (its
+ * header) only to tell sessions from other `.jsonl` files; known files cost nothing more.
+ */
+export function countStates(candidates: Candidate[], ledger: Ledger, backends: string[]): BackendStatus[] {
+  const isSession = new Map<string, boolean>();
+  const sessionCheck = (path: string) => {
+    let known = isSession.get(path);
+    if (known === undefined) isSession.set(path, (known = readHeader(path).ok));
+    return known;
+  };
+  return backends.map((backend) => {
+    const counts: BackendStatus = { backend, uploaded: 0, pending: 0, failed: 0, too_large: 0, invalid: 0 };
+    for (const c of candidates) {
+      let state: FileState = fileState(c, ledger.get(backend, c.path));
+      if (state === 'pending' && !sessionCheck(c.path)) state = 'not_session';
+      if (state !== 'not_session') counts[state]++;
+    }
+    return counts;
+  });
+}

@@ -1,0 +1,319 @@
+import { ApiError, AuthError, TooLargeError, describeError } from '../errors.js';
+import type { Ledger, LedgerEntry } from './ledger.js';
+import type { Logger } from './logger.js';
+import { mapLimit } from '../util/map-limit.js';
+import { discover, type Candidate } from './sessions/discover.js';
+import { resolveGit } from './sessions/git-state.js';
+import { readHeader, type GitInfo, type SessionHeader } from './sessions/header.js';
+import { hashFile } from './sessions/hash.js';
+import { openSnapshot, type Snapshot } from './sessions/snapshot.js';
+import { HeaderCache, resolveLineage, type Lineage } from './sessions/tree.js';
+import type { UploadTarget } from './upload-target.js';
+
+export type SessionStatus = 'uploaded' | 'unchanged' | 'failed' | 'too_large' | 'invalid' | 'pending';
+
+/** One line of the result (the `sessions[]` of `--json`). */
+export interface SessionReport {
+  file: string;
+  session_id: string | null;
+  trace_id: string | null;
+  parent_session: string | null;
+  status: SessionStatus;
+  bytes: number;
+  key: string | null;
+  error: string | null;
+  /** --dry-run only: where it would go and with which git facts. */
+  kind?: Lineage['kind'];
+  endpoint?: string;
+  git?: GitInfo | null;
+}
+
+export interface UploadReport {
+  total: number;
+  uploaded: number;
+  unchanged: number;
+  /** Sessions not stored: failed, too large or invalid. */
+  failed: number;
+  /** Bytes sent in this run. */
+  bytes: number;
+  sessions: SessionReport[];
+}
+
+export interface UploadOptions {
+  /** PATHs named by the user; when empty, `roots` are scanned. */
+  paths: string[];
+  roots: string[];
+  /** Ignore the ledger: send everything. */
+  force: boolean;
+  dryRun: boolean;
+  concurrency: number;
+  maxBytes: number;
+  /** X-Agent-Version when the session does not say which agent wrote it. */
+  agentVersion: string;
+}
+
+export interface UploadProgress {
+  total: number;
+  done: number;
+  uploaded: number;
+  failed: number;
+  bytes: number;
+}
+
+export interface UploadDeps {
+  target: UploadTarget;
+  ledger: Ledger;
+  logger: Logger;
+  onProgress?: (progress: UploadProgress) => void;
+  /** Called once per session as soon as its outcome is known. */
+  onSession?: (report: SessionReport) => void;
+  /** How often the ledger is saved while uploads run. @default 2000 */
+  saveEveryMs?: number;
+}
+
+interface Work {
+  candidate: Candidate;
+  header: SessionHeader;
+  lineage: Lineage;
+}
+
+/**
+ * Uploads every changed session under `options.paths` (or the roots) and records each outcome in
+ * the ledger. Unchanged files cost one stat; a file whose mtime moved but whose bytes did not is
+ * hashed, not sent. A session is recorded as uploaded only after the backend answered 2xx.
+ */
+export async function uploadSessions(options: UploadOptions, deps: UploadDeps): Promise<UploadReport> {
+  const { target, ledger, logger } = deps;
+  const backend = target.id;
+  const explicit = options.paths.length > 0;
+  const candidates = discover(explicit ? options.paths : options.roots, { required: explicit });
+  const reports: SessionReport[] = [];
+  const report = (r: SessionReport) => {
+    reports.push(r);
+    deps.onSession?.(r);
+  };
+  const cache = new HeaderCache();
+  const toSend: Work[] = [];
+
+  for (const candidate of candidates) {
+    const previous = options.force ? undefined : ledger.get(backend, candidate.path);
+    const same = previous !== undefined && previous.size === candidate.size && previous.mtimeMs === candidate.mtimeMs;
+    if (same && previous.status === 'uploaded') {
+      report(fromEntry(candidate, previous, 'unchanged', null));
+      continue;
+    }
+    if (same && previous.status === 'not_session' && !candidate.explicit) continue;
+    if (same && previous.status === 'invalid') {
+      // Reported once when it failed; skipped until the file changes.
+      report(fromEntry(candidate, previous, 'unchanged', `skipped: invalid when last tried (${previous.error}); unchanged since`));
+      continue;
+    }
+
+    const read = readHeader(candidate.path);
+    if (!read.ok) {
+      if (candidate.explicit) {
+        report(blank(candidate, 'invalid', `${candidate.path}: not a session file: ${read.reason}`));
+      } else if (!options.dryRun) {
+        ledger.set(backend, candidate.path, { status: 'not_session', size: candidate.size, mtimeMs: candidate.mtimeMs, at: now() });
+      }
+      continue;
+    }
+    const header = read.header;
+    cache.set(candidate.path, header);
+    if (candidate.size > options.maxBytes) {
+      const error = `${candidate.size} bytes is over the limit of ${options.maxBytes} (--max-bytes)`;
+      report({ ...blank(candidate, 'too_large', error), session_id: header.id });
+      if (!options.dryRun) ledger.set(backend, candidate.path, entry('too_large', candidate, header, { error }));
+      continue;
+    }
+    if (previous?.status === 'uploaded' && previous.hash !== undefined && previous.size === candidate.size) {
+      const hashed = await hashFile(candidate.path, options.maxBytes).catch(() => undefined);
+      if (hashed && hashed.hash === previous.hash && hashed.length === previous.bytes) {
+        if (!options.dryRun) ledger.set(backend, candidate.path, { ...previous, mtimeMs: hashed.mtimeMs, size: hashed.size });
+        report(fromEntry(candidate, previous, 'unchanged', null));
+        continue;
+      }
+    }
+    toSend.push({ candidate, header, lineage: { kind: 'root', traceId: header.id, depth: 0 } });
+  }
+  for (const work of toSend) {
+    work.lineage = resolveLineage(work.candidate.path, work.header, cache);
+    if (work.lineage.problem) logger.debug(`${work.candidate.path}: ${work.lineage.problem}`);
+  }
+
+  const progress: UploadProgress = { total: reports.length + toSend.length, done: reports.length, uploaded: 0, failed: 0, bytes: 0 };
+  for (const r of reports) if (r.status !== 'unchanged') progress.failed++;
+  deps.onProgress?.({ ...progress });
+
+  if (options.dryRun) {
+    for (const work of toSend) report(await planned(work, options, target));
+    return summarise(reports);
+  }
+
+  let authError: AuthError | undefined;
+  let lastSave = Date.now();
+  const saveEveryMs = deps.saveEveryMs ?? 2000;
+  await mapLimit(toSend, options.concurrency, async (work) => {
+    if (authError) return; // the server refused our credential: do not knock again for every session
+    const result = await uploadOne(work, options, target, logger);
+    if (result.auth) authError ??= result.auth;
+    if (result.entry) ledger.set(backend, work.candidate.path, result.entry);
+    if (result.report) {
+      report(result.report);
+      progress.done++;
+      if (result.report.status === 'uploaded') {
+        progress.uploaded++;
+        progress.bytes += result.report.bytes;
+      } else {
+        progress.failed++;
+      }
+      deps.onProgress?.({ ...progress });
+    }
+    if (Date.now() - lastSave >= saveEveryMs) {
+      lastSave = Date.now();
+      await ledger.save();
+    }
+  });
+  await ledger.save();
+  if (authError) throw authError;
+  return summarise(reports);
+}
+
+interface OneResult {
+  report?: SessionReport;
+  entry?: LedgerEntry;
+  auth?: AuthError;
+}
+
+async function uploadOne(work: Work, options: UploadOptions, target: UploadTarget, logger: Logger): Promise<OneResult> {
+  const { candidate, header, lineage } = work;
+  const base: SessionReport = {
+    ...blank(candidate, 'failed', null),
+    session_id: header.id,
+    trace_id: lineage.traceId,
+    parent_session: lineage.parentId ?? null,
+  };
+  const open = async () => {
+    const snapshot = await openSnapshot(candidate.path, options.maxBytes);
+    if (snapshot.length > options.maxBytes) {
+      await snapshot.close();
+      throw new TooLargeError(`${snapshot.length} bytes is over the limit of ${options.maxBytes} (--max-bytes)`);
+    }
+    return snapshot;
+  };
+  try {
+    const git = await withSnapshot(open, (snapshot) => resolveGit(snapshot, header));
+    const stored = await target.put(
+      {
+        file: candidate.path,
+        sessionId: header.id,
+        traceId: lineage.traceId,
+        parentId: lineage.parentId,
+        cwd: header.cwd,
+        agentVersion: typeof header.agentVersion === 'string' ? header.agentVersion : options.agentVersion,
+        git,
+      },
+      open,
+    );
+    return {
+      report: { ...base, status: 'uploaded', bytes: stored.bytes, key: stored.key },
+      entry: {
+        ...entry('uploaded', candidate, header, { traceId: lineage.traceId, parentId: lineage.parentId }),
+        size: stored.size,
+        mtimeMs: stored.mtimeMs,
+        hash: stored.hash,
+        bytes: stored.bytes,
+        key: stored.key,
+      },
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      logger.debug(`${candidate.path}: removed before it could be sent`);
+      return {};
+    }
+    const message = describeError(error);
+    if (error instanceof TooLargeError) {
+      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
+    }
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      return { auth: new AuthError(`the backend refused the credential: ${message}`, error.hint) };
+    }
+    if (error instanceof ApiError && error.status === 422) {
+      // The server read the body and refused it: sending the same bytes again cannot help.
+      return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, header, { error: message }) };
+    }
+    return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }) };
+  }
+}
+
+async function planned(work: Work, options: UploadOptions, target: UploadTarget): Promise<SessionReport> {
+  const { candidate, header, lineage } = work;
+  const snapshot = await openSnapshot(candidate.path, options.maxBytes);
+  try {
+    const git = await resolveGit(snapshot, header);
+    return {
+      file: candidate.path,
+      session_id: header.id,
+      trace_id: lineage.traceId,
+      parent_session: lineage.parentId ?? null,
+      status: 'pending',
+      bytes: snapshot.length,
+      key: null,
+      error: lineage.problem ?? null,
+      kind: lineage.kind,
+      endpoint: target.endpoint(header.id),
+      git: git ?? null,
+    };
+  } finally {
+    await snapshot.close();
+  }
+}
+
+async function withSnapshot<T>(open: () => Promise<Snapshot>, fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+  const snapshot = await open();
+  try {
+    return await fn(snapshot);
+  } finally {
+    await snapshot.close();
+  }
+}
+
+function summarise(sessions: SessionReport[]): UploadReport {
+  const result: UploadReport = { total: sessions.length, uploaded: 0, unchanged: 0, failed: 0, bytes: 0, sessions };
+  for (const s of sessions) {
+    if (s.status === 'uploaded') {
+      result.uploaded++;
+      result.bytes += s.bytes;
+    } else if (s.status === 'unchanged') result.unchanged++;
+    else if (s.status !== 'pending') result.failed++;
+  }
+  return result;
+}
+
+function blank(candidate: Candidate, status: SessionStatus, error: string | null): SessionReport {
+  return { file: candidate.path, session_id: null, trace_id: null, parent_session: null, status, bytes: 0, key: null, error };
+}
+
+function fromEntry(candidate: Candidate, e: LedgerEntry, status: SessionStatus, error: string | null): SessionReport {
+  return {
+    file: candidate.path,
+    session_id: e.sessionId ?? null,
+    trace_id: e.traceId ?? null,
+    parent_session: e.parentId ?? null,
+    status,
+    bytes: e.bytes ?? 0,
+    key: e.key ?? null,
+    error,
+  };
+}
+
+function entry(
+  status: LedgerEntry['status'],
+  candidate: Candidate,
+  header: SessionHeader,
+  extra: Partial<LedgerEntry>,
+): LedgerEntry {
+  return { status, size: candidate.size, mtimeMs: candidate.mtimeMs, sessionId: header.id, ...extra, at: now() };
+}
+
+const now = () => new Date().toISOString();

@@ -1,0 +1,107 @@
+/**
+ * The one error hierarchy. Every error a user can cause or meet is a TracesError; `cli.ts` maps
+ * `exitCode` to the process exit code. Anything else reaching the top is a bug.
+ */
+
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  auth: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class TracesError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCode;
+  /** A line telling the user what to do about it, printed after the message. */
+  readonly hint?: string;
+
+  constructor(message: string, options: { code: string; exitCode: ExitCode; hint?: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.exitCode = options.exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags, arguments or input named by the user. Exit 2. */
+export class UsageError extends TracesError {
+  constructor(message: string, hint?: string) {
+    super(message, { code: 'usage', exitCode: EXIT.usage, hint });
+  }
+}
+
+/** Bad settings or environment (a config value, a backend URL). Exit 2. */
+export class ConfigError extends TracesError {
+  constructor(message: string, hint?: string) {
+    super(message, { code: 'config', exitCode: EXIT.usage, hint });
+  }
+}
+
+/** No credential, or the server refused it. Exit 4. */
+export class AuthError extends TracesError {
+  constructor(message: string, hint?: string) {
+    super(message, { code: 'auth', exitCode: EXIT.auth, hint });
+  }
+}
+
+/** The server answered with a status other than 2xx. */
+export class ApiError extends TracesError {
+  readonly status: number;
+  readonly retryAfterMs?: number;
+  /** The response body as text (never contains our token: the server does not echo it). */
+  readonly body: string;
+
+  constructor(message: string, options: { status: number; body: string; retryAfterMs?: number }) {
+    const auth = options.status === 401 || options.status === 403;
+    super(message, {
+      code: `http_${options.status}`,
+      exitCode: auth ? EXIT.auth : EXIT.failed,
+      hint: auth ? 'Check the token: run `traces login`, or set TRACES_TOKEN.' : undefined,
+    });
+    this.status = options.status;
+    this.body = options.body;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The request never got an answer: refused, reset, DNS, TLS. */
+export class NetworkError extends TracesError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'network', exitCode: EXIT.failed, cause });
+  }
+}
+
+/** No answer in time. */
+export class TimeoutError extends TracesError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'timeout', exitCode: EXIT.failed, cause });
+  }
+}
+
+/** A local file could not be used as asked (not a session, unreadable). */
+export class SessionFileError extends TracesError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'session_file', exitCode: EXIT.failed, cause });
+  }
+}
+
+/** A session file over the size limit: reported, never sent. */
+export class TooLargeError extends TracesError {
+  constructor(message: string) {
+    super(message, { code: 'too_large', exitCode: EXIT.failed });
+  }
+}
+
+export function isTracesError(error: unknown): error is TracesError {
+  return error instanceof TracesError;
+}
+
+/** A short, single-line description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,224 @@
+import { appendFileSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHome, header, uuidFrom, writeSession, entries } from '../../fixtures/builder.mjs';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { RecordingServer } from '../helpers/recording-server.js';
+
+let server: RecordingServer;
+let tmp: ReturnType<typeof tempDir>;
+let env: Record<string, string | undefined>;
+let home: ReturnType<typeof buildHome>;
+
+beforeEach(async () => {
+  server = new RecordingServer();
+  await server.start();
+  tmp = tempDir();
+  home = buildHome(join(tmp.path, 'agent'));
+  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
+});
+
+afterEach(async () => {
+  await server.stop();
+  tmp.cleanup();
+});
+
+const upload = (...args: string[]) => runCli(['upload', ...args], { env });
+
+describe('traces upload', () => {
+  it('uploads the whole tree with the recursion headers and the exact bytes', async () => {
+    const result = await upload('--json');
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ total: 4, uploaded: 4, unchanged: 0, failed: 0 });
+    const byId = new Map(server.puts().map((r) => [decodeURIComponent(r.url.split('/').pop()!), r]));
+    const root = byId.get(home.rootId)!;
+    expect(root.body.equals(readFileSync(home.root))).toBe(true);
+    expect(root.headers['x-trace-id']).toBe(home.rootId);
+    expect(root.headers['x-parent-session']).toBeUndefined();
+    expect(root.headers['x-git-repo']).toBe('https://github.com/example/project.git');
+    expect(root.headers['x-git-commit']).toBe('a1b2c3d4e5f60718293a4b5c6d7e8f9012345678');
+    expect(root.headers['content-type']).toBe('application/x-ndjson');
+    expect(root.headers['content-length']).toBe(String(statSync(home.root).size));
+    expect(root.headers['user-agent']).toMatch(/^traces\/\d+\.\d+\.\d+/);
+    expect(root.headers['x-cwd']).toBe('/work/project');
+    const grand = byId.get(home.grandId)!;
+    expect(grand.headers['x-parent-session']).toBe(home.childId);
+    expect(grand.headers['x-trace-id']).toBe(home.rootId);
+    expect(byId.get(home.childId)!.headers['x-parent-session']).toBe(home.rootId);
+    expect(byId.get(home.forkId)!.headers['x-parent-session']).toBe(home.rootId);
+    const grandReport = report.sessions.find((s: any) => s.session_id === home.grandId);
+    expect(grandReport).toMatchObject({ status: 'uploaded', trace_id: home.rootId, parent_session: home.childId, file: home.grand });
+    expect(grandReport.key).toBe(`agent-traces/${home.rootId}/${home.grandId}.jsonl`);
+  });
+
+  it('sends nothing on a rerun with nothing changed, and only what changed after an append', async () => {
+    expect((await upload()).code).toBe(0);
+    const first = server.puts().length;
+    const again = await upload('--json');
+    expect(again.json()).toMatchObject({ total: 4, uploaded: 0, unchanged: 4 });
+    expect(server.puts().length).toBe(first);
+
+    appendFileSync(home.child, `${JSON.stringify({ type: 'label', id: 'aaaa0001', parentId: null, timestamp: '2026-11-01T12:00:00Z', label: 'x' })}\n`);
+    const third = await upload('--json');
+    expect(third.json()).toMatchObject({ uploaded: 1, unchanged: 3 });
+    expect(server.stored.get(home.childId)!.equals(readFileSync(home.child))).toBe(true);
+  });
+
+  it('holds back a torn last line and sends it once it is complete', async () => {
+    const complete = readFileSync(home.root);
+    appendFileSync(home.root, '{"type":"message","id":"torn0001","mess');
+    await upload();
+    expect(server.stored.get(home.rootId)!.equals(complete)).toBe(true);
+    // Unchanged file with its torn tail: nothing is sent again.
+    await upload();
+    expect(server.puts().filter((r) => r.url.endsWith(home.rootId)).length).toBe(1);
+    appendFileSync(home.root, 'age":{"role":"user","content":"hi"}}');
+    await upload();
+    // The final unterminated line parses now: it is sent.
+    expect(server.stored.get(home.rootId)!.equals(readFileSync(home.root))).toBe(true);
+  });
+
+  it('does not send a file whose mtime moved but whose bytes did not', async () => {
+    await upload();
+    const before = server.puts().length;
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(home.fork, later, later);
+    const result = await upload('--json');
+    expect(result.json()).toMatchObject({ uploaded: 0, unchanged: 4 });
+    expect(server.puts().length).toBe(before);
+  });
+
+  it('retries resets, 5xx and lost answers, and uploads each session exactly as written', async () => {
+    server.fail({ kind: 'reset' }, { kind: 'status', status: 503 }, { kind: 'lost' }, { kind: 'status', status: 500, body: '{"error":{"message":"boom"}}' });
+    const result = await runCli(['upload', '--json', '--concurrency', '1', '--retries', '4'], { env });
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ uploaded: 4, failed: 0 });
+    for (const [file, id] of [[home.root, home.rootId], [home.child, home.childId], [home.grand, home.grandId], [home.fork, home.forkId]] as const) {
+      expect(server.stored.get(id)!.equals(readFileSync(file))).toBe(true);
+    }
+    expect(server.puts().length).toBeGreaterThanOrEqual(4 + 3); // the reset never reached the recorder
+  });
+
+  it('honours Retry-After on a 429 before trying again', async () => {
+    server.fail({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: '{"detail":"slow down"}' });
+    const started = Date.now();
+    const result = await upload('--json', '--concurrency', '1');
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(result.json().uploaded).toBe(4);
+  });
+
+  it('fails a session after its retries and tries it again on the next run', async () => {
+    server.fail(...Array.from({ length: 2 }, () => ({ kind: 'status' as const, status: 502, body: 'bad gateway' })));
+    const first = await upload('--json', '--concurrency', '1', '--retries', '1', '--', home.root);
+    expect(first.code).toBe(1);
+    const report = first.json();
+    expect(report.sessions[0]).toMatchObject({ status: 'failed', session_id: home.rootId });
+    expect(report.sessions[0].error).toContain('502');
+    expect(report.sessions[0].error).toContain('bad gateway');
+    const second = await upload('--json', home.root);
+    expect(second.code).toBe(0);
+    expect(second.json().uploaded).toBe(1);
+  });
+
+  it('treats other 4xx as final and shows the server message', async () => {
+    server.fail({ kind: 'status', status: 400, body: JSON.stringify({ title: 'Bad Request', status: 400, detail: 'trace id is malformed' }) });
+    const result = await upload('--json', home.root);
+    expect(result.code).toBe(1);
+    expect(result.json().sessions[0].error).toBe('400 Bad Request: Bad Request; trace id is malformed');
+    expect(server.puts().length).toBe(1);
+  });
+
+  it('records a 422 as invalid and skips it until the file changes', async () => {
+    server.fail({ kind: 'status', status: 422, body: JSON.stringify({ errors: [{ param: 'body', details: 'line 3 is not JSON' }] }) });
+    const first = await upload('--json', home.fork);
+    expect(first.code).toBe(1);
+    expect(first.json().sessions[0]).toMatchObject({ status: 'invalid', error: '422 Unprocessable Entity: body: line 3 is not JSON' });
+    const second = await upload('--json', home.fork);
+    expect(second.code).toBe(0);
+    expect(second.json().sessions[0].status).toBe('unchanged');
+    expect(server.puts().length).toBe(1);
+    appendFileSync(home.fork, `${JSON.stringify({ type: 'label', id: 'bbbb0001', parentId: null, timestamp: 'x' })}\n`);
+    expect((await upload('--json', home.fork)).json().uploaded).toBe(1);
+  });
+
+  it('reports files over --max-bytes as too large and never sends them', async () => {
+    const result = await upload('--json', '--max-bytes', '100');
+    expect(result.code).toBe(1);
+    expect(result.json().sessions.every((s: any) => s.status === 'too_large')).toBe(true);
+    expect(server.puts().length).toBe(0);
+  });
+
+  it('skips non-sessions in a folder scan silently and refuses them when named', async () => {
+    writeFileSync(join(home.sessions, 'diagnostics.jsonl'), '{"level":"info","msg":"started"}\n');
+    writeFileSync(join(home.sessions, 'empty.jsonl'), '');
+    writeFileSync(join(home.sessions, 'notes.txt'), 'hello\n');
+    const scan = await upload('--json');
+    expect(scan.code).toBe(0);
+    expect(scan.json().total).toBe(4);
+    const named = await upload('--json', join(home.sessions, 'diagnostics.jsonl'));
+    expect(named.code).toBe(1);
+    expect(named.json().sessions[0].status).toBe('invalid');
+    expect(named.json().sessions[0].error).toContain('diagnostics.jsonl');
+  });
+
+  it('exits 2 for a missing path, an unknown flag and a bad --to scheme', async () => {
+    const missing = await upload(join(tmp.path, 'nope'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope: no such file or folder');
+    expect((await upload('--frobnicate')).code).toBe(2);
+    const scheme = await upload('--to', 'ftp://example.com');
+    expect(scheme.code).toBe(2);
+    expect(scheme.stderr).toContain('unsupported scheme');
+    const clear = await upload('--to', 'http://example.com');
+    expect(clear.code).toBe(2);
+    expect(clear.stderr).toContain('--allow-http');
+  });
+
+  it('exits 4 without a credential, and on a 401, never printing the token', async () => {
+    const none = await runCli(['upload'], { env: { ...env, TRACES_TOKEN: undefined } });
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('traces login');
+    expect(none.stderr).toContain('TRACES_TOKEN');
+    const wrong = await runCli(['upload', '--verbose'], { env: { ...env, TRACES_TOKEN: 'wrong-secret-token' } });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('401');
+    expect(wrong.stdout + wrong.stderr).not.toContain('wrong-secret-token');
+    expect(server.puts().length).toBeLessThanOrEqual(4);
+  });
+
+  it('--dry-run shows the plan and sends nothing', async () => {
+    const result = await upload('--dry-run', '--json');
+    expect(result.code).toBe(0);
+    expect(server.requests.length).toBe(0);
+    const grand = result.json().sessions.find((s: any) => s.session_id === home.grandId);
+    expect(grand).toMatchObject({ status: 'pending', kind: 'sub-agent', trace_id: home.rootId, parent_session: home.childId });
+    expect(grand.endpoint).toBe(`PUT ${server.url}/api/v1/agent-traces/sessions/${home.grandId}`);
+    const human = await upload('--dry-run');
+    expect(human.stdout).toContain(`parent: ${home.childId}`);
+    expect(human.stdout).toContain('git:    https://github.com/example/project.git @ a1b2c3d4');
+  });
+
+  it('--force sends everything again', async () => {
+    await upload();
+    const result = await upload('--force', '--json');
+    expect(result.json().uploaded).toBe(4);
+    expect(server.puts().length).toBe(8);
+  });
+
+  it('sends the git facts of the last git_state on the active branch', async () => {
+    const id = uuidFrom('git-branch');
+    const file = join(home.sessions, `${id}.jsonl`);
+    const base = entries('git-branch', 1);
+    const main1 = { type: 'git_state', id: 'g0000001', parentId: base[base.length - 1].id, timestamp: 't', repoUrl: 'https://example.com/r.git', commit: '1111111' };
+    const side = { type: 'git_state', id: 'g0000002', parentId: 'g0000001', timestamp: 't', repoUrl: 'https://example.com/r.git', commit: '2222222' };
+    // The branch is abandoned: the last entry continues from main1, not from side.
+    const leaf = { type: 'message', id: 'm0000009', parentId: 'g0000001', timestamp: 't', message: { role: 'user', content: 'back' } };
+    writeSession(file, header({ id, git: { repoUrl: 'https://example.com/header.git', commit: '0000000' } }), [...base, main1, side, leaf]);
+    await upload(file);
+    const put = server.puts().find((r) => r.url.endsWith(id))!;
+    expect(put.headers['x-git-commit']).toBe('1111111');
+    expect(put.headers['x-git-repo']).toBe('https://example.com/r.git');
+  });
+});

@@ -106,6 +106,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   config.command('path').description('print the settings file path').action(configAction('path'));
 
   program
+    .command('serve')
+    .description('a local backend speaking all four contracts, storing to a folder')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', intOption(0, 65535), 8787)
+    .option('--data <dir>', 'where to store what is received', './traces-data')
+    .option('--max-bytes <n>', 'largest session upload accepted, e.g. 100M (default 100 MiB)', bytesOption)
+    .option('--no-auth', 'accept requests without a token (loopback hosts only)')
+    .addHelpText('after', '\nAccepted tokens come from TRACES_SERVE_TOKEN (comma-separated).')
+    .action(async (flags) => {
+      const { serve, DEFAULT_SERVE_MAX_BYTES } = await import('./commands/serve.js');
+      await run(() => serve({ ...flags, maxBytes: flags.maxBytes ?? DEFAULT_SERVE_MAX_BYTES }, io))();
+    });
+
+  program
     .command('help-exit-codes', { hidden: true })
     .action(() => {
       io.stdout.write(EXIT_CODES_HELP);

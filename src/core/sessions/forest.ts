@@ -46,8 +46,15 @@ export function buildForest(candidates: Candidate[]): SessionNode[] {
     for (const child of node.children) mark(child);
   };
   tops.forEach(mark);
-  for (const node of nodes.values()) {
-    if (reached.has(node)) continue;
+  for (const start of nodes.values()) {
+    if (reached.has(start)) continue;
+    // `start` may only hang below a cycle: climb until a node repeats, which is on the cycle.
+    const climbed = new Set<SessionNode>();
+    let node = start;
+    while (!climbed.has(node)) {
+      climbed.add(node);
+      node = parentOf.get(node)!;
+    }
     const parent = parentOf.get(node)!;
     parent.children.splice(parent.children.indexOf(node), 1);
     tops.push(node);

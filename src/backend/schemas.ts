@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** DESIGN §2.2: a metadata save. */
+export const metadataSaveSchema = z.object({
+  id: z.uuid(),
+  model: z.string().min(1),
+  message_count: z.number().int().min(0).default(0),
+  agent: z.string().optional(),
+  title: z.string().optional(),
+  project_id: z.string().optional(),
+  runtime_id: z.uuid().nullable().optional(),
+  labels: z.record(z.string(), z.array(z.string())).optional(),
+  origin: z.enum(['user', 'worker', 'eval']).default('user'),
+  visibility: z.enum(['private', 'workspace']).default('private'),
+});
+export type MetadataSave = z.input<typeof metadataSaveSchema>;
+
+/** DESIGN §2.3: only the fields given change; `tags` replaces the list. */
+export const patchSchema = z.strictObject({
+  title: z.string().nullable().optional(),
+  tags: z.array(z.string()).nullable().optional(),
+});
+export type SessionPatch = z.infer<typeof patchSchema>;
+
+export const PATCH_ID = /^session_[0-9a-f]{32}$/;
+
+const jsonObject = z.record(z.string(), z.unknown());
+const ms = z.number().finite();
+
+/** DESIGN §2.4: a session start. No required field; unknown fields are rejected. */
+export const sessionStartSchema = z.strictObject({
+  session_id: z.string().optional(),
+  session_name: z.string().optional(),
+  event_name: z.string().optional(),
+  source: z.string().optional(),
+  start_time: ms.optional(),
+  end_time: ms.optional(),
+  duration: ms.optional(),
+  config: jsonObject.optional(),
+  inputs: jsonObject.optional(),
+  outputs: jsonObject.optional(),
+  metadata: jsonObject.optional(),
+  user_properties: jsonObject.optional(),
+  children_ids: z.array(z.string()).optional(),
+});
+export type SessionStart = z.infer<typeof sessionStartSchema>;
+
+/** DESIGN §2.4: one event of a batch. */
+export const eventSchema = z.strictObject({
+  event_type: z.enum(['model', 'tool', 'chain', 'session']),
+  inputs: jsonObject,
+  event_id: z.string().optional(),
+  session_id: z.string().optional(),
+  event_name: z.string().optional(),
+  source: z.string().optional(),
+  parent_id: z.string().nullable().optional(),
+  children_ids: z.array(z.string()).optional(),
+  config: jsonObject.optional(),
+  outputs: z.unknown().optional(),
+  error: z.string().nullable().optional(),
+  start_time: ms.optional(),
+  end_time: ms.optional(),
+  duration: ms.optional(),
+  metadata: jsonObject.optional(),
+  feedback: jsonObject.optional(),
+  metrics: jsonObject.optional(),
+  user_properties: jsonObject.optional(),
+});
+export type TraceEvent = z.infer<typeof eventSchema>;
+
+export const eventBatchSchema = z.strictObject({ events: z.array(eventSchema) });
+
+export const crossSessionBatchSchema = z.strictObject({
+  events: z.array(eventSchema),
+  single_session: z.boolean().optional(),
+  session_properties: sessionStartSchema.optional(),
+});
+
+/** A UUID's patchable form: `session_` + its 32 hex digits. */
+export function patchIdOf(uuid: string): string | undefined {
+  const hex = uuid.toLowerCase().replace(/-/g, '');
+  return /^[0-9a-f]{32}$/.test(hex) ? `session_${hex}` : undefined;
+}
+
+/** The UUID behind a `session_<32 hex>` id. */
+export function uuidOfPatchId(id: string): string | undefined {
+  if (!PATCH_ID.test(id)) return undefined;
+  const h = id.slice('session_'.length);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** zod issues as `{loc, msg, type}` (the §2.2 envelope's details). */
+export function issueDetails(error: z.ZodError, root = 'body'): { loc: (string | number)[]; msg: string; type: string }[] {
+  return error.issues.map((issue) => ({
+    loc: [root, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    msg: issue.message,
+    type: issue.code,
+  }));
+}

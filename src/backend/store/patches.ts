@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { SessionPatch } from '../schemas.js';
+import { readJson, writeJson } from './json-files.js';
+
+/** The Session object of DESIGN §2.3. */
+export interface PatchedSession {
+  id: string;
+  title: string | null;
+  tags: string[];
+  status: string;
+  created_at: string;
+  updated_at: string;
+  usage: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_creation_tokens: number };
+}
+
+/** Title and tags per `session_<32 hex>` id: `<data>/patches/<id>.json`. */
+export class PatchFiles {
+  constructor(private readonly dataDir: string) {}
+
+  private path(id: string): string {
+    return join(this.dataDir, 'patches', `${id}.json`);
+  }
+
+  get(id: string): PatchedSession | undefined {
+    return readJson<PatchedSession>(this.path(id));
+  }
+
+  /** Applies only the fields present: a title stays when only tags change, and tags are replaced whole. */
+  apply(id: string, patch: SessionPatch, createdAt: string): PatchedSession {
+    const now = new Date().toISOString();
+    const current = this.get(id) ?? {
+      id,
+      title: null,
+      tags: [],
+      status: 'active',
+      created_at: createdAt,
+      updated_at: now,
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0 },
+    };
+    const next: PatchedSession = { ...current, updated_at: now };
+    if (patch.title !== undefined) next.title = patch.title;
+    if (patch.tags !== undefined) next.tags = patch.tags ?? [];
+    writeJson(this.path(id), next);
+    return next;
+  }
+}

@@ -1,0 +1,78 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What a handler gets: the request, the response, the route's captures, and a byte counter for the log. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: string[];
+  /** Request body bytes read, for the access log. */
+  bytesIn: number;
+}
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly contentType = 'application/json',
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Answers without reading the request body and closes the connection after the answer. */
+export function refuseBody(res: ServerResponse, status: number, body: unknown): void {
+  res.shouldKeepAlive = false;
+  res.setHeader('connection', 'close');
+  sendJson(res, status, body);
+}
+
+const MAX_JSON_BODY = 16 * 1024 * 1024;
+
+/** Reads a JSON request body (at most 16 MiB). Throws HttpProblem with the route's envelope on bad input. */
+export async function readJsonBody(ex: Exchange, problem: (status: number, message: string) => HttpProblem): Promise<unknown> {
+  const declared = Number(ex.req.headers['content-length'] ?? Number.NaN);
+  if (declared > MAX_JSON_BODY) throw problem(413, `body of ${declared} bytes is over the limit of ${MAX_JSON_BODY}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of ex.req as AsyncIterable<Buffer>) {
+    ex.bytesIn += chunk.length;
+    if (ex.bytesIn > MAX_JSON_BODY) throw problem(413, `body is over the limit of ${MAX_JSON_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw problem(400, 'body is not valid JSON');
+  }
+}
+
+/** Constant-time check of `Authorization: Bearer <token>` against the accepted tokens. */
+export function tokenIndex(req: IncomingMessage, tokens: string[]): number {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match) return -1;
+  const given = Buffer.from(match[1]!);
+  return tokens.findIndex((token) => {
+    const want = Buffer.from(token);
+    return want.length === given.length && timingSafeEqual(want, given);
+  });
+}
+
+/** A header value sent percent-encoded by the client (non-ASCII) decoded back; others as they are. */
+export function headerText(value: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

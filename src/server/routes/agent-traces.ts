@@ -1,0 +1,81 @@
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { LengthMismatchError } from '../../backend/store/sessions.js';
+import type { LocalStore } from '../../backend/store/index.js';
+import { headerText, HttpProblem, refuseBody, sendJson, type Exchange } from '../http.js';
+import { NdjsonError, ndjsonCheck } from '../ndjson-check.js';
+
+/** DESIGN §2.1 errors: `{detail}`, and `{errors:[{param,details}]}` for a body that is not NDJSON. */
+const problem = (status: number, detail: string) => new HttpProblem(status, { detail });
+
+function sessionId(ex: Exchange): string {
+  const id = decodeURIComponent(ex.params[0]!);
+  if (id.trim() === '') throw problem(400, 'session id is empty');
+  return id;
+}
+
+/** PUT /api/v1/agent-traces/sessions/{id}: the length is checked before a byte of the body is read. */
+export async function putSession(ex: Exchange, store: LocalStore, maxBytes: number): Promise<void> {
+  const { req, res } = ex;
+  const declared = req.headers['content-length'];
+  if (declared === undefined || req.headers['transfer-encoding'] !== undefined) {
+    return refuseBody(res, 411, { detail: 'Content-Length is required' });
+  }
+  const length = Number(declared);
+  if (!Number.isSafeInteger(length) || length < 0) return refuseBody(res, 400, { detail: 'Content-Length is not a number' });
+  if (length > maxBytes) {
+    return refuseBody(res, 413, { detail: `body of ${length} bytes is over the limit of ${maxBytes} bytes` });
+  }
+  const id = sessionId(ex);
+  const traceId = headerText(req.headers['x-trace-id']) ?? id;
+  const check = ndjsonCheck();
+  req.on('data', (chunk: Buffer) => (ex.bytesIn += chunk.length));
+  try {
+    const record = await store.sessions.put(
+      {
+        sessionId: id,
+        traceId,
+        parentId: headerText(req.headers['x-parent-session']) ?? null,
+        cwd: headerText(req.headers['x-cwd']) ?? null,
+        agentVersion: headerText(req.headers['x-agent-version']) ?? null,
+        gitRepo: headerText(req.headers['x-git-repo']) ?? null,
+        gitCommit: headerText(req.headers['x-git-commit']) ?? null,
+      },
+      req.pipe(check),
+      length,
+    );
+    sendJson(res, 200, { session_id: record.session_id, trace_id: record.trace_id, bytes_stored: record.bytes, key: record.key });
+  } catch (error) {
+    req.unpipe(check);
+    if (error instanceof NdjsonError) {
+      return refuseBody(res, 422, { errors: [{ param: 'body', details: error.message }] });
+    }
+    if (error instanceof LengthMismatchError) return refuseBody(res, 400, { detail: error.message });
+    throw error;
+  }
+}
+
+/** GET /api/v1/agent-traces/sessions/{id}: the stored bytes, exactly as uploaded. */
+export async function getSession(ex: Exchange, store: LocalStore): Promise<void> {
+  const record = await store.sessions.get(sessionId(ex));
+  if (!record) throw problem(404, 'session not found');
+  // The length comes from the file opened, not the index, so a concurrent overwrite cannot mismatch them.
+  const handle = await open(store.sessions.bodyPath(record), 'r').catch(() => undefined);
+  if (!handle) throw problem(404, 'session not found');
+  const { size } = await handle.stat();
+  ex.res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': size, 'x-trace-id': record.trace_id });
+  await pipeline(handle.createReadStream(), ex.res);
+}
+
+/** GET /api/v1/agent-traces/sessions: every stored session. */
+export async function listSessions(ex: Exchange, store: LocalStore): Promise<void> {
+  const sessions = (await store.sessions.list()).map((r) => ({
+    session_id: r.session_id,
+    trace_id: r.trace_id,
+    parent_session: r.parent_session,
+    bytes: r.bytes,
+    updated: r.updated,
+    key: r.key,
+  }));
+  sendJson(ex.res, 200, { sessions });
+}

@@ -1,0 +1,22 @@
+import type { LocalStore } from '../../backend/store/index.js';
+import { PATCH_ID, patchSchema, uuidOfPatchId } from '../../backend/schemas.js';
+import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
+
+/** DESIGN §2.3 errors are RFC 9457 problem+json. */
+const problem = (status: number, title: string, detail: string) =>
+  new HttpProblem(status, { type: 'about:blank', title, status, detail }, 'application/problem+json');
+
+/** PATCH /v1/sessions/{session_<32 hex>}: title and/or tags (tags replace the list). */
+export async function patchSession(ex: Exchange, store: LocalStore): Promise<void> {
+  const id = decodeURIComponent(ex.params[0]!);
+  if (!PATCH_ID.test(id)) throw problem(400, 'Invalid session id', `"${id}" is not of the form session_<32 hex digits>`);
+  const body = await readJsonBody(ex, (status, message) => problem(status, 'Bad Request', message));
+  const parsed = patchSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw problem(400, 'Bad Request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  const since = await store.knownSince(uuidOfPatchId(id)!);
+  if (since === undefined && !store.patches.get(id)) throw problem(404, 'Not Found', `session ${id} not found`);
+  sendJson(ex.res, 200, store.patches.apply(id, parsed.data, since ?? new Date().toISOString()));
+}

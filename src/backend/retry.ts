@@ -33,6 +33,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   if (raw === undefined || raw.trim() === '') return undefined;
   const text = raw.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // Every HTTP-date form starts with a day name; Date.parse alone reads "-5" as a year.
+  if (!/^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s/i.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

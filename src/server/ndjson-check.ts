@@ -13,7 +13,7 @@ export class NdjsonError extends Error {
  * Passes bytes through unchanged while checking that every line is JSON (NDJSON); a final line
  * without a newline must be JSON too. Fails with NdjsonError naming the first bad line.
  */
-export function ndjsonCheck(): Transform {
+export function ndjsonCheck(onBytes: (n: number) => void = () => {}): Transform {
   let partial: Buffer[] = [];
   let line = 0;
   let sawAny = false;
@@ -30,6 +30,7 @@ export function ndjsonCheck(): Transform {
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      onBytes(chunk.length);
       try {
         let start = 0;
         for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {

@@ -77,7 +77,8 @@ export class TracesServer {
     clearTimeout(timer);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The request handler, for embedding the routes in another server (the test recorder). */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
     const ex: Exchange = { req, res, params: [], bytesIn: 0 };

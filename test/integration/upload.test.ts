@@ -11,9 +11,9 @@ let env: Record<string, string | undefined>;
 let home: ReturnType<typeof buildHome>;
 
 beforeEach(async () => {
-  server = new RecordingServer();
-  await server.start();
   tmp = tempDir();
+  server = new RecordingServer(join(tmp.path, 'served'));
+  await server.start();
   home = buildHome(join(tmp.path, 'agent'));
   env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
 });
@@ -33,7 +33,7 @@ describe('traces upload', () => {
     expect(report).toMatchObject({ total: 4, uploaded: 4, unchanged: 0, failed: 0 });
     const byId = new Map(server.puts().map((r) => [decodeURIComponent(r.url.split('/').pop()!), r]));
     const root = byId.get(home.rootId)!;
-    expect(root.body.equals(readFileSync(home.root))).toBe(true);
+    expect((await server.body(home.rootId))!.equals(readFileSync(home.root))).toBe(true);
     expect(root.headers['x-trace-id']).toBe(home.rootId);
     expect(root.headers['x-parent-session']).toBeUndefined();
     expect(root.headers['x-git-repo']).toBe('https://github.com/example/project.git');
@@ -62,21 +62,21 @@ describe('traces upload', () => {
     appendFileSync(home.child, `${JSON.stringify({ type: 'label', id: 'aaaa0001', parentId: null, timestamp: '2026-11-01T12:00:00Z', label: 'x' })}\n`);
     const third = await upload('--json');
     expect(third.json()).toMatchObject({ uploaded: 1, unchanged: 3 });
-    expect(server.stored.get(home.childId)!.equals(readFileSync(home.child))).toBe(true);
+    expect((await server.body(home.childId))!.equals(readFileSync(home.child))).toBe(true);
   });
 
   it('holds back a torn last line and sends it once it is complete', async () => {
     const complete = readFileSync(home.root);
     appendFileSync(home.root, '{"type":"message","id":"torn0001","mess');
     await upload();
-    expect(server.stored.get(home.rootId)!.equals(complete)).toBe(true);
+    expect((await server.body(home.rootId))!.equals(complete)).toBe(true);
     // Unchanged file with its torn tail: nothing is sent again.
     await upload();
     expect(server.puts().filter((r) => r.url.endsWith(home.rootId)).length).toBe(1);
     appendFileSync(home.root, 'age":{"role":"user","content":"hi"}}');
     await upload();
     // The final unterminated line parses now: it is sent.
-    expect(server.stored.get(home.rootId)!.equals(readFileSync(home.root))).toBe(true);
+    expect((await server.body(home.rootId))!.equals(readFileSync(home.root))).toBe(true);
   });
 
   it('does not send a file whose mtime moved but whose bytes did not', async () => {
@@ -95,7 +95,7 @@ describe('traces upload', () => {
     expect(result.code).toBe(0);
     expect(result.json()).toMatchObject({ uploaded: 4, failed: 0 });
     for (const [file, id] of [[home.root, home.rootId], [home.child, home.childId], [home.grand, home.grandId], [home.fork, home.forkId]] as const) {
-      expect(server.stored.get(id)!.equals(readFileSync(file))).toBe(true);
+      expect((await server.body(id))!.equals(readFileSync(file))).toBe(true);
     }
     expect(server.puts().length).toBeGreaterThanOrEqual(4 + 3); // the reset never reached the recorder
   });

@@ -84,10 +84,16 @@ export class SessionFiles {
   }
 
   /**
-   * Stores `length` bytes from `body`. Fails with LengthMismatchError, leaving the previous
-   * version in place, when the body is shorter or longer than announced.
+   * Stores `length` bytes from `body`, passed through `check` when given (the server's NDJSON
+   * check). Fails with LengthMismatchError, or the check's error, leaving the previous version in
+   * place, when the body is shorter or longer than announced or does not pass.
    */
-  async put(input: PutSessionInput, body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, length: number): Promise<StoredSessionRecord> {
+  async put(
+    input: PutSessionInput,
+    body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+    length: number,
+    check?: Transform,
+  ): Promise<StoredSessionRecord> {
     const key = this.keyOf(input.traceId, input.sessionId);
     const path = join(this.dataDir, key);
     await mkdir(dirname(path), { recursive: true });
@@ -103,7 +109,9 @@ export class SessionFiles {
       },
     });
     try {
-      await pipeline(body as NodeJS.ReadableStream, counter, createWriteStream(temp, { flags: 'wx' }));
+      const sink = createWriteStream(temp, { flags: 'wx' });
+      if (check) await pipeline(body as NodeJS.ReadableStream, check, counter, sink);
+      else await pipeline(body as NodeJS.ReadableStream, counter, sink);
       if (seen !== length) throw new LengthMismatchError(`body has ${seen} bytes, Content-Length said ${length}`);
       const handle = await open(temp, 'r+');
       try {

@@ -63,7 +63,7 @@ async function sendableLength(handle: FileHandle, size: number, maxTail: number)
   const tailParts: Buffer[] = [];
   let end = size;
   let lastNewline = -1;
-  while (end > 0 && size - end <= maxTail) {
+  while (end > 0) {
     const start = Math.max(0, end - TAIL_CHUNK);
     const buf = Buffer.allocUnsafe(end - start);
     const { bytesRead } = await handle.read(buf, 0, end - start, start);
@@ -74,7 +74,8 @@ async function sendableLength(handle: FileHandle, size: number, maxTail: number)
       tailParts.unshift(chunk.subarray(nl + 1));
       break;
     }
-    tailParts.unshift(chunk);
+    // A tail longer than maxTail is held back unexamined: keep looking for where it starts only.
+    if (size - start <= maxTail) tailParts.unshift(chunk);
     end = start;
   }
   const tailLength = size - (lastNewline + 1);

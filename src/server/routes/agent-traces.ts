@@ -28,8 +28,7 @@ export async function putSession(ex: Exchange, store: LocalStore, maxBytes: numb
   }
   const id = sessionId(ex);
   const traceId = headerText(req.headers['x-trace-id']) ?? id;
-  const check = ndjsonCheck();
-  req.on('data', (chunk: Buffer) => (ex.bytesIn += chunk.length));
+  const check = ndjsonCheck((n) => (ex.bytesIn += n));
   try {
     const record = await store.sessions.put(
       {
@@ -41,12 +40,12 @@ export async function putSession(ex: Exchange, store: LocalStore, maxBytes: numb
         gitRepo: headerText(req.headers['x-git-repo']) ?? null,
         gitCommit: headerText(req.headers['x-git-commit']) ?? null,
       },
-      req.pipe(check),
+      req,
       length,
+      check,
     );
     sendJson(res, 200, { session_id: record.session_id, trace_id: record.trace_id, bytes_stored: record.bytes, key: record.key });
   } catch (error) {
-    req.unpipe(check);
     if (error instanceof NdjsonError) {
       return refuseBody(res, 422, { errors: [{ param: 'body', details: error.message }] });
     }

@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { call } from '../helpers/http.js';
+import { spawnServe, type Served } from '../helpers/spawn.js';
+
+const id = '0b7e5f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+let tmp: ReturnType<typeof tempDir>;
+let served: Served | undefined;
+
+beforeEach(() => {
+  tmp = tempDir();
+});
+
+afterEach(async () => {
+  served?.child.kill('SIGKILL');
+  await served?.exited;
+  served = undefined;
+  tmp.cleanup();
+});
+
+/** Opens a PUT announcing `length` bytes; the caller writes the body piece by piece. */
+function openPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
+  const target = new URL(`${url}/api/v1/agent-traces/sessions/${id}`);
+  let req!: ClientRequest;
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = request(target, { method: 'PUT', headers: { 'content-length': String(length), 'content-type': 'application/x-ndjson' } }, (res: IncomingMessage) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+  return { req, answer };
+}
+
+const line = (n: number) => `${JSON.stringify({ n, pad: 'p'.repeat(1000) })}\n`;
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('traces serve as a process', () => {
+  it('keeps the previous version whole when killed -9 in the middle of an overwrite', async () => {
+    const data = join(tmp.path, 'data');
+    served = await spawnServe(['--no-auth', '--data', data]);
+    const v1 = line(1).repeat(3);
+    expect((await call(`${served.url}/api/v1/agent-traces/sessions/${id}`, { method: 'PUT', body: v1 })).status).toBe(200);
+
+    const { req, answer } = openPut(served.url, 10 * 1024 * 1024);
+    answer.catch(() => undefined);
+    req.write(line(2).repeat(1000));
+    const folder = join(data, 'agent-traces', id);
+    await until(() => readdirSync(folder).some((f) => f.endsWith('.tmp')), 'the temp file of the overwrite');
+    served.child.kill('SIGKILL');
+    await served.exited;
+    req.destroy();
+
+    expect(readFileSync(join(folder, `${id}.jsonl`), 'utf8')).toBe(v1);
+    served = await spawnServe(['--no-auth', '--data', data]);
+    expect((await call(`${served.url}/api/v1/agent-traces/sessions/${id}`)).text).toBe(v1);
+  });
+
+  it('finishes a request in flight on SIGTERM, then exits 0', async () => {
+    served = await spawnServe(['--no-auth', '--data', join(tmp.path, 'data')]);
+    const body = line(7).repeat(200);
+    const { req, answer } = openPut(served.url, Buffer.byteLength(body));
+    req.write(body.slice(0, 1000));
+    await until(() => served!.stderr().includes('no authentication'), 'the start-up line');
+    await new Promise((r) => setTimeout(r, 100));
+    served.child.kill('SIGTERM');
+    await until(() => served!.stderr().includes('SIGTERM'), 'the shutdown line');
+    req.end(body.slice(1000));
+    const result = await answer;
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body).bytes_stored).toBe(Buffer.byteLength(body));
+    expect(await served.exited).toBe(0);
+  });
+});

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/traces.js', import.meta.url));
+export const DIST = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** The e2e tests run the built CLI; `npm install` / `npm ci` build it through `prepare`. */
+export function assertBuilt(): void {
+  if (!existsSync(DIST)) throw new Error('dist/cli.js is missing: run `npm run build` (npm install runs it through prepare)');
+}
+
+export interface Served {
+  child: ChildProcess;
+  url: string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `traces serve --port 0` as a real process and waits for its "listening on" line. */
+export async function spawnServe(args: string[], env: Record<string, string | undefined> = {}): Promise<Served> {
+  assertBuilt();
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 10_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const match = /listening on (\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
+  });
+  return { child, url, stderr: () => err, exited };
+}

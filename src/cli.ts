@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TracesError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
 import { VERSION } from './version.js';
@@ -31,16 +31,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--sessions-dir <dir>', 'where root sessions live (default ~/.prime/agent/sessions)')
       .option('--allow-http', 'allow a plain http:// backend that is not on this machine');
 
-  backendOptions(program.command('upload').argument('[path...]', 'session files or folders (default: the sessions dir and its artifacts)'))
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const netOptions = (cmd: Command) =>
+    backendOptions(cmd)
+      .option('--retries <n>', 'retries per request after the first attempt', intOption(0, 20), 3)
+      .option('--timeout <ms>', 'longest wait for an answer, or between body chunks', intOption(1), 30_000)
+      .option('--json', 'print one JSON document on stdout')
+      .option('--verbose', 'print each request and retry on stderr');
+
+  netOptions(program.command('upload').argument('[path...]', 'session files or folders (default: the sessions dir and its artifacts)'))
     .description('upload session files (PUT, overwriting), skipping what the ledger says is unchanged')
     .option('--force', 'ignore the ledger: send every session again')
     .option('--dry-run', 'show what would be sent, send nothing')
     .option('--concurrency <n>', 'sessions sent at once (default 4)', intOption(1, 64))
     .option('--max-bytes <n>', 'largest file to send, e.g. 20M (default 20 MiB)', bytesOption)
-    .option('--retries <n>', 'retries per request after the first attempt', intOption(0, 20), 3)
-    .option('--timeout <ms>', 'longest wait for an answer or between body chunks', intOption(1), 30_000)
-    .option('--json', 'print one JSON document on stdout')
-    .option('--verbose', 'print each request and retry on stderr')
     .action(async (paths: string[], flags) => {
       const { upload } = await import('./commands/upload.js');
       await run(() => upload(paths, flags, io))();
@@ -60,6 +64,36 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (flags) => {
       const { status } = await import('./commands/status.js');
       await run(() => status(flags, io))();
+    });
+
+  const sessions = program.command('sessions').description('session metadata: save, patch, create');
+  netOptions(sessions.command('save').argument('[file-or-id...]', 'session files, or ids found under the sessions dir'))
+    .description('save session metadata (POST /api/v1/org/{org}/ws/{workspace}/sessions)')
+    .option('--all', 'save every session under the sessions dir')
+    .option('--dry-run', 'print the bodies that would be sent, send nothing')
+    .option('--org <slug>', 'organisation (default: config org)')
+    .option('--workspace <slug>', 'workspace (default: config workspace)')
+    .option('--model <model>', 'override the model found in the file')
+    .option('--title <title>', 'override the title found in the file')
+    .option('--label <key=value>', 'add a label (repeatable; a key may take several values)', collect)
+    .addOption(new Option('--origin <origin>', 'who made the session').choices(['user', 'worker', 'eval']))
+    .addOption(new Option('--visibility <visibility>', 'who may see it').choices(['private', 'workspace']))
+    .option('--project-id <id>', 'project id')
+    .option('--runtime-id <uuid>', 'runtime id (a UUID)')
+    .option('--concurrency <n>', 'saves at once (default 4)', intOption(1, 64))
+    .action(async (args: string[], flags) => {
+      const { save } = await import('./commands/sessions.js');
+      await run(() => save(args, flags, io))();
+    });
+  netOptions(sessions.command('patch').argument('<id-or-file>', 'session_<32 hex>, a UUID, or a session file'))
+    .description('change a session\'s title or tags (PATCH /v1/sessions/{id}); tags replace the list')
+    .option('--title <title>', 'set the title')
+    .option('--clear-title', 'remove the title')
+    .option('--tag <tag>', 'a tag (repeatable); the list replaces the session\'s tags', collect)
+    .option('--clear-tags', 'remove every tag')
+    .action(async (arg: string, flags) => {
+      const { patch } = await import('./commands/sessions.js');
+      await run(() => patch(arg, flags, io))();
     });
 
   program

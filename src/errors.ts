@@ -60,7 +60,11 @@ export class ApiError extends TracesError {
     super(message, {
       code: `http_${options.status}`,
       exitCode: auth ? EXIT.auth : EXIT.failed,
-      hint: auth ? 'Check the token: run `traces login`, or set TRACES_TOKEN.' : undefined,
+      hint: auth
+        ? 'Check the token: run `traces login`, or set TRACES_TOKEN.'
+        : options.status === 426
+          ? 'The server says this version of traces is too old: upgrade it (npm install -g traces@latest).'
+          : undefined,
     });
     this.status = options.status;
     this.body = options.body;

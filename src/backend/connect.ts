@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { UploadTarget } from '../core/upload-target.js';
+import type { SessionsApi } from './sessions-api.js';
 import type { BackendSpec } from '../config/backend.js';
 import { USER_AGENT } from '../version.js';
 import { HttpUploadTarget } from './agent-traces.js';
@@ -33,4 +34,12 @@ export async function createUploadTarget(spec: BackendSpec, options: ConnectOpti
   if (spec.kind === 'http') return new HttpUploadTarget(createHttpClient(spec.url, options));
   const { StoreUploadTarget } = await import('./store-target.js');
   return new StoreUploadTarget(spec.dir);
+}
+
+/** DESIGN §2.2/§2.3 for a backend: HTTP, or the embedded store for a folder. */
+export async function createSessionsApi(spec: BackendSpec, options: ConnectOptions): Promise<SessionsApi> {
+  const { HttpSessionsApi, StoreSessionsApi } = await import('./sessions-api.js');
+  if (spec.kind === 'http') return new HttpSessionsApi(createHttpClient(spec.url, options));
+  const { LocalStore } = await import('./store/index.js');
+  return new StoreSessionsApi(new LocalStore(spec.dir));
 }

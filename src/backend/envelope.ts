@@ -15,9 +15,24 @@ export function describeBody(body: string): string | undefined {
   try {
     value = JSON.parse(text);
   } catch {
-    return clip(text.replace(/\s+/g, ' '));
+    return clip(htmlToText(text).replace(/\s+/g, ' ').trim()) || undefined;
   }
   return describeJson(value) ?? clip(text);
+}
+
+/** An HTML error page (a proxy's 502, a CDN's block page) as the text a browser would show. */
+function htmlToText(text: string): string {
+  if (!/^<(!doctype\s+html|html|head|body)\b/i.test(text)) return text;
+  return text
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function describeJson(value: unknown): string | undefined {

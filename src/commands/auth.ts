@@ -17,7 +17,7 @@ interface AuthFlags {
 
 async function backendFor(io: Io, flags: AuthFlags): Promise<BackendSpec> {
   const settings = (await openSettings(io.env)).read();
-  return resolveBackend(flags.to, io.env, settings.api_url, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+  return resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
 }
 
 /** Asks the backend who `token` is; undefined when it cannot say (a folder, or no whoami route). */

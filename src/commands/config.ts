@@ -1,4 +1,4 @@
-import { backendId, resolveBackend } from '../config/backend.js';
+import { backendId, OPERATIONS, parseBackend, resolveBackend } from '../config/backend.js';
 import { findCredential } from '../config/credentials.js';
 import { configDir, sessionsDir, stateDir } from '../config/paths.js';
 import { assertSettingKey, parseSetting, SETTING_KEYS } from '../config/schema.js';
@@ -24,7 +24,7 @@ export async function configCommand(verb: Verb, args: string[], flags: { json?: 
     case 'set': {
       const key = assertSettingKey(args[0]!);
       const value = parseSetting(key, args[1]!);
-      if (key === 'api_url') resolveBackend(String(value), {}, undefined, { allowHttp: true, cwd: io.cwd });
+      if (key.endsWith('_url')) parseBackend(String(value), key, { allowHttp: true, cwd: io.cwd });
       store.set(key, value);
       return EXIT.ok;
     }
@@ -39,12 +39,17 @@ export async function configCommand(verb: Verb, args: string[], flags: { json?: 
 }
 
 function list(io: Io, settings: Record<string, unknown>, flags: { json?: boolean }): number {
-  const backend = resolveBackend(undefined, io.env, settings.api_url as string | undefined, { allowHttp: true, cwd: io.cwd });
+  const routes = Object.fromEntries(
+    OPERATIONS.map((operation) => {
+      const backend = resolveBackend(undefined, io.env, settings as Record<string, string>, { allowHttp: true, cwd: io.cwd, operation });
+      return [operation, { backend: backendId(backend), source: backend.source }];
+    }),
+  );
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir as string | undefined);
   const credential = findCredential(io.env);
   const effective = {
     settings: Object.fromEntries(SETTING_KEYS.map((k) => [k, settings[k] ?? null])),
-    upload: { backend: backendId(backend), source: backend.source },
+    routes,
     sessions_dir: { path: sessions.dir, source: sessions.source },
     config_dir: configDir(io.env),
     state_dir: stateDir(io.env),
@@ -58,7 +63,7 @@ function list(io: Io, settings: Record<string, unknown>, flags: { json?: boolean
   io.stdout.write(
     [
       '',
-      `upload goes to ${effective.upload.backend} (${effective.upload.source})`,
+      ...Object.entries(routes).map(([op, r]) => `${op.padEnd(14)} → ${r.backend} (${r.source})`),
       `sessions dir   ${effective.sessions_dir.path} (${effective.sessions_dir.source})`,
       `config dir     ${effective.config_dir}`,
       `state dir      ${effective.state_dir}`,

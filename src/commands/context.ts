@@ -1,5 +1,5 @@
 import { AuthError } from '../errors.js';
-import { resolveBackend, type BackendSpec } from '../config/backend.js';
+import { operationToken, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential, type Credential } from '../config/credentials.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
 import { openSettings } from '../config/settings.js';
@@ -23,9 +23,9 @@ export interface ContextFlags {
   allowHttp?: boolean;
 }
 
-export async function loadContext(io: Io, flags: ContextFlags): Promise<Context> {
+export async function loadContext(io: Io, flags: ContextFlags, operation: Operation = 'upload'): Promise<Context> {
   const settings = (await openSettings(io.env)).read();
-  const backend = resolveBackend(flags.to, io.env, settings.api_url, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+  const backend = resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
   const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
   return {
     settings,
@@ -38,9 +38,9 @@ export async function loadContext(io: Io, flags: ContextFlags): Promise<Context>
 }
 
 /** The token for an HTTP backend; a folder needs none. Missing = exit 4 with how to provide one. */
-export function requireCredential(io: Io, backend: BackendSpec): Credential | undefined {
+export function requireCredential(io: Io, backend: BackendSpec, operation: Operation = 'upload'): Credential | undefined {
   if (backend.kind === 'dir') return undefined;
-  const credential = findCredential(io.env);
+  const credential = operationToken(io.env, operation) ?? findCredential(io.env);
   if (!credential) {
     throw new AuthError(
       `no credential for ${backend.url.origin}`,

@@ -9,26 +9,42 @@ export type BackendSpec =
   | { kind: 'http'; url: URL; source: string }
   | { kind: 'dir'; dir: string; source: string };
 
+/** The three kinds of data that may each go to a different service (issue #5). */
+export type Operation = 'upload' | 'sessions' | 'events';
+export const OPERATIONS: Operation[] = ['upload', 'sessions', 'events'];
+
+const OP_ENV: Record<Operation, string> = { upload: 'TRACES_UPLOAD_URL', sessions: 'TRACES_SESSIONS_URL', events: 'TRACES_EVENTS_URL' };
+const OP_TOKEN: Record<Operation, string> = { upload: 'TRACES_UPLOAD_TOKEN', sessions: 'TRACES_SESSIONS_TOKEN', events: 'TRACES_EVENTS_TOKEN' };
+
 /**
- * Where data goes (DESIGN §3): `--to`, `TRACES_API_URL`, `PRIME_AGENT_TRACES_BASE_URL`, config
- * `api_url`, the default. A folder or `file:` URL is the embedded local store.
+ * Where one operation's data goes (DESIGN §3, issue #5): `--to`; the operation's own
+ * `TRACES_<OP>_URL` and config `<op>_url`; then `TRACES_API_URL`, `PRIME_AGENT_TRACES_BASE_URL`,
+ * config `api_url`, the default. A folder or `file:` URL is the embedded local store.
  */
 export function resolveBackend(
   flag: string | undefined,
   env: Env,
-  configured: string | undefined,
-  options: { allowHttp: boolean; cwd: string },
+  settings: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>>,
+  options: { allowHttp: boolean; cwd: string; operation?: Operation },
 ): BackendSpec {
-  const [value, source] = flag
-    ? [flag, '--to']
-    : env.TRACES_API_URL
-      ? [env.TRACES_API_URL, 'TRACES_API_URL']
-      : env.PRIME_AGENT_TRACES_BASE_URL
-        ? [env.PRIME_AGENT_TRACES_BASE_URL, 'PRIME_AGENT_TRACES_BASE_URL']
-        : configured
-          ? [configured, 'config api_url']
-          : [DEFAULT_API_URL, 'default'];
-  return parseBackend(value, source, options);
+  const op = options.operation ?? 'upload';
+  const chain: [string | undefined, string][] = [
+    [flag, '--to'],
+    [env[OP_ENV[op]], OP_ENV[op]],
+    [settings[`${op}_url`], `config ${op}_url`],
+    [env.TRACES_API_URL, 'TRACES_API_URL'],
+    [env.PRIME_AGENT_TRACES_BASE_URL, 'PRIME_AGENT_TRACES_BASE_URL'],
+    [settings.api_url, 'config api_url'],
+  ];
+  const [value, source] = chain.find(([v]) => v !== undefined && v !== '') ?? [DEFAULT_API_URL, 'default'];
+  return parseBackend(value!, source, options);
+}
+
+/** `TRACES_<OP>_TOKEN`: a token for one operation's service, ahead of the general chain. */
+export function operationToken(env: Env, operation: Operation): { token: string; source: string } | undefined {
+  const name = OP_TOKEN[operation];
+  const token = env[name]?.trim();
+  return token ? { token, source: name } : undefined;
 }
 
 export function parseBackend(value: string, source: string, options: { allowHttp: boolean; cwd: string }): BackendSpec {

@@ -7,6 +7,9 @@ const positiveInt = (max: number) => z.coerce.number().int('must be a whole numb
 /** The one schema of settings (`traces config`). Every key is optional. */
 export const settingsShape = {
   api_url: z.string().min(1, 'must not be empty'),
+  upload_url: z.string().min(1, 'must not be empty'),
+  sessions_url: z.string().min(1, 'must not be empty'),
+  events_url: z.string().min(1, 'must not be empty'),
   sessions_dir: z.string().min(1, 'must not be empty'),
   org: slug,
   workspace: slug,

@@ -9,7 +9,7 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
 }
 
-/** What the next upload request meets instead of the normal answer. */
+/** What the next request meets instead of the normal answer. */
 export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'reset' } // the connection is destroyed before the body is read
@@ -66,7 +66,7 @@ export class RecordingServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const fault = req.url?.startsWith('/api/v1/agent-traces/sessions/') ? this.faults.shift() : undefined;
+    const fault = this.faults.shift();
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;

@@ -1,0 +1,70 @@
+import { ApiError } from '../errors.js';
+import type { HttpClient } from './http-client.js';
+import { PATCH_ID, metadataSaveSchema, uuidOfPatchId, type MetadataSave, type SessionPatch } from './schemas.js';
+import type { LocalStore } from './store/index.js';
+
+export type SaveOutcome = { status: 'saved' | 'exists'; session: Record<string, unknown> };
+
+/** DESIGN §2.2 and §2.3, over HTTP or straight into the local store. */
+export interface SessionsApi {
+  save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome>;
+  patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+
+export class HttpSessionsApi implements SessionsApi {
+  constructor(private readonly client: HttpClient) {}
+
+  async save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome> {
+    try {
+      const response = await this.client.request({
+        method: 'POST',
+        path: `/api/v1/org/${encodeURIComponent(org)}/ws/${encodeURIComponent(workspace)}/sessions`,
+        json: body,
+        // The id is chosen by the client: a repeat cannot create a second session, so retrying is safe.
+        idempotent: true,
+      });
+      return { status: 'saved', session: asObject(response.data) };
+    } catch (error) {
+      // 409: the server has it already, including when our first attempt's answer was lost.
+      if (error instanceof ApiError && error.status === 409) return { status: 'exists', session: { session_id: body.id } };
+      throw error;
+    }
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>> {
+    const response = await this.client.request({ method: 'PATCH', path: `/v1/sessions/${encodeURIComponent(id)}`, json: patch, idempotent: true });
+    return asObject(response.data);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** `--to DIR`: the same contracts against the embedded store, answering with the same statuses. */
+export class StoreSessionsApi implements SessionsApi {
+  constructor(private readonly store: LocalStore) {}
+
+  async save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome> {
+    const parsed = metadataSaveSchema.safeParse(body);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${['body', ...i.path].join('.')}: ${i.message}`).join('; ');
+      throw new ApiError(`422 validation failed; ${detail}`, { status: 422, body: '' });
+    }
+    const { created, record } = this.store.metadata.create(org, workspace, parsed.data, { id: 'local', email: null });
+    const { org: _o, workspace: _w, ...session } = record;
+    return { status: created ? 'saved' : 'exists', session };
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>> {
+    if (!PATCH_ID.test(id)) throw new ApiError(`400 invalid session id "${id}"`, { status: 400, body: '' });
+    const since = await this.store.knownSince(uuidOfPatchId(id)!);
+    if (since === undefined && !this.store.patches.get(id)) throw new ApiError(`404 session ${id} not found`, { status: 404, body: '' });
+    return { ...this.store.patches.apply(id, patch, since ?? new Date().toISOString()) };
+  }
+
+  async close(): Promise<void> {}
+}

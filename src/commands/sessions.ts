@@ -1,0 +1,168 @@
+import { existsSync, statSync } from 'node:fs';
+import { createSessionsApi } from '../backend/connect.js';
+import { PATCH_ID, patchIdOf, type SessionPatch } from '../backend/schemas.js';
+import { saveSessions, type SaveOverrides } from '../core/save.js';
+import { discover } from '../core/sessions/discover.js';
+import { findSessionFile } from '../core/sessions/find.js';
+import { readHeader } from '../core/sessions/header.js';
+import { EXIT, TracesError, UsageError } from '../errors.js';
+import { writeJson, type Io } from '../output/io.js';
+import { createLogger } from '../output/logger.js';
+import { loadContext, requireCredential, type ContextFlags } from './context.js';
+
+interface NetFlags extends ContextFlags {
+  json?: boolean;
+  verbose?: boolean;
+  retries: number;
+  timeout: number;
+}
+
+export interface SaveFlags extends NetFlags {
+  all?: boolean;
+  dryRun?: boolean;
+  org?: string;
+  workspace?: string;
+  model?: string;
+  title?: string;
+  label?: string[];
+  origin?: 'user' | 'worker' | 'eval';
+  visibility?: 'private' | 'workspace';
+  projectId?: string;
+  runtimeId?: string;
+  concurrency?: number;
+}
+
+export function parseLabels(pairs: string[] = []): Record<string, string[]> {
+  const labels: Record<string, string[]> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--label ${pair}: expected key=value`);
+    (labels[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1));
+  }
+  return labels;
+}
+
+async function connect(io: Io, flags: NetFlags, offline: boolean) {
+  const context = await loadContext(io, flags, 'sessions');
+  const credential = offline ? undefined : requireCredential(io, context.backend, 'sessions');
+  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
+  const api = await createSessionsApi(context.backend, {
+    token: credential?.token,
+    timeoutMs: flags.timeout,
+    retries: flags.retries,
+    connections: 4,
+    logger,
+  });
+  return { context, api };
+}
+
+export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
+  if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
+  const { context, api } = await connect(io, flags, Boolean(flags.dryRun));
+  const org = flags.org ?? context.settings.org;
+  const workspace = flags.workspace ?? context.settings.workspace;
+  const missing = [!org && '--org', !workspace && '--workspace'].filter(Boolean);
+  if (missing.length && !flags.dryRun) {
+    throw new UsageError(`a metadata save needs ${missing.join(' and ')}`, 'Pass them, or set them once: `traces config set org SLUG`, `traces config set workspace SLUG`.');
+  }
+  const files = flags.all
+    ? discover(context.roots, { required: false }).filter((c) => readHeader(c.path).ok).map((c) => c.path)
+    : args.map((arg) => findSessionFile(arg, context.roots));
+  const overrides: SaveOverrides = {
+    model: flags.model,
+    title: flags.title,
+    labels: parseLabels(flags.label),
+    origin: flags.origin,
+    visibility: flags.visibility,
+    project_id: flags.projectId,
+    runtime_id: flags.runtimeId,
+  };
+  try {
+    const results = await saveSessions(
+      files,
+      { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flags.concurrency ?? context.settings.concurrency ?? 4 },
+      api,
+    );
+    const failed = results.filter((r) => r.status === 'failed').length;
+    if (flags.json) {
+      writeJson(io, {
+        total: results.length,
+        saved: results.filter((r) => r.status === 'saved').length,
+        exists: results.filter((r) => r.status === 'exists').length,
+        failed,
+        sessions: results.map((r) => ({ ...r.session, file: r.file, session_id: r.session_id, status: r.status, error: r.error })),
+      });
+    } else {
+      for (const r of results) {
+        if (r.status === 'pending') io.stdout.write(`${r.file}\n${JSON.stringify(r.session, null, 2)}\n`);
+        else io.stderr.write(`${r.status.padEnd(6)}  ${r.session_id ?? '-'}  ${r.error ?? r.file}\n`);
+      }
+      if (flags.dryRun) io.stderr.write(`dry run: ${results.length - failed} bodies shown, nothing sent\n`);
+    }
+    return failed ? EXIT.failed : EXIT.ok;
+  } finally {
+    await api.close();
+  }
+}
+
+export interface PatchFlags extends NetFlags {
+  title?: string;
+  clearTitle?: boolean;
+  tag?: string[];
+  clearTags?: boolean;
+}
+
+/** ID may be `session_<32 hex>`, a UUID, or a session file; anything else is refused before a request. */
+export function patchTarget(arg: string): string {
+  if (PATCH_ID.test(arg)) return arg;
+  const fromUuid = patchIdOf(arg);
+  if (fromUuid && /^[0-9a-f-]{36}$/i.test(arg)) return fromUuid;
+  if (existsSync(arg) && statSync(arg).isFile()) {
+    const read = readHeader(arg);
+    if (!read.ok) throw new UsageError(`${arg}: not a session file: ${read.reason}`);
+    const id = patchIdOf(read.header.id);
+    if (!id) throw new UsageError(`${arg}: session id "${read.header.id}" is not a UUID, so it has no session_<32 hex> form`);
+    return id;
+  }
+  throw new UsageError(`"${arg}" is not a session id (session_<32 hex> or a UUID) nor a session file`);
+}
+
+export async function patch(arg: string, flags: PatchFlags, io: Io): Promise<number> {
+  const id = patchTarget(arg);
+  if (flags.title !== undefined && flags.clearTitle) throw new UsageError('--title and --clear-title contradict each other');
+  if (flags.tag?.length && flags.clearTags) throw new UsageError('--tag and --clear-tags contradict each other');
+  const change: SessionPatch = {};
+  if (flags.title !== undefined) change.title = flags.title;
+  if (flags.clearTitle) change.title = null;
+  if (flags.tag?.length) change.tags = flags.tag;
+  if (flags.clearTags) change.tags = null;
+  if (Object.keys(change).length === 0) throw new UsageError('nothing to change: give --title, --clear-title, --tag or --clear-tags');
+  const { api } = await connect(io, flags, false);
+  try {
+    let session: Record<string, unknown>;
+    try {
+      session = await api.patch(id, change);
+    } catch (error) {
+      if (!flags.json || !(error instanceof TracesError)) throw error;
+      writeJson(io, { id, status: 'failed', error: error.message });
+      return error.exitCode;
+    }
+    if (flags.json) {
+      writeJson(io, { ...session, status: 'patched' });
+    } else {
+      const usage = (session.usage ?? {}) as Record<string, unknown>;
+      io.stdout.write(
+        [
+          `${session.id ?? id}  ${session.status ?? ''}`,
+          `  title: ${session.title ?? '(none)'}`,
+          `  tags:  ${Array.isArray(session.tags) && session.tags.length ? session.tags.join(', ') : '(none)'}`,
+          `  usage: ${['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens'].map((k) => `${k.replace('_tokens', '')} ${usage[k] ?? 0}`).join(', ')}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    await api.close();
+  }
+}

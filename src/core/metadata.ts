@@ -1,0 +1,50 @@
+import { SessionFileError } from '../errors.js';
+import { readSession } from './sessions/entries.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a session file says about itself, for a metadata save (DESIGN §2.2). */
+export interface DerivedMetadata {
+  id: string;
+  model?: string;
+  message_count: number;
+  title?: string;
+  agent: string;
+}
+
+/**
+ * id = the header id (a UUID); model = the last assistant message's model, else the last
+ * model_change, else the header's modelId; message_count = entries of type message; title = the
+ * last session_info name.
+ */
+export async function deriveMetadata(path: string): Promise<DerivedMetadata> {
+  const { header, entries } = await readSession(path);
+  if (!UUID.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; a metadata save needs one`);
+  let assistantModel: string | undefined;
+  let changedModel: string | undefined;
+  let title: string | undefined;
+  let messages = 0;
+  for await (const { value } of entries) {
+    const type = value.type;
+    if (type === 'message') {
+      messages++;
+      const message = value.message as Record<string, unknown> | undefined;
+      if (message?.role === 'assistant' && typeof message.model === 'string' && message.model) assistantModel = message.model;
+    } else if (type === 'model_change') {
+      const model = str(value.modelId) ?? str(value.model);
+      if (model) changedModel = model;
+    } else if (type === 'session_info') {
+      const name = str(value.name) ?? str(value.title);
+      if (name) title = name;
+    }
+  }
+  return {
+    id: header.id,
+    model: assistantModel ?? changedModel ?? str(header.modelId),
+    message_count: messages,
+    title,
+    agent: 'prime-agent',
+  };
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -1,0 +1,157 @@
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readHeader, type SessionHeader } from '../../src/core/sessions/header.js';
+import { resolveGit } from '../../src/core/sessions/git-state.js';
+import { openSnapshot } from '../../src/core/sessions/snapshot.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'traces-git-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const HEADER_GIT = { repoUrl: 'https://github.com/example/header.git', commit: 'h'.repeat(40), branch: 'main' };
+const head = (git?: object) => ({ type: 'session', version: 3, id: 's1', timestamp: '2026-11-01T10:00:00.000Z', cwd: '/w', ...(git ? { git } : {}) });
+const msg = (id: string, parentId: string | null, text = 'hello') => ({ type: 'message', id, parentId, timestamp: 't', message: { role: 'user', content: text } });
+const gitState = (id: string | undefined, parentId: string | null | undefined, commit: string, extra: object = {}) => ({
+  type: 'git_state',
+  ...(id === undefined ? {} : { id }),
+  ...(parentId === undefined ? {} : { parentId }),
+  timestamp: 't',
+  repoUrl: 'https://github.com/example/state.git',
+  commit,
+  branch: 'work',
+  ...extra,
+});
+
+async function gitOf(lines: object[], headerGit: object | null = HEADER_GIT, raw = '') {
+  const path = join(dir, 's.jsonl');
+  writeFileSync(path, [head(headerGit ?? undefined), ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n' + raw);
+  return gitOfFile(path);
+}
+
+async function gitOfFile(path: string) {
+  const read = readHeader(path);
+  if (!read.ok) throw new Error(read.reason);
+  const snapshot = await openSnapshot(path);
+  try {
+    return await resolveGit(snapshot, read.header as SessionHeader);
+  } finally {
+    await snapshot.close();
+  }
+}
+
+describe('resolveGit', () => {
+  it('uses the header git when there is no git_state entry', async () => {
+    expect(await gitOf([msg('a', null), msg('b', 'a')])).toEqual(HEADER_GIT);
+  });
+
+  it('is undefined with neither git_state nor header git', async () => {
+    expect(await gitOf([msg('a', null)], null)).toBeUndefined();
+  });
+
+  it('takes the last git_state on the active branch', async () => {
+    const git = await gitOf([msg('a', null), gitState('g1', 'a', '1'.repeat(40)), msg('b', 'g1'), gitState('g2', 'b', '2'.repeat(40)), msg('c', 'g2')]);
+    expect(git).toEqual({ repoUrl: 'https://github.com/example/state.git', commit: '2'.repeat(40), branch: 'work' });
+  });
+
+  it('ignores a git_state on an abandoned branch', async () => {
+    // a -> g1 -> b -> g2 (abandoned); the user went back to b and continued with c.
+    const git = await gitOf([msg('a', null), gitState('g1', 'a', 'old'), msg('b', 'g1'), gitState('g2', 'b', 'abandoned'), msg('c', 'b')]);
+    expect(git?.commit).toBe('old');
+  });
+
+  it('falls back to the header git when every git_state is off the active branch', async () => {
+    const git = await gitOf([msg('a', null), msg('b', 'a'), gitState('g1', 'b', 'abandoned'), msg('c', 'a')]);
+    expect(git).toEqual(HEADER_GIT);
+  });
+
+  it('reads version 1 entries without ids: the last git_state wins', async () => {
+    const v1 = (commit: string) => gitState(undefined, undefined, commit);
+    expect((await gitOf([{ type: 'message', message: { role: 'user' } }, v1('first'), { type: 'message' }, v1('last')]))?.commit).toBe('last');
+  });
+
+  it('reads the git facts when they are nested or use other names', async () => {
+    const nested = { type: 'git_state', id: 'g1', parentId: 'a', git: { remote: 'git@x:y.git', sha: 'abc123' } };
+    expect(await gitOf([msg('a', null), nested])).toEqual({ repoUrl: 'git@x:y.git', commit: 'abc123', branch: undefined });
+  });
+
+  it('skips a git_state with no repo or commit, and a message that merely mentions "git_state"', async () => {
+    const empty = { type: 'git_state', id: 'g2', parentId: 'g1', branch: 'only-a-branch' };
+    const mention = msg('m', 'g2', 'the entry type is "git_state" and {"type":"git_state","commit":"fake"}');
+    const git = await gitOf([msg('a', null), gitState('g1', 'a', 'real'), empty, mention]);
+    expect(git?.commit).toBe('real');
+  });
+
+  it('ignores a torn git_state at the end of the file (it is not part of the snapshot)', async () => {
+    const torn = JSON.stringify(gitState('g2', 'g1', 'torn')).slice(0, -5);
+    expect((await gitOf([msg('a', null), gitState('g1', 'a', 'kept')], HEADER_GIT, torn))?.commit).toBe('kept');
+  });
+
+  it('follows a branch whose entries have long content before their end', async () => {
+    const long = msg('b', 'g1', 'x'.repeat(300_000));
+    expect((await gitOf([msg('a', null), gitState('g1', 'a', 'one'), long, gitState('g2', 'b', 'two')]))?.commit).toBe('two');
+  });
+});
+
+describe('resolveGit across the 1 MiB stream chunk boundary', () => {
+  const MIB = 1024 * 1024;
+
+  /** A file whose `"git_state"` marker starts `before` bytes ahead of the 1 MiB mark; `lead` bytes of the line precede it. */
+  function straddling(name: string, before: number, lead: 'short' | 'long'): string {
+    const path = join(dir, name);
+    const fd = openSync(path, 'w');
+    try {
+      let at = writeSync(fd, `${JSON.stringify(head(HEADER_GIT))}\n`);
+      // For a long lead the marker comes after a padding field, far from the line start.
+      const prefix = lead === 'long' ? `{"id":"g1","parentId":"a","pad":"${'p'.repeat(5000)}","type":` : '{"type":';
+      const target = MIB - before - prefix.length;
+      const base = JSON.stringify({ type: 'message', id: 'a', parentId: null, pad: '' });
+      const first = JSON.stringify({ type: 'message', id: 'a', parentId: null, pad: 'f'.repeat(target - at - 1 - base.length) });
+      at += writeSync(fd, `${first}\n`);
+      expect(at).toBe(target);
+      const rest = lead === 'long' ? '"git_state","commit":"split","repoUrl":"r"}' : '"git_state","id":"g1","parentId":"a","commit":"split","repoUrl":"r"}';
+      writeSync(fd, `${prefix}${rest}\n`);
+      writeSync(fd, `${JSON.stringify(msg('z', 'g1'))}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return path;
+  }
+
+  it('the snapshot stream really is cut at 1 MiB', async () => {
+    const path = straddling('probe.jsonl', 5, 'short');
+    const snapshot = await openSnapshot(path);
+    try {
+      const sizes: number[] = [];
+      for await (const chunk of snapshot.stream() as AsyncIterable<Buffer>) sizes.push(chunk.length);
+      expect(sizes[0]).toBe(MIB);
+      expect((await snapshot.read(MIB - 5, 11)).toString()).toBe('"git_state"');
+    } finally {
+      await snapshot.close();
+    }
+  });
+
+  for (const before of [1, 5, 10]) {
+    for (const lead of ['short', 'long'] as const) {
+      it(`finds a marker split ${before} byte(s) before the boundary (${lead} line start)`, async () => {
+        const path = straddling(`split-${before}-${lead}.jsonl`, before, lead);
+        expect((await gitOfFile(path))?.commit).toBe('split');
+      });
+    }
+  }
+
+  it('finds a marker that starts exactly at the boundary', async () => {
+    expect((await gitOfFile(straddling('at.jsonl', 0, 'short')))?.commit).toBe('split');
+  });
+});
+
+const real = fileURLToPath(new URL('../../../shared/fixtures/real/large-session.jsonl', import.meta.url));
+describe.skipIf(!existsSync(real))('a real version 1 file', () => {
+  it('has no git facts, and reading them does not fail', async () => {
+    expect(await gitOfFile(real)).toBeUndefined();
+  });
+});

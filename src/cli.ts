@@ -96,6 +96,33 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       await run(() => patch(arg, flags, io))();
     });
 
+  netOptions(sessions.command('create').argument('<file-or-id>', 'a session file, or an id found under the sessions dir'))
+    .description('start the session on the events backend (POST /v1/sessions); repeating only merges metadata')
+    .action(async (arg: string, flags) => {
+      const { create } = await import('./commands/events.js');
+      await run(() => create(arg, flags, io))();
+    });
+
+  const events = program.command('events').description('sessions as event batches: push, send');
+  netOptions(events.command('push').argument('[path...]', 'session files or folders (default: the sessions dir and its artifacts)'))
+    .description('convert sessions to events and send only what is new (POST /v1/sessions/{id}/events/batch)')
+    .option('--force', 'send every event again (same ids: the backend keeps one of each)')
+    .option('--cross-session', 'send through POST /v1/events/batch, many sessions per request')
+    .option('--max-string <bytes>', 'cut longer strings in an event, e.g. 256K (default 256 KiB)', bytesOption)
+    .option('--concurrency <n>', 'sessions at once (default 4)', intOption(1, 64))
+    .action(async (paths: string[], flags) => {
+      const { push } = await import('./commands/events.js');
+      await run(() => push(paths, flags, io))();
+    });
+  netOptions(events.command('send'))
+    .description('send events someone else produced: one JSON object a line, checked before sending')
+    .requiredOption('--session <id>', 'the session the events belong to')
+    .requiredOption('--file <path>', 'NDJSON file of events, or - for stdin')
+    .action(async (flags) => {
+      const { send } = await import('./commands/events.js');
+      await run(() => send(flags, io))();
+    });
+
   program
     .command('login')
     .description('store a token (prompted on a terminal, or read from stdin with --with-token)')

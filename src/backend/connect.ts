@@ -1,6 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import type { UploadTarget } from '../core/upload-target.js';
 import type { SessionsApi } from './sessions-api.js';
+import type { EventsApi } from './events-api.js';
 import type { BackendSpec } from '../config/backend.js';
 import { USER_AGENT } from '../version.js';
 import { HttpUploadTarget } from './agent-traces.js';
@@ -42,4 +43,12 @@ export async function createSessionsApi(spec: BackendSpec, options: ConnectOptio
   if (spec.kind === 'http') return new HttpSessionsApi(createHttpClient(spec.url, options));
   const { LocalStore } = await import('./store/index.js');
   return new StoreSessionsApi(new LocalStore(spec.dir));
+}
+
+/** DESIGN §2.4 for a backend: HTTP, or the embedded store for a folder. */
+export async function createEventsApi(spec: BackendSpec, options: ConnectOptions): Promise<EventsApi> {
+  const { HttpEventsApi, StoreEventsApi } = await import('./events-api.js');
+  if (spec.kind === 'http') return new HttpEventsApi(createHttpClient(spec.url, options));
+  const { LocalStore } = await import('./store/index.js');
+  return new StoreEventsApi(new LocalStore(spec.dir));
 }

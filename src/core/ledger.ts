@@ -23,9 +23,9 @@ export interface LedgerEntry {
   at: string;
 }
 
-interface LedgerFile {
+interface LedgerFile<E> {
   version: 1;
-  backends: Record<string, Record<string, LedgerEntry>>;
+  backends: Record<string, Record<string, E>>;
 }
 
 /**
@@ -33,31 +33,32 @@ interface LedgerFile {
  * atomically, and merged under a lock on every save so that several `traces` processes can run at
  * once: each save writes only the entries this process changed over what is on disk now.
  */
-export class Ledger {
+export class Ledger<E = LedgerEntry> {
   readonly path: string;
-  private data: LedgerFile;
-  private readonly dirty = new Map<string, Map<string, LedgerEntry | null>>();
+  private data: LedgerFile<E>;
+  private readonly dirty = new Map<string, Map<string, E | null>>();
 
-  private constructor(path: string, data: LedgerFile) {
+  private constructor(path: string, data: LedgerFile<E>) {
     this.path = path;
     this.data = data;
   }
 
-  static load(stateDir: string): Ledger {
-    const path = join(stateDir, 'ledger.json');
-    return new Ledger(path, readLedgerFile(path));
+  /** The upload ledger (`ledger.json`), or another file of the same shape (the events ledger). */
+  static load<E = LedgerEntry>(stateDir: string, name = 'ledger.json'): Ledger<E> {
+    const path = join(stateDir, name);
+    return new Ledger<E>(path, readLedgerFile<E>(path));
   }
 
-  get(backend: string, file: string): LedgerEntry | undefined {
+  get(backend: string, file: string): E | undefined {
     return this.data.backends[backend]?.[file];
   }
 
   /** Every backend the ledger knows, with its entries. */
-  backends(): Record<string, Record<string, LedgerEntry>> {
+  backends(): Record<string, Record<string, E>> {
     return this.data.backends;
   }
 
-  set(backend: string, file: string, entry: LedgerEntry): void {
+  set(backend: string, file: string, entry: E): void {
     (this.data.backends[backend] ??= {})[file] = entry;
     this.markDirty(backend, file, entry);
   }
@@ -80,7 +81,7 @@ export class Ledger {
     const changes = [...this.dirty.entries()].map(([backend, files]) => [backend, new Map(files)] as const);
     this.dirty.clear();
     await withLock(`${this.path}.lock`, () => {
-      const disk = readLedgerFile(this.path);
+      const disk = readLedgerFile<E>(this.path);
       for (const [backend, files] of changes) {
         const entries = (disk.backends[backend] ??= {});
         for (const [file, entry] of files) {
@@ -94,14 +95,14 @@ export class Ledger {
     });
   }
 
-  private markDirty(backend: string, file: string, entry: LedgerEntry | null): void {
+  private markDirty(backend: string, file: string, entry: E | null): void {
     let files = this.dirty.get(backend);
     if (!files) this.dirty.set(backend, (files = new Map()));
     files.set(file, entry);
   }
 }
 
-function readLedgerFile(path: string): LedgerFile {
+function readLedgerFile<E>(path: string): LedgerFile<E> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -110,7 +111,7 @@ function readLedgerFile(path: string): LedgerFile {
     throw error;
   }
   try {
-    const parsed = JSON.parse(text) as LedgerFile;
+    const parsed = JSON.parse(text) as LedgerFile<E>;
     if (parsed && parsed.version === 1 && typeof parsed.backends === 'object' && parsed.backends !== null) return parsed;
   } catch {
     // fall through: a ledger we cannot read is rebuilt; uploads are idempotent PUTs

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createEventsApi } from '../backend/connect.js';
+import { backendId } from '../config/backend.js';
+import { toBatches } from '../core/events/batch.js';
+import { openPushLedger, pushSessions, type PushResult } from '../core/events/push.js';
+import { parseEventLines } from '../core/events/send.js';
+import { sessionStartBody } from '../core/events/session-start.js';
+import { DEFAULT_MAX_STRING_BYTES } from '../core/events/truncate.js';
+import { discover } from '../core/sessions/discover.js';
+import { findSessionFile } from '../core/sessions/find.js';
+import { buildForest, type SessionNode } from '../core/sessions/forest.js';
+import { EXIT, UsageError } from '../errors.js';
+import { writeJson, type Io } from '../output/io.js';
+import { createLogger } from '../output/logger.js';
+import { readAll } from '../output/prompt.js';
+import { VERSION } from '../version.js';
+import { loadContext, requireCredential, type ContextFlags } from './context.js';
+
+interface EventFlags extends ContextFlags {
+  json?: boolean;
+  verbose?: boolean;
+  retries: number;
+  timeout: number;
+}
+
+async function connect(io: Io, flags: EventFlags) {
+  const context = await loadContext(io, flags, 'events');
+  const credential = requireCredential(io, context.backend, 'events');
+  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
+  const api = await createEventsApi(context.backend, { token: credential?.token, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
+  return { context, api, logger };
+}
+
+export interface PushFlags extends EventFlags {
+  force?: boolean;
+  crossSession?: boolean;
+  maxString?: number;
+  concurrency?: number;
+}
+
+export async function push(paths: string[], flags: PushFlags, io: Io): Promise<number> {
+  const { context, api, logger } = await connect(io, flags);
+  try {
+    const candidates = discover(paths.length ? paths : context.roots, { required: paths.length > 0 });
+    const results = await pushSessions(
+      candidates,
+      {
+        force: Boolean(flags.force),
+        crossSession: Boolean(flags.crossSession),
+        maxStringBytes: flags.maxString ?? DEFAULT_MAX_STRING_BYTES,
+        concurrency: flags.concurrency ?? context.settings.concurrency ?? 4,
+        agentVersion: VERSION,
+      },
+      {
+        api,
+        ledger: openPushLedger(context.stateDir),
+        backend: backendId(context.backend),
+        logger,
+        onResult: (r) => {
+          if (!flags.json && r.status !== 'unchanged') io.stderr.write(`${line(r)}\n`);
+        },
+      },
+    );
+    const failed = results.filter((r) => r.status === 'failed').length;
+    if (flags.json) {
+      writeJson(io, {
+        total: results.length,
+        pushed: results.filter((r) => r.status === 'pushed').length,
+        unchanged: results.filter((r) => r.status === 'unchanged').length,
+        failed,
+        events: results.reduce((n, r) => n + r.events, 0),
+        sessions: results,
+      });
+    } else {
+      const events = results.reduce((n, r) => n + r.events, 0);
+      io.stderr.write(`${events} events from ${results.filter((r) => r.status === 'pushed').length} sessions pushed, ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${failed} failed\n`);
+    }
+    return failed ? EXIT.failed : EXIT.ok;
+  } finally {
+    await api.close();
+  }
+}
+
+function line(r: PushResult): string {
+  return r.status === 'failed' ? `failed  ${r.session_id}  ${r.error}` : `pushed  ${r.session_id}  ${r.events} events in ${r.batches} batches`;
+}
+
+export interface SendFlags extends EventFlags {
+  session: string;
+  file: string;
+}
+
+export async function send(flags: SendFlags, io: Io): Promise<number> {
+  const source = flags.file === '-' ? 'stdin' : flags.file;
+  let text: string;
+  try {
+    text = flags.file === '-' ? await readAll(io.stdin) : await readFile(flags.file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flags.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const events = parseEventLines(text, flags.session, source);
+  const { api } = await connect(io, flags);
+  try {
+    const batches = toBatches(events);
+    for (const batch of batches) await api.sendBatch(flags.session, batch);
+    if (flags.json) writeJson(io, { session_id: flags.session, status: 'sent', events: events.length, batches: batches.length });
+    else io.stderr.write(`${events.length} events sent to session ${flags.session} in ${batches.length} batches\n`);
+    return EXIT.ok;
+  } finally {
+    await api.close();
+  }
+}
+
+export async function create(arg: string, flags: EventFlags, io: Io): Promise<number> {
+  const { context, api } = await connect(io, flags);
+  try {
+    const file = findSessionFile(arg, context.roots);
+    const node = findNode(file, context.roots);
+    const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
+    const session = await api.startSession(await sessionStartBody(node.path, node.lineage, children, VERSION));
+    if (flags.json) writeJson(io, { ...session, status: 'created' });
+    else io.stdout.write(`${session.session_id ?? node.header.id}  ${String(session.event_name ?? '')}\n`);
+    return EXIT.ok;
+  } finally {
+    await api.close();
+  }
+}
+
+/** The file's node in the forest of everything under the roots, so its children are known. */
+function findNode(file: string, roots: string[]): SessionNode {
+  const wanted = resolve(file);
+  const stack = buildForest(discover([...roots, file], { required: false }));
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.path === wanted) return node;
+    stack.push(...node.children);
+  }
+  throw new UsageError(`${file}: not a session file`);
+}

@@ -1,0 +1,159 @@
+import { ApiError, AuthError, describeError } from '../../errors.js';
+import type { EventsApi } from '../../backend/events-api.js';
+import type { TraceEvent } from '../../backend/schemas.js';
+import { Ledger } from '../ledger.js';
+import type { Logger } from '../logger.js';
+import type { Candidate } from '../sessions/discover.js';
+import { readSession } from '../sessions/entries.js';
+import { buildForest, type SessionNode } from '../sessions/forest.js';
+import { mapLimit } from '../../util/map-limit.js';
+import { toBatches } from './batch.js';
+import { EventMapper, type MappedEvent } from './map.js';
+import { sessionStartBody } from './session-start.js';
+
+export interface PushOptions {
+  force: boolean;
+  crossSession: boolean;
+  maxStringBytes: number;
+  concurrency: number;
+  agentVersion: string;
+}
+
+export interface PushResult {
+  file: string;
+  session_id: string | null;
+  status: 'pushed' | 'unchanged' | 'failed';
+  events: number;
+  batches: number;
+  error: string | null;
+}
+
+/** What the events ledger remembers per backend and file: how far the session was pushed. */
+export interface PushMark {
+  size: number;
+  mtimeMs: number;
+  started: boolean;
+  /** The last file line whose events the backend acknowledged. */
+  line: number;
+  events: number;
+  at: string;
+}
+
+export function openPushLedger(stateDir: string): Ledger<PushMark> {
+  return Ledger.load<PushMark>(stateDir, 'events-ledger.json');
+}
+
+/**
+ * Pushes each session's events (issue #5): starts the session on the backend when the ledger
+ * says it has not been, then sends only the events of lines after the last acknowledged one, in
+ * batches. Nothing new = no request. Ids are deterministic, so any retry or rerun is harmless.
+ */
+export async function pushSessions(
+  candidates: Candidate[],
+  options: PushOptions,
+  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; logger: Logger; onResult?: (r: PushResult) => void },
+): Promise<PushResult[]> {
+  const forest = indexForest(buildForest(candidates));
+  const results: PushResult[] = [];
+  const cross: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[] = [];
+  let authError: AuthError | undefined;
+  await mapLimit([...forest.values()], options.concurrency, async (node) => {
+    if (authError) return;
+    const result: PushResult = { file: node.path, session_id: node.header.id, status: 'failed', events: 0, batches: 0, error: null };
+    try {
+      const previous = options.force ? undefined : deps.ledger.get(deps.backend, node.path);
+      if (previous && previous.size === node.size && previous.mtimeMs === node.mtimeMs) {
+        result.status = 'unchanged';
+      } else {
+        if (!previous?.started) {
+          const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
+          await deps.api.startSession(await sessionStartBody(node.path, node.lineage, children, options.agentVersion));
+        }
+        const { events, lastLine } = await mapNewEvents(node, previous?.line ?? 0, options.maxStringBytes);
+        const mark: PushMark = { size: node.size, mtimeMs: node.mtimeMs, started: true, line: lastLine, events: (previous?.events ?? 0) + events.length, at: new Date().toISOString() };
+        if (options.crossSession) {
+          deps.ledger.set(deps.backend, node.path, { ...mark, line: previous?.line ?? 0, events: previous?.events ?? 0 });
+          cross.push({ node, events, mark });
+          result.events = events.length;
+          result.status = 'pushed';
+        } else {
+          for (const batch of toBatches(events.map((e) => e.event))) {
+            await deps.api.sendBatch(node.header.id, batch);
+            result.batches++;
+            result.events += batch.length;
+          }
+          deps.ledger.set(deps.backend, node.path, mark);
+          result.status = result.events ? 'pushed' : 'unchanged';
+        }
+      }
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        authError ??= new AuthError(`the backend refused the credential: ${error.message}`, error.hint);
+      }
+      result.error = describeError(error);
+    }
+    if (!options.crossSession || result.status !== 'pushed') deps.onResult?.(result);
+    results.push(result);
+  });
+  if (authError) {
+    await deps.ledger.save();
+    throw authError;
+  }
+  if (cross.length) await pushCrossSession(cross, results, deps);
+  await deps.ledger.save();
+  return results;
+}
+
+async function pushCrossSession(
+  work: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[],
+  results: PushResult[],
+  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; onResult?: (r: PushResult) => void },
+): Promise<void> {
+  const all: TraceEvent[] = work.flatMap(({ node, events }) => events.map((e) => ({ ...e.event, session_id: node.header.id })));
+  let error: string | null = null;
+  let batches = 0;
+  try {
+    for (const batch of toBatches(all)) {
+      await deps.api.sendCrossSession(batch);
+      batches++;
+    }
+  } catch (e) {
+    error = describeError(e);
+  }
+  for (const { node, mark } of work) {
+    const result = results.find((r) => r.file === node.path)!;
+    result.batches = batches;
+    if (error) {
+      result.status = 'failed';
+      result.error = error;
+    } else {
+      deps.ledger.set(deps.backend, node.path, mark);
+      if (result.events === 0) result.status = 'unchanged';
+    }
+    deps.onResult?.(result);
+  }
+}
+
+/** The events of lines after `afterLine`, and the last complete line read. */
+async function mapNewEvents(node: SessionNode, afterLine: number, maxStringBytes: number): Promise<{ events: MappedEvent[]; lastLine: number }> {
+  const { entries } = await readSession(node.path);
+  const mapper = new EventMapper(node.header.id, maxStringBytes);
+  const events: MappedEvent[] = [];
+  let lastLine = 1;
+  for await (const entry of entries) {
+    lastLine = entry.line;
+    for (const mapped of mapper.push(entry)) if (mapped.line > afterLine) events.push(mapped);
+  }
+  for (const mapped of mapper.finish()) if (mapped.line > afterLine) events.push(mapped);
+  return { events, lastLine: Math.max(lastLine, afterLine) };
+}
+
+function indexForest(tops: SessionNode[]): Map<string, SessionNode> {
+  const all = new Map<string, SessionNode>();
+  const walk = (n: SessionNode) => {
+    all.set(n.path, n);
+    n.children.forEach(walk);
+  };
+  tops.forEach(walk);
+  return all;
+}

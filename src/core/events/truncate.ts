@@ -1,0 +1,27 @@
+/** @default 256 KiB */
+export const DEFAULT_MAX_STRING_BYTES = 256 * 1024;
+
+/**
+ * Cuts every string in `value` longer than `maxBytes` (UTF-8) and says how much was cut, so one
+ * huge tool output cannot make an event too large to send.
+ */
+export function cutStrings<T>(value: T, maxBytes: number): T {
+  if (typeof value === 'string') return cutString(value, maxBytes) as T;
+  if (Array.isArray(value)) return value.map((v) => cutStrings(v, maxBytes)) as T;
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cutStrings(v, maxBytes);
+    return out as T;
+  }
+  return value;
+}
+
+export function cutString(text: string, maxBytes: number): string {
+  // Cheap test first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // do not split a character
+  return `${bytes.subarray(0, end).toString('utf8')}…[traces: cut ${bytes.length - end} of ${bytes.length} bytes]`;
+}

@@ -1,0 +1,141 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHome } from '../../fixtures/builder.mjs';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { RecordingServer } from '../helpers/recording-server.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let env: Record<string, string | undefined>;
+let home: ReturnType<typeof buildHome>;
+const servers: RecordingServer[] = [];
+
+async function serve(name: string, faults = {}): Promise<RecordingServer> {
+  const server = new RecordingServer(join(tmp.path, name), { faults });
+  await server.start();
+  servers.push(server);
+  return server;
+}
+
+beforeEach(() => {
+  tmp = tempDir();
+  home = buildHome(join(tmp.path, 'agent'), { turns: 30 });
+  env = isolatedEnv(tmp.path, { TRACES_SESSIONS_DIR: home.sessions });
+});
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+  tmp.cleanup();
+});
+
+const cli = (server: RecordingServer, ...args: string[]) => runCli(args, { env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url } });
+const ids = (server: RecordingServer, sessionId: string) => server.traces.store.events.list(sessionId).map((e) => e.event_id).sort();
+
+describe('traces events push', () => {
+  it('starts each session once and sends its events in batches of at most 100', async () => {
+    const server = await serve('a');
+    const result = await cli(server, 'events', 'push', '--json');
+    expect(result.code).toBe(0);
+    const out = result.json();
+    expect(out).toMatchObject({ total: 4, pushed: 4, failed: 0 });
+    const root = out.sessions.find((s: any) => s.session_id === home.rootId);
+    expect(root).toMatchObject({ status: 'pushed', events: 30 * 4, batches: 2 });
+    const session = server.traces.store.events.getSession(home.rootId)!;
+    expect(session).toMatchObject({ source: 'prime-agent', session_name: 'project', children_ids: [home.childId] });
+    expect(session.metadata).toMatchObject({ cwd: '/work/project', trace_id: home.rootId, git: { commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' } });
+    expect(server.traces.store.events.getSession(home.grandId)!.metadata).toMatchObject({ parent_session_id: home.childId, trace_id: home.rootId });
+    expect(typeof session.start_time).toBe('number');
+    expect(session.duration).toBe(session.end_time! - session.start_time!);
+  });
+
+  it('sends nothing when nothing is new, and only the new entries after an append', async () => {
+    const server = await serve('a');
+    await cli(server, 'events', 'push');
+    const requests = server.requests.length;
+    const again = await cli(server, 'events', 'push', '--json');
+    expect(again.json()).toMatchObject({ unchanged: 4, events: 0 });
+    expect(server.requests.length).toBe(requests);
+
+    const before = ids(server, home.forkId).length;
+    appendFileSync(home.fork, `${JSON.stringify({ type: 'message', id: 'feed0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'user', content: 'one more' } })}\n`);
+    const third = await cli(server, 'events', 'push', '--json');
+    expect(third.json().sessions.find((s: any) => s.session_id === home.forkId)).toMatchObject({ status: 'pushed', events: 1 });
+    expect(ids(server, home.forkId).length).toBe(before + 1);
+    expect(server.requests.filter((r) => r.url === '/v1/sessions').length).toBe(4); // each session started once
+  });
+
+  it('ends with the same event ids as a clean run after a 500 that stored half a batch', async () => {
+    const clean = await serve('clean');
+    expect((await cli(clean, 'events', 'push', home.root)).code).toBe(0);
+    let cut = true;
+    const flaky = await serve('flaky', { partialBatch: (n: number) => (cut ? ((cut = false), Math.floor(n / 2)) : undefined) });
+    const result = await cli(flaky, 'events', 'push', home.root, '--json');
+    expect(result.code).toBe(0);
+    expect(flaky.requests.filter((r) => r.url.endsWith('/events/batch')).length).toBe(3); // 2 batches + 1 retry
+    expect(ids(flaky, home.rootId)).toEqual(ids(clean, home.rootId));
+  });
+
+  it('--force sends everything again without duplicating anything', async () => {
+    const server = await serve('a');
+    await cli(server, 'events', 'push', home.child);
+    const first = ids(server, home.childId);
+    const forced = await cli(server, 'events', 'push', home.child, '--force', '--json');
+    expect(forced.json().events).toBe(first.length);
+    expect(ids(server, home.childId)).toEqual(first);
+  });
+
+  it('--cross-session sends many sessions through /v1/events/batch', async () => {
+    const server = await serve('a');
+    const result = await cli(server, 'events', 'push', '--cross-session', '--json');
+    expect(result.code).toBe(0);
+    expect(server.requests.filter((r) => r.url === '/v1/events/batch').length).toBeGreaterThan(0);
+    expect(server.requests.filter((r) => r.url.includes('/events/batch') && r.url !== '/v1/events/batch')).toEqual([]);
+    expect(ids(server, home.grandId).length).toBe(120);
+  });
+
+  it('pushes to a folder backend with the same ids as over HTTP', async () => {
+    const server = await serve('a');
+    await cli(server, 'events', 'push', home.root);
+    const archive = join(tmp.path, 'archive');
+    expect((await cli(server, 'events', 'push', home.root, '--to', archive)).code).toBe(0);
+    const { LocalStore } = await import('../../src/backend/store/index.js');
+    expect(new LocalStore(archive).events.list(home.rootId).map((e) => e.event_id).sort()).toEqual(ids(server, home.rootId));
+  });
+});
+
+describe('traces sessions create', () => {
+  it('starts the session and merges metadata on a repeat', async () => {
+    const server = await serve('a');
+    const first = await cli(server, 'sessions', 'create', home.childId, '--json');
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ session_id: home.childId, status: 'created', children_ids: [home.grandId] });
+    expect((await cli(server, 'sessions', 'create', home.child, '--json')).json().session_id).toBe(home.childId);
+    expect(server.requests.filter((r) => r.url === '/v1/sessions').length).toBe(2);
+  });
+});
+
+describe('traces events send', () => {
+  it('validates every line before sending and names the bad ones', async () => {
+    const server = await serve('a');
+    const file = join(tmp.path, 'events.ndjson');
+    writeFileSync(file, ['{"event_type":"tool","inputs":{}}', '{"event_type":"thought","inputs":{}}', 'nope', '{"event_type":"model","inputs":{},"colour":"red"}'].join('\n'));
+    const result = await cli(server, 'events', 'send', '--session', home.rootId, '--file', file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('events.ndjson:2: event_type');
+    expect(result.stderr).toContain('events.ndjson:3: not valid JSON');
+    expect(result.stderr).toContain('events.ndjson:4:');
+    expect(result.stderr).toContain('colour');
+    expect(server.requests.length).toBe(0);
+  });
+
+  it('sends valid events from stdin, and a second send adds nothing', async () => {
+    const server = await serve('a');
+    const lines = Array.from({ length: 150 }, (_, i) => JSON.stringify({ event_type: 'tool', event_name: `t${i}`, inputs: { i } })).join('\n');
+    const run = () => runCli(['events', 'send', '--session', home.rootId, '--file', '-', '--json'], { env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url }, stdin: lines });
+    const first = await run();
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ status: 'sent', events: 150, batches: 2 });
+    await run();
+    expect(ids(server, home.rootId).length).toBe(150);
+  });
+});

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
-import { hashingBody, sessionHeaders, type SessionToUpload, type StoredSession, type UploadTarget } from '../core/upload-target.js';
+import { hashedBody, sessionHeaders, type SessionToUpload, type StoredSession, type UploadTarget } from '../core/upload-target.js';
 import { redactUrl } from '../config/backend.js';
 import type { HttpClient } from './http-client.js';
 
@@ -28,7 +28,7 @@ export class HttpUploadTarget implements UploadTarget {
   }
 
   async put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
-    let last: { snapshot: Snapshot; digest: () => string | undefined } | undefined;
+    let last: { snapshot: Snapshot; digest: () => Promise<string | undefined> } | undefined;
     const response = await this.client.request<PutAnswer>({
       method: 'PUT',
       path: sessionPath(session.sessionId),
@@ -36,9 +36,10 @@ export class HttpUploadTarget implements UploadTarget {
       headers: { ...sessionHeaders(session), 'content-type': 'application/x-ndjson' },
       body: async () => {
         const snapshot = await open();
-        const hashed = hashingBody(snapshot);
+        const hashed = hashedBody(snapshot);
         last = { snapshot, digest: hashed.digest };
-        return { body: hashed.body, length: snapshot.length, release: () => snapshot.close() };
+        // The file stays open until its hash is known: a worker may still be reading it.
+        return { body: hashed.body, length: snapshot.length, release: () => hashed.digest().then(() => snapshot.close()) };
       },
     });
     const { snapshot, digest } = last!;
@@ -49,7 +50,7 @@ export class HttpUploadTarget implements UploadTarget {
         body: JSON.stringify(answer),
       });
     }
-    const hash = digest();
+    const hash = await digest();
     if (hash === undefined) {
       throw new ApiError('server answered before reading the whole body', { status: 502, body: JSON.stringify(answer) });
     }

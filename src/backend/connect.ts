@@ -1,12 +1,11 @@
 import type { Logger } from '../core/logger.js';
-import type { UploadTarget } from '../core/upload-target.js';
+import type { Snapshot } from '../core/sessions/snapshot.js';
+import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
+import { backendId, type BackendSpec } from '../config/backend.js';
+import { USER_AGENT } from '../version.js';
+import type { HttpClient } from './http-client.js';
 import type { SessionsApi } from './sessions-api.js';
 import type { EventsApi } from './events-api.js';
-import type { BackendSpec } from '../config/backend.js';
-import { USER_AGENT } from '../version.js';
-import { HttpUploadTarget } from './agent-traces.js';
-import { HttpClient } from './http-client.js';
-import type { RetryPolicy } from './retry.js';
 import { DEFAULT_RETRY } from './retry.js';
 
 export interface ConnectOptions {
@@ -17,30 +16,52 @@ export interface ConnectOptions {
   logger: Logger;
 }
 
-export function createHttpClient(url: URL, options: ConnectOptions): HttpClient {
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, retries: options.retries };
+/** The HTTP client for a backend. undici is loaded here, on first use, never at start-up. */
+export async function createHttpClient(url: URL, options: ConnectOptions): Promise<HttpClient> {
+  // undici parses HTTP with llhttp compiled to WebAssembly. Optimising that module with TurboFan
+  // costs ~35 MiB of peak RSS and ~150 ms per process, for a parser that here reads only small
+  // answers; the baseline compiler (Liftoff) is plenty. Must be set before undici loads.
+  const v8 = await import('node:v8');
+  v8.setFlagsFromString('--liftoff-only');
+  const { HttpClient } = await import('./http-client.js');
   return new HttpClient({
     baseUrl: url.href,
     token: options.token,
     userAgent: USER_AGENT,
     timeoutMs: options.timeoutMs,
-    retry,
+    retry: { ...DEFAULT_RETRY, retries: options.retries },
     connections: options.connections,
     logger: options.logger,
   });
 }
 
-/** The upload target for a backend: HTTP, or the embedded store for a folder. */
+/**
+ * The upload target for a backend: HTTP, or the embedded store for a folder. The HTTP one
+ * connects on its first upload, so a run with nothing to send never loads the HTTP stack.
+ */
 export async function createUploadTarget(spec: BackendSpec, options: ConnectOptions): Promise<UploadTarget> {
-  if (spec.kind === 'http') return new HttpUploadTarget(createHttpClient(spec.url, options));
-  const { StoreUploadTarget } = await import('./store-target.js');
-  return new StoreUploadTarget(spec.dir);
+  if (spec.kind === 'dir') {
+    const { StoreUploadTarget } = await import('./store-target.js');
+    return new StoreUploadTarget(spec.dir);
+  }
+  const { HttpUploadTarget, sessionPath } = await import('./agent-traces.js');
+  let real: Promise<UploadTarget> | undefined;
+  const connect = () => (real ??= createHttpClient(spec.url, options).then((client) => new HttpUploadTarget(client)));
+  const id = backendId(spec);
+  return {
+    id,
+    endpoint: (sessionId: string) => `PUT ${id}${sessionPath(sessionId)}`,
+    put: async (session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> => (await connect()).put(session, open),
+    close: async () => {
+      if (real) await (await real).close();
+    },
+  };
 }
 
 /** DESIGN §2.2/§2.3 for a backend: HTTP, or the embedded store for a folder. */
 export async function createSessionsApi(spec: BackendSpec, options: ConnectOptions): Promise<SessionsApi> {
   const { HttpSessionsApi, StoreSessionsApi } = await import('./sessions-api.js');
-  if (spec.kind === 'http') return new HttpSessionsApi(createHttpClient(spec.url, options));
+  if (spec.kind === 'http') return new HttpSessionsApi(await createHttpClient(spec.url, options));
   const { LocalStore } = await import('./store/index.js');
   return new StoreSessionsApi(new LocalStore(spec.dir));
 }
@@ -48,7 +69,7 @@ export async function createSessionsApi(spec: BackendSpec, options: ConnectOptio
 /** DESIGN §2.4 for a backend: HTTP, or the embedded store for a folder. */
 export async function createEventsApi(spec: BackendSpec, options: ConnectOptions): Promise<EventsApi> {
   const { HttpEventsApi, StoreEventsApi } = await import('./events-api.js');
-  if (spec.kind === 'http') return new HttpEventsApi(createHttpClient(spec.url, options));
+  if (spec.kind === 'http') return new HttpEventsApi(await createHttpClient(spec.url, options));
   const { LocalStore } = await import('./store/index.js');
   return new StoreEventsApi(new LocalStore(spec.dir));
 }

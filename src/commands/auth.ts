@@ -3,7 +3,7 @@ import { createHttpClient } from '../backend/connect.js';
 import { describeUser, fetchWhoami } from '../backend/user.js';
 import { resolveBackend, type BackendSpec } from '../config/backend.js';
 import { findCredential, removeStoredToken, storeToken } from '../config/credentials.js';
-import { openSettings } from '../config/settings.js';
+import { readSettings } from '../config/settings.js';
 import { isInteractive, say, writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { promptSecret, readAll } from '../output/prompt.js';
@@ -16,14 +16,14 @@ interface AuthFlags {
 }
 
 async function backendFor(io: Io, flags: AuthFlags): Promise<BackendSpec> {
-  const settings = (await openSettings(io.env)).read();
+  const settings = readSettings(io.env);
   return resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
 }
 
 /** Asks the backend who `token` is; undefined when it cannot say (a folder, or no whoami route). */
 async function checkToken(io: Io, backend: BackendSpec, token: string): Promise<Record<string, unknown> | undefined> {
   if (backend.kind !== 'http') return undefined;
-  const client = createHttpClient(backend.url, {
+  const client = await createHttpClient(backend.url, {
     token,
     timeoutMs: 15_000,
     retries: 2,

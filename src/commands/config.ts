@@ -2,21 +2,20 @@ import { backendId, OPERATIONS, parseBackend, resolveBackend } from '../config/b
 import { findCredential } from '../config/credentials.js';
 import { configDir, sessionsDir, stateDir } from '../config/paths.js';
 import { assertSettingKey, parseSetting, SETTING_KEYS } from '../config/schema.js';
-import { openSettings } from '../config/settings.js';
+import { openSettings, readSettings, settingsPath } from '../config/settings.js';
 import { EXIT, UsageError } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
 
 type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
 
 export async function configCommand(verb: Verb, args: string[], flags: { json?: boolean }, io: Io): Promise<number> {
-  const store = await openSettings(io.env);
   switch (verb) {
     case 'path':
-      io.stdout.write(`${store.path}\n`);
+      io.stdout.write(`${settingsPath(io.env)}\n`);
       return EXIT.ok;
     case 'get': {
       const key = assertSettingKey(args[0]!);
-      const value = store.read()[key];
+      const value = readSettings(io.env)[key];
       if (flags.json) writeJson(io, { [key]: value ?? null });
       else if (value !== undefined) io.stdout.write(`${value}\n`);
       return value === undefined && !flags.json ? EXIT.failed : EXIT.ok;
@@ -25,14 +24,14 @@ export async function configCommand(verb: Verb, args: string[], flags: { json?: 
       const key = assertSettingKey(args[0]!);
       const value = parseSetting(key, args[1]!);
       if (key.endsWith('_url')) parseBackend(String(value), key, { allowHttp: true, cwd: io.cwd });
-      store.set(key, value);
+      (await openSettings(io.env)).set(key, value);
       return EXIT.ok;
     }
     case 'unset':
-      store.unset(assertSettingKey(args[0]!));
+      (await openSettings(io.env)).unset(assertSettingKey(args[0]!));
       return EXIT.ok;
     case 'list':
-      return list(io, store.read(), flags);
+      return list(io, readSettings(io.env), flags);
     default:
       throw new UsageError(`unknown config verb ${String(verb)}`);
   }

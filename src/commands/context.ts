@@ -2,7 +2,7 @@ import { AuthError } from '../errors.js';
 import { operationToken, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential, type Credential } from '../config/credentials.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
-import { openSettings } from '../config/settings.js';
+import { readSettings } from '../config/settings.js';
 import type { Settings } from '../config/schema.js';
 import { sessionRoots } from '../core/sessions/discover.js';
 import type { Io } from '../output/io.js';
@@ -24,7 +24,7 @@ export interface ContextFlags {
 }
 
 export async function loadContext(io: Io, flags: ContextFlags, operation: Operation = 'upload'): Promise<Context> {
-  const settings = (await openSettings(io.env)).read();
+  const settings = readSettings(io.env);
   const backend = resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
   const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
   return {

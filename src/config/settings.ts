@@ -1,8 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { configDir, type Env } from './paths.js';
 import { settingsSchema, type SettingKey, type Settings } from './schema.js';
 
-/** The settings file, through conf. Loaded lazily: only commands that need settings pay for it. */
+/** The settings file conf keeps (`<config dir>/config.json`). */
+export function settingsPath(env: Env): string {
+  return join(configDir(env), 'config.json');
+}
+
+/**
+ * Reads the settings without loading conf (and its JSON-schema machinery): every command reads
+ * them, only `traces config set|unset` writes them. Validated with the one zod schema.
+ */
+export function readSettings(env: Env): Settings {
+  const path = settingsPath(env);
+  let store: Record<string, unknown>;
+  try {
+    store = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`${path}: not valid JSON`, 'Fix or remove the file; `traces config path` shows where it is.');
+  }
+  return validate(store, path);
+}
+
+/** The settings file, through conf, for writing. */
 export interface SettingsStore {
   readonly path: string;
   read(): Settings;

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildHome, header, uuidFrom, writeSession, entries } from '../../fixtures/builder.mjs';
+import { buildHome, header, uuidFrom, writeSession, entries, writeLargeSession } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 
@@ -87,6 +87,18 @@ describe('traces upload', () => {
     const result = await upload('--json');
     expect(result.json()).toMatchObject({ uploaded: 0, unchanged: 4 });
     expect(server.puts().length).toBe(before);
+  });
+
+  it('hashes a large session on a worker thread: the stored hash matches the file', async () => {
+    const id = uuidFrom('large');
+    const file = join(home.sessions, `${id}.jsonl`);
+    writeLargeSession(file, id, 9 * 1024 * 1024);
+    expect((await upload('--json', file)).json().uploaded).toBe(1);
+    expect((await server.body(id))!.equals(readFileSync(file))).toBe(true);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(file, later, later);
+    const again = await upload('--json', file);
+    expect(again.json()).toMatchObject({ uploaded: 0, unchanged: 1 });
   });
 
   it('retries resets, 5xx and lost answers, and uploads each session exactly as written', async () => {

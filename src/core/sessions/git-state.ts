@@ -2,6 +2,10 @@ import type { Snapshot } from './snapshot.js';
 import { headerGit, type GitInfo, type SessionHeader } from './header.js';
 
 const MARKER = Buffer.from('"git_state"');
+// Searched for instead of the whole marker: a pattern this short makes Buffer.indexOf use memchr on
+// its first byte, and '_' is rare in JSON; a hit is then checked for the '"git' before it.
+const PROBE = Buffer.from('_state"');
+const PROBE_AT = MARKER.length - PROBE.length;
 const NL = 10;
 
 interface GitStateEntry {
@@ -28,24 +32,30 @@ export async function resolveGit(snapshot: Snapshot, header: SessionHeader): Pro
 
 async function findGitStates(snapshot: Snapshot): Promise<GitStateEntry[]> {
   const lineStarts: number[] = [];
+  const note = (start: number) => {
+    if (lineStarts[lineStarts.length - 1] !== start) lineStarts.push(start);
+  };
   let offset = 0;
   let lastNewline = -1;
   let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of snapshot.stream() as AsyncIterable<Buffer>) {
-    const window = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const base = offset - carry.length;
-    let at = window.indexOf(MARKER);
-    while (at >= 0) {
-      const nlInWindow = window.lastIndexOf(NL, at);
-      const start = nlInWindow >= 0 ? base + nlInWindow + 1 : lastNewline + 1;
-      if (lineStarts[lineStarts.length - 1] !== start) lineStarts.push(start);
-      at = window.indexOf(MARKER, at + 1);
+  snapshot.scan((chunk) => {
+    // A marker split across two chunks: search only the few bytes around the seam (no copy of the chunk).
+    if (carry.length) {
+      const seam = Buffer.concat([carry, chunk.subarray(0, MARKER.length - 1)]);
+      const at = seam.indexOf(MARKER);
+      if (at >= 0 && at < carry.length) note(lastNewline + 1);
+    }
+    for (let probe = chunk.indexOf(PROBE, PROBE_AT); probe >= 0; probe = chunk.indexOf(PROBE, probe + PROBE.length)) {
+      const at = probe - PROBE_AT;
+      if (chunk.compare(MARKER, 0, PROBE_AT, at, probe) !== 0) continue;
+      const nl = chunk.lastIndexOf(NL, at);
+      note(nl >= 0 ? offset + nl + 1 : lastNewline + 1);
     }
     const nl = chunk.lastIndexOf(NL);
     if (nl >= 0) lastNewline = offset + nl;
     offset += chunk.length;
-    carry = chunk.subarray(Math.max(0, chunk.length - (MARKER.length - 1)));
-  }
+    carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (MARKER.length - 1))));
+  });
   const states: GitStateEntry[] = [];
   for (const start of lineStarts) {
     const entry = await readJsonLine(snapshot, start);
@@ -114,13 +124,13 @@ async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
   let head: Buffer[] = [];
   let headLength = 0;
   let taken = false;
-  for await (const chunk of snapshot.stream() as AsyncIterable<Buffer>) {
+  snapshot.scan((chunk) => {
     let pos = 0;
     while (pos < chunk.length) {
       const nl = chunk.indexOf(NL, pos);
       const end = nl >= 0 ? nl : chunk.length;
       if (!taken) {
-        const piece = chunk.subarray(pos, Math.min(end, pos + HEAD_BYTES - headLength));
+        const piece = Buffer.from(chunk.subarray(pos, Math.min(end, pos + HEAD_BYTES - headLength)));
         head.push(piece);
         headLength += piece.length;
         if (headLength >= HEAD_BYTES || nl >= 0) {
@@ -134,7 +144,7 @@ async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
       taken = false;
       pos = nl + 1;
     }
-  }
+  });
   if (!taken && headLength > 0) take(Buffer.concat(head));
   const branch = new Set<string>();
   for (let id = leaf; id !== undefined && !branch.has(id); id = parents.get(id)) branch.add(id);

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
@@ -13,8 +13,18 @@ export interface Snapshot {
   /** The file's size and mtime when the snapshot was taken (what the ledger records). */
   readonly size: number;
   readonly mtimeMs: number;
-  /** A fresh stream of exactly `length` bytes from offset 0. */
+  /** The open file's descriptor (shared by every thread of the process). */
+  readonly fd?: number;
+  /**
+   * A fresh stream of exactly `length` bytes from offset 0 (fewer if the file was truncated since).
+   * Positional reads on the pinned handle: destroying the stream never closes the file.
+   */
   stream(highWaterMark?: number): Readable;
+  /**
+   * Calls `visit` with successive pieces of [0, length), read synchronously into ONE reused
+   * buffer: the fastest way to look at every byte. `visit` must copy what it keeps.
+   */
+  scan(visit: (chunk: Buffer, offset: number) => void, chunkSize?: number): void;
   /** Up to `length` bytes at `position` (fewer at the end of the snapshot). */
   read(position: number, length: number): Promise<Buffer>;
   close(): Promise<void>;
@@ -36,10 +46,17 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
       length,
       size: st.size,
       mtimeMs: st.mtimeMs,
-      stream: (highWaterMark = 1024 * 1024) =>
-        length === 0
-          ? Readable.from([])
-          : createReadStream('', { fd: handle, start: 0, end: length - 1, autoClose: false, highWaterMark }),
+      fd: handle.fd,
+      stream: (highWaterMark = 1024 * 1024) => Readable.from(chunks(handle, length, highWaterMark), { objectMode: false }),
+      scan: (visit, chunkSize = 1024 * 1024) => {
+        const buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(1, length)));
+        for (let position = 0; position < length; ) {
+          const n = readSync(handle.fd, buf, 0, Math.min(buf.length, length - position), position);
+          if (n === 0) return;
+          visit(buf.subarray(0, n), position);
+          position += n;
+        }
+      },
       read: async (position, want) => {
         const buf = Buffer.allocUnsafe(Math.max(0, Math.min(want, length - position)));
         const { bytesRead } = await handle.read(buf, 0, buf.length, position);
@@ -50,6 +67,20 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
   } catch (error) {
     await handle.close();
     throw error;
+  }
+}
+
+/**
+ * Reads [0, length) in pieces. Unlike an fs stream on the handle (which closes the file when it
+ * is destroyed, whatever autoClose says), stopping early leaves the handle open for its owner.
+ */
+async function* chunks(handle: FileHandle, length: number, size: number): AsyncGenerator<Buffer> {
+  for (let position = 0; position < length; ) {
+    const buf = Buffer.allocUnsafe(Math.min(size, length - position));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+    if (bytesRead === 0) return; // truncated since the snapshot: the receiver sees a short body
+    position += bytesRead;
+    yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
   }
 }
 

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TracesError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
 import { VERSION } from './version.js';
-import { bytesOption, intOption } from './commands/options.js';
+import { bytesOption, durationOption, intOption } from './commands/options.js';
 
 const EXIT_CODES_HELP = `Exit codes:
   0  everything asked for was done (uploaded, or already unchanged)
@@ -121,6 +121,35 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (flags) => {
       const { send } = await import('./commands/events.js');
       await run(() => send(flags, io))();
+    });
+
+  netOptions(program.command('watch').argument('[path...]', 'session files or folders (default: the sessions dir and its artifacts)'))
+    .description('catch up, then keep uploading sessions as they change, until stopped')
+    .option('--max-bytes <n>', 'largest file to send, e.g. 20M (default 20 MiB)', bytesOption)
+    .option('--concurrency <n>', 'uploads at once (default 4)', intOption(1, 64))
+    .option('--debounce <ms>', 'quiet time after a change before uploading', durationOption, 1000)
+    .option('--min-interval <ms>', 'at most one upload per session this often', durationOption, 10_000)
+    .option('--flush-timeout <ms>', 'on SIGINT/SIGTERM, how long to keep sending what is pending', durationOption, 10_000)
+    .option('--poll', 'poll the file system instead of OS events (network drives)')
+    .option('--save', 'also save each uploaded session\'s metadata')
+    .option('--events', 'also push each uploaded session\'s events')
+    .action(async (paths: string[], flags) => {
+      const { watch } = await import('./commands/watch.js');
+      await run(() => watch(paths, flags, io))();
+    });
+
+  backendOptions(program.command('hook'))
+    .description('the agent\'s post-run hook: queue the session and its sub-agents durably, upload in the background, return at once')
+    .option('--session <file>', 'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)')
+    .option('--max-bytes <n>', 'largest file to send, e.g. 20M (default 20 MiB)', bytesOption)
+    .option('--wait', 'upload in the foreground and return the upload\'s exit code')
+    .option('--save', 'also save the sessions\' metadata (needs config org and workspace)')
+    .option('--events', 'also push the sessions\' events')
+    .option('--give-up-after <duration>', 'how long the worker keeps retrying an unreachable backend (e.g. 15m)', durationOption, 15 * 60_000)
+    .addOption(new Option('--worker').hideHelp())
+    .action(async (flags) => {
+      const { hook } = await import('./commands/hook.js');
+      await run(() => hook(flags, io))();
     });
 
   program

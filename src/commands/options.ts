@@ -20,3 +20,12 @@ export function bytesOption(raw: string): number {
   if (value < 1 || !Number.isSafeInteger(value)) throw new InvalidArgumentError(`"${raw}" is out of range.`);
   return value;
 }
+
+/** A duration: a whole number of milliseconds, or with a unit: 500ms, 30s, 15m, 2h. */
+export function durationOption(raw: string): number {
+  const match = /^(\d+)\s*(ms|s|m|h)?$/i.exec(raw.trim());
+  if (!match) throw new InvalidArgumentError(`"${raw}" is not a duration (e.g. 900000, 30s, 15m).`);
+  const unit = (match[2] ?? 'ms').toLowerCase();
+  const scale = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1;
+  return Number(match[1]) * scale;
+}

@@ -1,14 +1,17 @@
+import { existsSync } from 'node:fs';
 import { EXIT } from '../errors.js';
 import { createUploadTarget } from '../backend/connect.js';
-import { backendId } from '../config/backend.js';
+import { backendId, type BackendSpec } from '../config/backend.js';
 import { Ledger } from '../core/ledger.js';
-import { uploadSessions, type UploadReport } from '../core/upload.js';
+import type { Logger } from '../core/logger.js';
+import { Queue } from '../core/queue.js';
+import { uploadSessions, type SessionReport, type UploadDeps, type UploadReport } from '../core/upload.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
 import { planBlock, progressText, sessionLine, summaryLine } from '../output/upload-report.js';
 import { VERSION } from '../version.js';
-import { loadContext, requireCredential } from './context.js';
+import { loadContext, requireCredential, type Context } from './context.js';
 
 export interface UploadFlags {
   to?: string;
@@ -26,48 +29,97 @@ export interface UploadFlags {
 
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
-export async function upload(paths: string[], flags: UploadFlags, io: Io): Promise<number> {
-  const context = await loadContext(io, flags);
-  const credential = flags.dryRun ? undefined : requireCredential(io, context.backend);
-  const json = Boolean(flags.json);
-  const progress = await createProgress(io, { json });
-  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token], write: progress.line });
-  const concurrency = flags.concurrency ?? context.settings.concurrency ?? 4;
+export interface RunOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  concurrency?: number;
+  maxBytes?: number;
+  retries: number;
+  timeout: number;
+}
+
+/**
+ * One upload run to one backend: credential, target, ledger, core. Shared by `upload`, `hook`
+ * (its worker and --wait) and `watch`. An HTTP target connects only if something is sent.
+ */
+export async function runUpload(
+  io: Io,
+  context: Pick<Context, 'settings' | 'roots' | 'stateDir'> & { backend: BackendSpec },
+  paths: string[],
+  options: RunOptions,
+  deps: { logger: Logger; ledger?: Ledger } & Pick<UploadDeps, 'onProgress' | 'onSession'>,
+): Promise<UploadReport> {
+  const credential = options.dryRun ? undefined : requireCredential(io, context.backend);
+  const concurrency = options.concurrency ?? context.settings.concurrency ?? 4;
   const target = await createUploadTarget(context.backend, {
     token: credential?.token,
-    timeoutMs: flags.timeout,
-    retries: flags.retries,
+    timeoutMs: options.timeout,
+    retries: options.retries,
     connections: concurrency,
-    logger,
+    logger: deps.logger,
   });
-  const started = performance.now();
-  let report: UploadReport;
   try {
-    report = await uploadSessions(
+    return await uploadSessions(
       {
         paths,
         roots: context.roots,
-        force: Boolean(flags.force),
-        dryRun: Boolean(flags.dryRun),
+        force: Boolean(options.force),
+        dryRun: Boolean(options.dryRun),
         concurrency,
-        maxBytes: flags.maxBytes ?? context.settings.max_bytes ?? DEFAULT_MAX_BYTES,
+        maxBytes: options.maxBytes ?? context.settings.max_bytes ?? DEFAULT_MAX_BYTES,
         agentVersion: VERSION,
       },
-      {
-        target,
-        ledger: Ledger.load(context.stateDir),
-        logger,
-        onProgress: (p) => progress.update(progressText(p)),
-        onSession: (r) => {
-          if (json || r.status === 'pending') return;
-          if (r.status !== 'unchanged' || (flags.verbose && r.error)) progress.line(sessionLine(r));
-        },
-      },
+      { target, ledger: deps.ledger ?? Ledger.load(context.stateDir), logger: deps.logger, onProgress: deps.onProgress, onSession: deps.onSession },
     );
   } finally {
-    progress.stop();
     await target.close();
   }
+}
+
+/** Statuses after which a queued session needs nothing more. */
+const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
+
+/**
+ * What the hook queued for this backend joins the run (DESIGN: any later upload drains the
+ * queue first); afterwards the settled entries leave the queue.
+ */
+export function withQueued(paths: string[], context: Pick<Context, 'stateDir' | 'backend' | 'roots'>): { paths: string[]; settle(report: UploadReport): Promise<void> } {
+  const queue = new Queue(context.stateDir);
+  const id = backendId(context.backend);
+  const queued = queue.read().filter((e) => e.backend === id && existsSync(e.file));
+  if (queued.length === 0) return { paths, settle: async () => {} };
+  const base = paths.length ? paths : context.roots.filter((root) => existsSync(root));
+  return {
+    paths: [...base, ...queued.map((e) => e.file)],
+    settle: async (report) => {
+      const settled = new Set(report.sessions.filter((s) => SETTLED.has(s.status)).map((s) => s.file));
+      await queue.remove(queued.filter((e) => settled.has(e.file)).map((e) => e.id));
+    },
+  };
+}
+
+export async function upload(paths: string[], flags: UploadFlags, io: Io): Promise<number> {
+  const context = await loadContext(io, flags);
+  const token = flags.dryRun ? undefined : requireCredential(io, context.backend)?.token;
+  const json = Boolean(flags.json);
+  const progress = await createProgress(io, { json });
+  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });
+  const run = flags.dryRun ? { paths, settle: async () => {} } : withQueued(paths, context);
+  const started = performance.now();
+  let report: UploadReport;
+  try {
+    report = await runUpload(io, context, run.paths, flags, {
+      logger,
+      onProgress: (p) => progress.update(progressText(p)),
+      onSession: (r) => {
+        if (json || r.status === 'pending') return;
+        if (r.status !== 'unchanged' || (flags.verbose && r.error)) progress.line(sessionLine(r));
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  await run.settle(report);
   if (json) {
     writeJson(io, report);
   } else if (flags.dryRun) {

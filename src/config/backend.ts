@@ -98,3 +98,9 @@ export function redactUrl(url: URL): string {
 export function backendId(backend: BackendSpec): string {
   return backend.kind === 'http' ? redactUrl(backend.url) : `file:${backend.dir}`;
 }
+
+/** The backend a ledger or queue id names (the inverse of backendId). */
+export function backendFromId(id: string, cwd: string): BackendSpec {
+  if (id.startsWith('file:')) return { kind: 'dir', dir: id.slice('file:'.length), source: 'queue' };
+  return parseBackend(id, 'queue', { allowHttp: true, cwd });
+}

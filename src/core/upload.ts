@@ -50,6 +50,8 @@ export interface UploadOptions {
   maxBytes: number;
   /** X-Agent-Version when the session does not say which agent wrote it. */
   agentVersion: string;
+  /** The paths were seen by a watcher, not named by a person: a non-session among them is skipped silently. */
+  pathsSeen?: boolean;
 }
 
 export interface UploadProgress {
@@ -86,7 +88,7 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   const { target, ledger, logger } = deps;
   const backend = target.id;
   const explicit = options.paths.length > 0;
-  const candidates = discover(explicit ? options.paths : options.roots, { required: explicit });
+  const candidates = discover(explicit ? options.paths : options.roots, { required: explicit && !options.pathsSeen, named: !options.pathsSeen });
   const reports: SessionReport[] = [];
   const report = (r: SessionReport) => {
     reports.push(r);

@@ -20,9 +20,10 @@ export function sessionRoots(sessionsDir: string): string[] {
 /**
  * Finds candidate files: each PATH that is a file, and every `*.jsonl` below each PATH that is a
  * folder. Only stats: reading headers is left to the caller, which can skip unchanged files.
- * A missing PATH is a usage error when `required`, else it is passed over.
+ * A missing PATH is a usage error when `required`, else it is passed over. A file PATH counts as
+ * named by the user unless `named` is false (the watcher names files it merely saw change).
  */
-export function discover(paths: string[], options: { required: boolean }): Candidate[] {
+export function discover(paths: string[], options: { required: boolean; named?: boolean }): Candidate[] {
   const found = new Map<string, Candidate>();
   for (const raw of paths) {
     const path = resolve(raw);
@@ -34,7 +35,7 @@ export function discover(paths: string[], options: { required: boolean }): Candi
       throw new UsageError(`${raw}: no such file or folder`);
     }
     if (st.isDirectory()) walk(path, found);
-    else if (!found.has(path)) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: true });
+    else if (!found.has(path)) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: options.named ?? true });
   }
   return [...found.values()];
 }

@@ -1,0 +1,97 @@
+import { AuthError, describeError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import type { Logger } from './logger.js';
+import type { Queue, QueueEntry } from './queue.js';
+import type { SessionReport } from './upload.js';
+
+/** Outcomes after which a queue entry is done: sending it again could not change anything. */
+const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
+
+export interface DrainDeps {
+  queue: Queue;
+  logger: Logger;
+  /** Uploads the entries' files to their backend, with the upload's own retries. */
+  upload(backend: string, entries: QueueEntry[]): Promise<SessionReport[]>;
+  /** The metadata save and event push asked for with --save / --events, once a file is uploaded. */
+  followUp?(backend: string, entries: QueueEntry[]): Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface DrainResult {
+  /** Every entry id this drain attempted. */
+  attempted: Set<string>;
+  done: number;
+  left: number;
+}
+
+/**
+ * Works the queue until it is empty: uploads what it holds, removes what is settled, and while
+ * the backend is unreachable backs off (1 s doubling to 60 s) up to `giveUpAfterMs`, leaving what
+ * it could not send in the queue for the next run. A refused credential stops at once.
+ */
+export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: number }): Promise<DrainResult> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const started = now();
+  const attempted = new Set<string>();
+  let done = 0;
+  for (let round = 0; ; round++) {
+    const entries = deps.queue.read();
+    if (entries.length === 0) return { attempted, done, left: 0 };
+    entries.forEach((e) => attempted.add(e.id));
+    const settled: string[] = [];
+    let failed = false;
+    for (const [backend, group] of groupBy(entries, (e) => `${e.backend}\u0000${e.maxBytes ?? ''}`)) {
+      const present = group.filter((e) => existsSync(e.file));
+      for (const e of group) {
+        if (!present.includes(e)) {
+          deps.logger.warn(`${e.file}: removed before it could be uploaded; dropped from the queue`);
+          settled.push(e.id);
+        }
+      }
+      if (present.length === 0) continue;
+      const target = backend.split('\u0000')[0]!;
+      try {
+        const reports = await deps.upload(target, present);
+        const ok = new Set(reports.filter((r) => SETTLED.has(r.status)).map((r) => r.file));
+        const uploaded = present.filter((e) => ok.has(e.file));
+        for (const r of reports) if (!SETTLED.has(r.status)) deps.logger.warn(`${r.file}: ${r.error ?? r.status}`);
+        settled.push(...uploaded.map((e) => e.id));
+        if (uploaded.length < present.length) failed = true;
+        if (deps.followUp && uploaded.some((e) => e.save || e.events)) {
+          await deps.followUp(target, uploaded).catch((error) => deps.logger.warn(`save/events: ${describeError(error)}`));
+        }
+      } catch (error) {
+        if (error instanceof AuthError) {
+          await deps.queue.remove(settled);
+          deps.logger.warn(`${error.message}; ${entries.length - settled.length} session(s) stay queued`);
+          return { attempted, done: done + settled.length, left: deps.queue.read().length };
+        }
+        deps.logger.warn(`upload to ${target} failed: ${describeError(error)}`);
+        failed = true;
+      }
+    }
+    await deps.queue.remove(settled);
+    done += settled.length;
+    if (!failed) continue;
+    const waited = now() - started;
+    if (waited >= options.giveUpAfterMs) {
+      const left = deps.queue.read().length;
+      deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${left} session(s) stay queued for the next run`);
+      return { attempted, done, left };
+    }
+    await sleep(Math.min(60_000, 1000 * 2 ** round, Math.max(0, options.giveUpAfterMs - waited)));
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let group = groups.get(k);
+    if (!group) groups.set(k, (group = []));
+    group.push(item);
+  }
+  return groups;
+}

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHome } from '../../fixtures/builder.mjs';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { RecordingServer } from '../helpers/recording-server.js';
+import { BIN, assertBuilt } from '../helpers/spawn.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let server: RecordingServer;
+let home: ReturnType<typeof buildHome>;
+let env: Record<string, string | undefined>;
+
+beforeEach(async () => {
+  assertBuilt();
+  tmp = tempDir();
+  server = new RecordingServer(join(tmp.path, 'served'));
+  await server.start();
+  home = buildHome(join(tmp.path, 'agent'));
+  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
+});
+
+afterEach(async () => {
+  // A worker still running would write into the state dir while it is removed: wait for it.
+  await until(() => !existsSync(join(tmp.path, 'state', 'worker.lock')), 'the worker to finish', 20_000).catch(() => undefined);
+  await server.stop();
+  tmp.cleanup();
+});
+
+/** Runs the built CLI as the agent would: a real process, stdin given or closed. */
+function runBin(args: string[], options: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: (options.env ?? env) as NodeJS.ProcessEnv, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(options.stdin ?? '');
+    child.on('exit', (code) => resolve({ code, stderr, ms: Date.now() - started }));
+  });
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; hook.log:\n${log()}`);
+}
+
+const log = () => (existsSync(join(tmp.path, 'state', 'hook.log')) ? readFileSync(join(tmp.path, 'state', 'hook.log'), 'utf8') : '(none)');
+const queued = () => {
+  const path = join(tmp.path, 'state', 'queue.ndjson');
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length : 0;
+};
+const stored = async (id: string) => (await server.body(id)) !== undefined;
+
+describe('traces hook', () => {
+  it('queues the session and its sub-agents, returns 0, and the worker uploads them', async () => {
+    const result = await runBin(['hook', '--session', home.root]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    await until(async () => (await stored(home.rootId)) && (await stored(home.childId)) && (await stored(home.grandId)), 'the worker to upload');
+    await until(() => queued() === 0, 'the queue to empty');
+    expect(await stored(home.forkId)).toBe(false); // a fork is not under the root's artifacts
+    expect((await server.body(home.grandId))!.equals(readFileSync(home.grand))).toBe(true);
+  });
+
+  it.each([['session_file'], ['sessionFile'], ['transcript_path']])('reads %s from JSON on stdin', async (field) => {
+    const result = await runBin(['hook'], { stdin: JSON.stringify({ [field]: home.fork, other: 1 }) });
+    expect(result.code).toBe(0);
+    await until(() => stored(home.forkId), 'the upload');
+  });
+
+  it('reads PRIME_AGENT_SESSION_FILE, and without any input is a usage error', async () => {
+    expect((await runBin(['hook'], { env: { ...env, PRIME_AGENT_SESSION_FILE: home.fork } })).code).toBe(0);
+    await until(() => stored(home.forkId), 'the upload');
+    const none = await runBin(['hook']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--session FILE');
+  });
+
+  it('never fails the agent: a bad backend is logged, exit 0', async () => {
+    const result = await runBin(['hook', '--session', home.root, '--to', 'ftp://nowhere']);
+    expect(result.code).toBe(0);
+    expect(log()).toContain('unsupported scheme');
+  });
+
+  it('keeps sessions queued while the backend is down; a later upload drains the queue', async () => {
+    const down = { ...env, TRACES_API_URL: 'http://127.0.0.1:9' };
+    expect((await runBin(['hook', '--session', home.root, '--give-up-after', '1s'], { env: down })).code).toBe(0);
+    await until(() => log().includes('stay queued'), 'the worker to give up');
+    expect(queued()).toBe(3);
+    const status = await runCli(['status', '--json'], { env: down });
+    expect(status.json().queue).toMatchObject({ queued: 3, backends: { 'http://127.0.0.1:9': 3 } });
+
+    const drained = await runCli(['upload', '--to', 'http://127.0.0.1:9', '--json', home.fork], { env: { ...down, TRACES_API_URL: undefined } });
+    expect(drained.code).toBe(1); // still down: nothing lost, nothing removed
+    expect(queued()).toBe(3);
+  });
+
+  it('two hooks at once: nothing skipped, the queue stays whole', async () => {
+    const [a, b] = await Promise.all([runBin(['hook', '--session', home.root]), runBin(['hook', '--session', home.fork])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    await until(async () => (await Promise.all([home.rootId, home.childId, home.grandId, home.forkId].map(stored))).every(Boolean), 'all four sessions');
+    await until(() => queued() === 0, 'the queue to empty');
+  });
+
+  it('a killed worker leaves a stale lock that the next hook takes over', async () => {
+    const down = { ...env, TRACES_API_URL: 'http://127.0.0.1:9' };
+    await runBin(['hook', '--session', home.fork, '--give-up-after', '10m'], { env: down });
+    const lock = join(tmp.path, 'state', 'worker.lock');
+    await until(() => existsSync(lock), 'the worker lock');
+    const pid = Number(readFileSync(lock, 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await until(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'the worker to die');
+    expect(existsSync(lock)).toBe(true);
+    expect(queued()).toBe(1);
+    // The backend is back (the queued entry names the dead one; a new hook for it, up this time):
+    const up = { ...env, TRACES_API_URL: server.url };
+    expect((await runBin(['hook', '--session', home.root, '--give-up-after', '1s'], { env: up })).code).toBe(0);
+    await until(() => stored(home.rootId), 'the new worker to run');
+    expect(log()).not.toContain('another worker is running');
+  });
+
+  it('--wait uploads in the foreground and returns the upload exit code', async () => {
+    const ok = await runBin(['hook', '--wait', '--session', home.root]);
+    expect(ok.code).toBe(0);
+    expect(await stored(home.childId)).toBe(true);
+    const noToken = await runBin(['hook', '--wait', '--session', home.root], { env: { ...env, TRACES_TOKEN: undefined } });
+    expect(noToken.code).toBe(4);
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { drainQueue } from '../../src/core/drain.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Queue, type QueueEntry } from '../../src/core/queue.js';
+import type { SessionReport } from '../../src/core/upload.js';
+import { AuthError } from '../../src/errors.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'traces-drain-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, '{}\n');
+  return path;
+}
+
+const report = (f: string, status: SessionReport['status']): SessionReport => ({ file: f, session_id: null, trace_id: null, parent_session: null, status, bytes: 0, key: null, error: null });
+
+describe('Queue', () => {
+  it('keeps entries appended concurrently and removes only the given ones', async () => {
+    const queue = new Queue(dir);
+    const entries = Array.from({ length: 20 }, (_, i) => Queue.newEntry({ file: `/f${i}`, backend: 'b' }));
+    await Promise.all(entries.map((e) => queue.append([e])));
+    expect(queue.read().map((e) => e.file).sort()).toEqual(entries.map((e) => e.file).sort());
+    await queue.remove(entries.slice(0, 5).map((e) => e.id));
+    expect(queue.read()).toHaveLength(15);
+  });
+
+  it('passes over a torn last line', async () => {
+    const queue = new Queue(dir);
+    await queue.append([Queue.newEntry({ file: '/a', backend: 'b' })]);
+    writeFileSync(queue.path, '{"id":"x","file":"/b","backend":"b"', { flag: 'a' });
+    expect(queue.read().map((e) => e.file)).toEqual(['/a']);
+  });
+});
+
+describe('drainQueue', () => {
+  it('removes settled entries, retries failures with backoff, and gives up leaving them queued', async () => {
+    const queue = new Queue(dir);
+    const ok = file('ok.jsonl');
+    const bad = file('bad.jsonl');
+    await queue.append([Queue.newEntry({ file: ok, backend: 'b' }), Queue.newEntry({ file: bad, backend: 'b' }), Queue.newEntry({ file: join(dir, 'gone.jsonl'), backend: 'b' })]);
+    let clock = 0;
+    const sleeps: number[] = [];
+    const result = await drainQueue(
+      {
+        queue,
+        logger: silentLogger,
+        upload: async (_b, entries: QueueEntry[]) => entries.map((e) => report(e.file, e.file === bad ? 'failed' : 'uploaded')),
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+        },
+        now: () => clock,
+      },
+      { giveUpAfterMs: 10_000 },
+    );
+    expect(queue.read().map((e) => e.file)).toEqual([bad]);
+    expect(result).toMatchObject({ done: 2, left: 1 });
+    expect(sleeps.slice(0, 3)).toEqual([1000, 2000, 4000]);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(10_000);
+  });
+
+  it('stops at once on a refused credential, keeping the entries', async () => {
+    const queue = new Queue(dir);
+    await queue.append([Queue.newEntry({ file: file('a.jsonl'), backend: 'b' })]);
+    let calls = 0;
+    const result = await drainQueue(
+      {
+        queue,
+        logger: silentLogger,
+        upload: async () => {
+          calls++;
+          throw new AuthError('401');
+        },
+      },
+      { giveUpAfterMs: 60_000 },
+    );
+    expect(calls).toBe(1);
+    expect(result.left).toBe(1);
+  });
+});

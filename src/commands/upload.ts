@@ -13,20 +13,6 @@ import { planBlock, progressText, sessionLine, summaryLine } from '../output/upl
 import { VERSION } from '../version.js';
 import { loadContext, requireCredential, type Context } from './context.js';
 
-export interface UploadFlags {
-  to?: string;
-  sessionsDir?: string;
-  force?: boolean;
-  dryRun?: boolean;
-  concurrency?: number;
-  maxBytes?: number;
-  retries: number;
-  timeout: number;
-  json?: boolean;
-  verbose?: boolean;
-  allowHttp?: boolean;
-}
-
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
 export interface RunOptions {
@@ -36,6 +22,14 @@ export interface RunOptions {
   maxBytes?: number;
   retries: number;
   timeout: number;
+}
+
+export interface UploadFlags extends RunOptions {
+  to?: string;
+  sessionsDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+  allowHttp?: boolean;
 }
 
 /**

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import type { RecordingServer } from '../helpers/recording-server.js';
+import { createWorld, destroyWorld } from '../helpers/world.js';
 import { BIN, assertBuilt } from '../helpers/spawn.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -14,18 +15,13 @@ let env: Record<string, string | undefined>;
 
 beforeEach(async () => {
   assertBuilt();
-  tmp = tempDir();
-  server = new RecordingServer(join(tmp.path, 'served'));
-  await server.start();
-  home = buildHome(join(tmp.path, 'agent'));
-  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
+  ({ tmp, server, home, env } = await createWorld());
 });
 
 afterEach(async () => {
   // A worker still running would write into the state dir while it is removed: wait for it.
   await until(() => !existsSync(join(tmp.path, 'state', 'worker.lock')), 'the worker to finish', 20_000).catch(() => undefined);
-  await server.stop();
-  tmp.cleanup();
+  await destroyWorld({ tmp, server, home, env });
 });
 
 /** Runs the built CLI as the agent would: a real process, stdin given or closed. */

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome, header, uuidFrom, writeSession, entries } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import type { RecordingServer } from '../helpers/recording-server.js';
+import { createWorld, destroyWorld } from '../helpers/world.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let server: RecordingServer;
@@ -10,17 +11,10 @@ let env: Record<string, string | undefined>;
 let home: ReturnType<typeof buildHome>;
 
 beforeEach(async () => {
-  tmp = tempDir();
-  server = new RecordingServer(join(tmp.path, 'served'));
-  await server.start();
-  home = buildHome(join(tmp.path, 'agent'));
-  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
+  ({ tmp, server, home, env } = await createWorld());
 });
 
-afterEach(async () => {
-  await server.stop();
-  tmp.cleanup();
-});
+afterEach(() => destroyWorld({ tmp, server, home, env }));
 
 const cli = (...args: string[]) => runCli(args, { env });
 const patchId = (uuid: string) => `session_${uuid.replace(/-/g, '')}`;

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome, header, uuidFrom, writeSession, entries, writeLargeSession } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import type { RecordingServer } from '../helpers/recording-server.js';
+import { createWorld, destroyWorld } from '../helpers/world.js';
 
 let server: RecordingServer;
 let tmp: ReturnType<typeof tempDir>;
@@ -11,17 +12,10 @@ let env: Record<string, string | undefined>;
 let home: ReturnType<typeof buildHome>;
 
 beforeEach(async () => {
-  tmp = tempDir();
-  server = new RecordingServer(join(tmp.path, 'served'));
-  await server.start();
-  home = buildHome(join(tmp.path, 'agent'));
-  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
+  ({ tmp, server, home, env } = await createWorld());
 });
 
-afterEach(async () => {
-  await server.stop();
-  tmp.cleanup();
-});
+afterEach(() => destroyWorld({ tmp, server, home, env }));
 
 const upload = (...args: string[]) => runCli(['upload', ...args], { env });
 

@@ -7,23 +7,18 @@ import { buildHome, entries, header, uuidFrom, writeSession } from '../../fixtur
 import { watch } from '../../src/commands/watch.js';
 import type { Io } from '../../src/output/io.js';
 import { isolatedEnv, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import type { RecordingServer } from '../helpers/recording-server.js';
+import { createWorld, destroyWorld } from '../helpers/world.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let server: RecordingServer;
 let home: ReturnType<typeof buildHome>;
 
 beforeEach(async () => {
-  tmp = tempDir();
-  server = new RecordingServer(join(tmp.path, 'served'));
-  await server.start();
-  home = buildHome(join(tmp.path, 'agent'));
+  ({ tmp, server, home } = await createWorld());
 });
 
-afterEach(async () => {
-  await server.stop();
-  tmp.cleanup();
-});
+afterEach(() => destroyWorld({ tmp, server, home, env: {} }));
 
 /** Starts `traces watch` in-process; `stop()` sends SIGTERM and resolves with the exit code. */
 function startWatch(args: Partial<Parameters<typeof watch>[1]> = {}) {

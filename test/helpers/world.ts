@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { buildHome } from '../../fixtures/builder.mjs';
+import { isolatedEnv, tempDir } from './cli.js';
+import { RecordingServer } from './recording-server.js';
+
+/** What most integration tests start from: a temp folder, traces serve behind a recorder, an agent home. */
+export interface World {
+  tmp: ReturnType<typeof tempDir>;
+  server: RecordingServer;
+  home: ReturnType<typeof buildHome>;
+  /** An isolated env with the server's URL and token and the home's sessions dir. */
+  env: Record<string, string | undefined>;
+}
+
+export async function createWorld(options: { turns?: number } = {}): Promise<World> {
+  const tmp = tempDir();
+  const server = new RecordingServer(join(tmp.path, 'served'));
+  await server.start();
+  const home = buildHome(join(tmp.path, 'agent'), { turns: options.turns ?? 2 });
+  const env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
+  return { tmp, server, home, env };
+}
+
+export async function destroyWorld(world: World): Promise<void> {
+  await world.server.stop();
+  world.tmp.cleanup();
+}

@@ -861,6 +861,15 @@ async function benchWatchLatency(serve, data, minInterval) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
+/** The commit, and whether src/ differs from it (dist/ may then hold uncommitted code). */
+function gitState() {
+  const git = (args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return '';
+  const dirty = git(['status', '--porcelain', '--', 'src']).stdout.split('\n').filter((l) => l.trim()).length;
+  return ` from git ${head.stdout.trim()}${dirty ? ` with ${dirty} uncommitted file(s) in src/` : ''}`;
+}
+
 function machine() {
   const cpu = cpus();
   const curl = spawnSync('curl', ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n')[0]?.split(' ').slice(0, 2).join(' ') ?? 'curl ?';
@@ -868,7 +877,7 @@ function machine() {
   return [
     `- CPU: ${cpu[0]?.model?.trim() ?? 'unknown'}, ${cpu.length} cores; RAM ${(totalmem() / 1024 ** 3).toFixed(1)} GiB; ${platform()} ${release()} ${arch()}`,
     `- Node ${process.version}; ${curl}; peak RSS via ${GNU_TIME ? '`/usr/bin/time -f %M`' : '/proc/PID/status VmHWM polled every 20 ms'}`,
-    `- traces ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}, dist/cli.js built ${built}`,
+    `- traces ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}, dist/cli.js built ${built}${gitState()}`,
     `- load average (1 min) at the start ${LOAD_AT_START.toFixed(2)}, at the end ${loadavg()[0].toFixed(2)}: anything else running on the machine shows up here`,
   ];
 }

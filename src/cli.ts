@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TracesError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
+import { redactor } from './output/logger.js';
 import { VERSION } from './version.js';
 import { bytesOption, durationOption, intOption } from './commands/options.js';
 
@@ -230,19 +231,27 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
-    return reportError(error, io);
+    const { findCredential } = await import('./config/credentials.js');
+    const secrets = [findCredential(io.env)?.token, io.env.TRACES_UPLOAD_TOKEN, io.env.TRACES_SESSIONS_TOKEN, io.env.TRACES_EVENTS_TOKEN];
+    return reportError(error, io, { json: argv.includes('--json'), secrets });
   }
 }
 
-/** The one place errors become exit codes. */
-export function reportError(error: unknown, io: Io): number {
+/**
+ * The one place errors become exit codes. Messages are redacted once more here (a server may
+ * echo a key back); with --json, stdout still carries one JSON document.
+ */
+export function reportError(error: unknown, io: Io, options: { json?: boolean; secrets?: (string | undefined)[] } = {}): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
     return EXIT.usage; // commander already printed the message
   }
   if (error instanceof TracesError) {
-    io.stderr.write(`error: ${error.message}\n`);
+    const redact = redactor(options.secrets ?? []);
+    const message = redact(error.message);
+    io.stderr.write(`error: ${message}\n`);
     if (error.hint) io.stderr.write(`${error.hint}\n`);
+    if (options.json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message, exit_code: error.exitCode } })}\n`);
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

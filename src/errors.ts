@@ -100,6 +100,14 @@ export class TooLargeError extends TracesError {
   }
 }
 
+/** A 401/403 from the server as the AuthError that stops a run (exit 4); undefined for anything else. */
+export function refusedCredential(error: unknown): AuthError | undefined {
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    return new AuthError(`the backend refused the credential: ${error.message}`, error.hint);
+  }
+  return undefined;
+}
+
 export function isTracesError(error: unknown): error is TracesError {
   return error instanceof TracesError;
 }

@@ -50,12 +50,18 @@ export class HttpUploadTarget implements UploadTarget {
         body: JSON.stringify(answer),
       });
     }
+    if (typeof answer.key !== 'string' || answer.key === '') {
+      throw new ApiError(`unexpected answer to the upload (no storage key): ${JSON.stringify(response.data).slice(0, 200)}`, {
+        status: 502,
+        body: typeof response.data === 'string' ? response.data : JSON.stringify(response.data),
+      });
+    }
     const hash = await digest();
     if (hash === undefined) {
       throw new ApiError('server answered before reading the whole body', { status: 502, body: JSON.stringify(answer) });
     }
     return {
-      key: typeof answer.key === 'string' ? answer.key : '',
+      key: answer.key,
       bytes: snapshot.length,
       hash,
       size: snapshot.size,
@@ -66,5 +72,9 @@ export class HttpUploadTarget implements UploadTarget {
 
   close(): Promise<void> {
     return this.client.close();
+  }
+
+  abort(): Promise<void> {
+    return this.client.destroy();
   }
 }

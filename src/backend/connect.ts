@@ -55,6 +55,9 @@ export async function createUploadTarget(spec: BackendSpec, options: ConnectOpti
     close: async () => {
       if (real) await (await real).close();
     },
+    abort: async () => {
+      if (real) await (await real).abort();
+    },
   };
 }
 

@@ -89,6 +89,10 @@ export class HttpClient {
     await this.pool.close();
   }
 
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+
   private async attempt<T>(spec: RequestSpec, attempt: number): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = {
       'user-agent': this.options.userAgent,
@@ -113,10 +117,13 @@ export class HttpClient {
       const text = await readText(response.body);
       const ms = Math.round(performance.now() - started);
       this.options.logger?.debug(`${spec.method} ${path} → ${response.statusCode} in ${ms} ms (attempt ${attempt + 1})`);
-      if (response.statusCode >= 400) {
-        throw new ApiError(errorMessage(response.statusCode, statusText(response.statusCode), text), {
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        // A redirect is not success either (an SSO proxy answering 302 must not count as stored).
+        // Servers sometimes echo the key they refused: it is cut out before it can reach a message.
+        const body = this.options.token ? text.split(this.options.token).join('[REDACTED]') : text;
+        throw new ApiError(errorMessage(response.statusCode, statusText(response.statusCode), body), {
           status: response.statusCode,
-          body: text,
+          body,
           retryAfterMs: parseRetryAfter(response.headers['retry-after']),
         });
       }

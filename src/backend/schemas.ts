@@ -24,6 +24,9 @@ export type SessionPatch = z.infer<typeof patchSchema>;
 
 export const PATCH_ID = /^session_[0-9a-f]{32}$/;
 
+/** A UUID in its usual text form (any version): what header ids must be for §2.2 and §2.4. */
+export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const jsonObject = z.record(z.string(), z.unknown());
 const ms = z.number().finite();
 

@@ -39,4 +39,6 @@ export class StoreUploadTarget implements UploadTarget {
   }
 
   async close(): Promise<void> {}
+
+  async abort(): Promise<void> {}
 }

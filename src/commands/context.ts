@@ -6,6 +6,9 @@ import { readSettings } from '../config/settings.js';
 import type { Settings } from '../config/schema.js';
 import { sessionRoots } from '../core/sessions/discover.js';
 import type { Io } from '../output/io.js';
+import { createLogger } from '../output/logger.js';
+import type { ConnectOptions } from '../backend/connect.js';
+import type { Logger } from '../core/logger.js';
 
 /** What every command that reads sessions or talks to a backend needs, resolved once. */
 export interface Context {
@@ -48,4 +51,30 @@ export function requireCredential(io: Io, backend: BackendSpec, operation: Opera
     );
   }
   return credential;
+}
+
+/** The flags of every command that talks to a backend. */
+export interface NetFlags extends ContextFlags {
+  json?: boolean;
+  verbose?: boolean;
+  retries: number;
+  timeout: number;
+}
+
+/**
+ * Context, credential, logger and API client for one operation: what `sessions` and `events`
+ * commands all start with. `offline` (a dry run) needs no credential.
+ */
+export async function connectApi<T>(
+  io: Io,
+  flags: NetFlags,
+  operation: Operation,
+  create: (backend: BackendSpec, options: ConnectOptions) => Promise<T>,
+  offline = false,
+): Promise<{ context: Context; api: T; logger: Logger }> {
+  const context = await loadContext(io, flags, operation);
+  const credential = offline ? undefined : requireCredential(io, context.backend, operation);
+  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
+  const api = await create(context.backend, { token: credential?.token, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
+  return { context, api, logger };
 }

@@ -12,25 +12,12 @@ import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { EXIT, UsageError } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
-import { createLogger } from '../output/logger.js';
 import { readAll } from '../output/prompt.js';
 import { VERSION } from '../version.js';
-import { loadContext, requireCredential, type ContextFlags } from './context.js';
+import { connectApi, type NetFlags } from './context.js';
 
-interface EventFlags extends ContextFlags {
-  json?: boolean;
-  verbose?: boolean;
-  retries: number;
-  timeout: number;
-}
+type EventFlags = NetFlags;
 
-async function connect(io: Io, flags: EventFlags) {
-  const context = await loadContext(io, flags, 'events');
-  const credential = requireCredential(io, context.backend, 'events');
-  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
-  const api = await createEventsApi(context.backend, { token: credential?.token, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
-  return { context, api, logger };
-}
 
 export interface PushFlags extends EventFlags {
   force?: boolean;
@@ -40,7 +27,7 @@ export interface PushFlags extends EventFlags {
 }
 
 export async function push(paths: string[], flags: PushFlags, io: Io): Promise<number> {
-  const { context, api, logger } = await connect(io, flags);
+  const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
   try {
     const candidates = discover(paths.length ? paths : context.roots, { required: paths.length > 0 });
     const results = await pushSessions(
@@ -100,7 +87,7 @@ export async function send(flags: SendFlags, io: Io): Promise<number> {
     throw new UsageError(`${flags.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const events = parseEventLines(text, flags.session, source);
-  const { api } = await connect(io, flags);
+  const { api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
     const batches = toBatches(events);
     for (const batch of batches) await api.sendBatch(flags.session, batch);
@@ -113,7 +100,7 @@ export async function send(flags: SendFlags, io: Io): Promise<number> {
 }
 
 export async function create(arg: string, flags: EventFlags, io: Io): Promise<number> {
-  const { context, api } = await connect(io, flags);
+  const { context, api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
     const file = findSessionFile(arg, context.roots);
     const node = findNode(file, context.roots);

@@ -1,13 +1,19 @@
 import { Writable } from 'node:stream';
 import type { Logger } from '../core/logger.js';
 import type { Io } from '../output/io.js';
+import { NET_DEFAULTS } from './options.js';
 
 /**
  * --save and --events of `hook` and `watch`: the metadata save and the event push for sessions
  * just uploaded, run as their own commands with their output discarded and their outcome logged.
  */
-export async function saveAndPush(io: Io, files: { save: string[]; events: string[] }, to: string | undefined, log: Logger): Promise<void> {
-  const net = { to, retries: 3, timeout: 30_000, json: true, allowHttp: true };
+export async function saveAndPush(
+  io: Io,
+  files: { save: string[]; events: string[] },
+  backend: { to?: string; allowHttp?: boolean },
+  log: Logger,
+): Promise<void> {
+  const net = { ...backend, ...NET_DEFAULTS, json: true };
   const quiet = { ...io, stdout: discard(), stderr: discard() };
   if (files.save.length) {
     const { save } = await import('./sessions.js');

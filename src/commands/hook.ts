@@ -10,10 +10,11 @@ import { Queue, type QueueEntry } from '../core/queue.js';
 import { discover, sessionRoots } from '../core/sessions/discover.js';
 import { readHeader } from '../core/sessions/header.js';
 import { EXIT, UsageError, describeError } from '../errors.js';
+import { findCredential } from '../config/credentials.js';
+import { NET_DEFAULTS } from './options.js';
 import { createFileLogger } from '../output/file-log.js';
 import type { Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
-import { tryLock } from '../util/lock.js';
 
 export interface HookFlags {
   to?: string;
@@ -38,30 +39,55 @@ const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const
  */
 export async function hook(flags: HookFlags, io: Io): Promise<number> {
   const state = stateDir(io.env);
-  const log = createFileLogger(join(state, 'hook.log'), { verbose: true, prefix: flags.worker ? `worker[${process.pid}]` : `hook[${process.pid}]` });
+  const log = createFileLogger(join(state, 'hook.log'), {
+    verbose: true,
+    prefix: flags.worker ? `worker[${process.pid}]` : `hook[${process.pid}]`,
+    secrets: knownTokens(io.env),
+  });
   if (flags.worker) return worker(flags, io, log);
   const file = await sessionInput(flags, io);
+  const files = withSubAgents(resolve(io.cwd, file));
+  if (flags.wait) return foreground(files, flags, io, log);
   try {
-    const settings = readSettings(io.env);
-    const backend = resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
-    const files = withSubAgents(resolve(io.cwd, file));
-    if (flags.wait) {
-      const { upload } = await import('./upload.js');
-      return upload(files, { to: flags.to, sessionsDir: flags.sessionsDir, maxBytes: flags.maxBytes, allowHttp: flags.allowHttp, retries: 3, timeout: 30_000 }, io);
+    // A backend that cannot be resolved now (a bad setting) must not lose the session: it is
+    // queued for whatever backend is configured when the queue is drained.
+    let backendKey = '';
+    let to: string | undefined;
+    try {
+      const backend = resolveBackend(flags.to, io.env, readSettings(io.env), { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+      backendKey = backendId(backend);
+      // `to` is kept (a folder made absolute) so that --save/--events follow the upload's --to.
+      if (flags.to !== undefined) to = backend.kind === 'dir' ? backend.dir : flags.to;
+    } catch (error) {
+      log.warn(`${describeError(error)}; queued for the backend configured when the queue is drained`);
     }
-    const queue = new Queue(state);
-    const backendKey = backendId(backend);
-    // `to` is kept (a folder made absolute) so that --save/--events follow the upload's --to.
-    const to = flags.to === undefined ? undefined : backend.kind === 'dir' ? backend.dir : flags.to;
-    await queue.append(files.map((f) => Queue.newEntry({ file: f, backend: backendKey, to, maxBytes: flags.maxBytes, save: flags.save, events: flags.events })));
-    if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker will drop it if it never appears)`);
-    log.debug(`queued ${files.length} session(s) for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
+    const entries = files.map((f) =>
+      Queue.newEntry({ file: f, backend: backendKey, to, allowHttp: flags.allowHttp, maxBytes: flags.maxBytes, save: flags.save, events: flags.events }),
+    );
+    await new Queue(state).append(entries);
+    if (!existsSync(file)) log.warn(`${file}: no such file (queued anyway; the worker drops it if it never appears)`);
+    log.debug(`queued ${files.length} session(s) for ${backendKey || 'the configured backend'}: ${files.map((f) => basename(f)).join(', ')}`);
     startWorker(io, flags, log);
   } catch (error) {
-    if (flags.wait) throw error;
     log.warn(`hook failed: ${describeError(error)}`);
   }
   return EXIT.ok;
+}
+
+/** --wait: the upload (and --save / --events) in the foreground, with its exit code. */
+async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger): Promise<number> {
+  const { upload } = await import('./upload.js');
+  const code = await upload(files, { to: flags.to, sessionsDir: flags.sessionsDir, maxBytes: flags.maxBytes, allowHttp: flags.allowHttp, ...NET_DEFAULTS }, io);
+  if (code === EXIT.ok && (flags.save || flags.events)) {
+    const { saveAndPush } = await import('./follow-up.js');
+    await saveAndPush(io, { save: flags.save ? files : [], events: flags.events ? files : [] }, { to: flags.to, allowHttp: flags.allowHttp }, log);
+  }
+  return code;
+}
+
+/** Every token the environment could supply, so that the log can never show one. */
+function knownTokens(env: Io['env']): (string | undefined)[] {
+  return [findCredential(env)?.token, env.TRACES_UPLOAD_TOKEN, env.TRACES_SESSIONS_TOKEN, env.TRACES_EVENTS_TOKEN];
 }
 
 /** --session, else JSON on stdin, else PRIME_AGENT_SESSION_FILE; none is a usage error. */
@@ -74,7 +100,7 @@ async function sessionInput(flags: HookFlags, io: Io): Promise<string> {
         const value = JSON.parse(text) as Record<string, unknown>;
         for (const field of STDIN_FIELDS) if (typeof value[field] === 'string' && value[field]) return value[field] as string;
       } catch {
-        throw new UsageError('stdin is not JSON', `Give the session as JSON on stdin with ${STDIN_FIELDS.join(', ')}, or --session FILE.`);
+        // Not JSON: the environment may still name the session.
       }
     }
   }
@@ -106,7 +132,10 @@ export function withSubAgents(file: string): string[] {
   const ids = new Set([basename(file, '.jsonl')]);
   if (read.ok) ids.add(read.header.id);
   const dirs = [...ids].map((id) => join(dirname(dirname(file)), 'session-artifacts', id)).filter((d) => existsSync(d));
-  return [file, ...discover(dirs, { required: false }).map((c) => c.path).filter((p) => p !== file)];
+  const subAgents = discover(dirs, { required: false })
+    .map((c) => c.path)
+    .filter((p) => p !== file && readHeader(p).ok);
+  return [file, ...subAgents];
 }
 
 /** The detached worker: its own process group, no stdio, not waited for. */
@@ -126,65 +155,43 @@ function startWorker(io: Io, flags: HookFlags, log: Logger): void {
   child.unref();
 }
 
-/**
- * One worker per state dir (a lock; a stale one is taken over). It drains the queue, then looks
- * again after letting go of the lock, so an entry queued by a hook that saw the lock held is never
- * left behind.
- */
+/** `hook --worker`: drains the queue (core/drain.ts) with the upload and the follow-ups. */
 async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
   const state = stateDir(io.env);
-  const queue = new Queue(state);
-  const { drainQueue } = await import('../core/drain.js');
-  const seen = new Set<string>();
-  for (;;) {
-    const release = tryLock(join(state, 'worker.lock')) ?? (await takeStaleLock(join(state, 'worker.lock')));
-    if (!release) {
-      log.debug('another worker is running; it will pick up the queue');
-      return EXIT.ok;
-    }
-    try {
-      const result = await drainQueue(
-        { queue, logger: log, upload: (backend, entries) => uploadEntries(io, backend, entries, log), followUp: (backend, entries) => followUp(io, backend, entries, log) },
-        { giveUpAfterMs: flags.giveUpAfter },
-      );
-      result.attempted.forEach((id) => seen.add(id));
-      log.debug(`drained: ${result.done} done, ${result.left} left`);
-    } catch (error) {
-      log.warn(`worker failed: ${describeError(error)}`);
-    } finally {
-      release();
-    }
-    if (!queue.read().some((e) => !seen.has(e.id))) return EXIT.ok;
-  }
-}
-
-async function takeStaleLock(path: string): Promise<(() => void) | undefined> {
-  const { acquireLock, LockTimeoutError } = await import('../util/lock.js');
-  try {
-    return await acquireLock(path, { timeoutMs: 0 });
-  } catch (error) {
-    if (error instanceof LockTimeoutError) return undefined;
-    throw error;
-  }
+  const { runWorker } = await import('../core/drain.js');
+  await runWorker(
+    join(state, 'worker.lock'),
+    {
+      queue: new Queue(state),
+      logger: log,
+      upload: (backend, entries) => uploadEntries(io, backend, entries, log),
+      followUp: (_backend, entries) => followUp(io, entries, log),
+    },
+    { giveUpAfterMs: flags.giveUpAfter },
+  );
+  return EXIT.ok;
 }
 
 async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log: Logger) {
   const { runUpload } = await import('./upload.js');
   const settings = readSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
+  const spec = backend
+    ? backendFromId(backend, io.cwd)
+    : resolveBackend(undefined, io.env, settings, { allowHttp: Boolean(entries[0]?.allowHttp), cwd: io.cwd });
   const report = await runUpload(
     io,
-    { settings, backend: backendFromId(backend, io.cwd), roots: sessionRoots(sessions.dir), stateDir: stateDir(io.env) },
+    { settings, backend: spec, roots: sessionRoots(sessions.dir), stateDir: stateDir(io.env) },
     [...new Set(entries.map((e) => e.file))],
-    { maxBytes: entries[0]?.maxBytes, retries: 3, timeout: 30_000 },
+    { maxBytes: entries[0]?.maxBytes, ...NET_DEFAULTS },
     { logger: log },
   );
   for (const s of report.sessions) log.debug(`${s.status} ${s.session_id ?? '-'} ${s.file}${s.error ? `: ${s.error}` : ''}`);
   return report.sessions;
 }
 
-async function followUp(io: Io, _backend: string, entries: QueueEntry[], log: Logger): Promise<void> {
+async function followUp(io: Io, entries: QueueEntry[], log: Logger): Promise<void> {
   const { saveAndPush } = await import('./follow-up.js');
   const files = { save: entries.filter((e) => e.save).map((e) => e.file), events: entries.filter((e) => e.events).map((e) => e.file) };
-  await saveAndPush(io, files, entries[0]?.to, log);
+  await saveAndPush(io, files, { to: entries[0]?.to, allowHttp: entries[0]?.allowHttp }, log);
 }

@@ -7,15 +7,7 @@ import { findSessionFile } from '../core/sessions/find.js';
 import { readHeader } from '../core/sessions/header.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
-import { createLogger } from '../output/logger.js';
-import { loadContext, requireCredential, type ContextFlags } from './context.js';
-
-interface NetFlags extends ContextFlags {
-  json?: boolean;
-  verbose?: boolean;
-  retries: number;
-  timeout: number;
-}
+import { connectApi, type NetFlags } from './context.js';
 
 export interface SaveFlags extends NetFlags {
   all?: boolean;
@@ -42,23 +34,10 @@ export function parseLabels(pairs: string[] = []): Record<string, string[]> {
   return labels;
 }
 
-async function connect(io: Io, flags: NetFlags, offline: boolean) {
-  const context = await loadContext(io, flags, 'sessions');
-  const credential = offline ? undefined : requireCredential(io, context.backend, 'sessions');
-  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
-  const api = await createSessionsApi(context.backend, {
-    token: credential?.token,
-    timeoutMs: flags.timeout,
-    retries: flags.retries,
-    connections: 4,
-    logger,
-  });
-  return { context, api };
-}
 
 export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
   if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
-  const { context, api } = await connect(io, flags, Boolean(flags.dryRun));
+  const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, Boolean(flags.dryRun));
   const org = flags.org ?? context.settings.org;
   const workspace = flags.workspace ?? context.settings.workspace;
   const missing = [!org && '--org', !workspace && '--workspace'].filter(Boolean);
@@ -137,7 +116,7 @@ export async function patch(arg: string, flags: PatchFlags, io: Io): Promise<num
   if (flags.tag?.length) change.tags = flags.tag;
   if (flags.clearTags) change.tags = null;
   if (Object.keys(change).length === 0) throw new UsageError('nothing to change: give --title, --clear-title, --tag or --clear-tags');
-  const { api } = await connect(io, flags, false);
+  const { api } = await connectApi(io, flags, 'sessions', createSessionsApi);
   try {
     let session: Record<string, unknown>;
     try {

@@ -5,7 +5,8 @@ import { backendId, type BackendSpec } from '../config/backend.js';
 import { Ledger } from '../core/ledger.js';
 import type { Logger } from '../core/logger.js';
 import { Queue } from '../core/queue.js';
-import { uploadSessions, type SessionReport, type UploadDeps, type UploadReport } from '../core/upload.js';
+import { SETTLED } from '../core/drain.js';
+import { uploadSessions, type UploadDeps, type UploadReport } from '../core/upload.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
@@ -70,9 +71,6 @@ export async function runUpload(
   }
 }
 
-/** Statuses after which a queued session needs nothing more. */
-const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
-
 /**
  * What the hook queued for this backend joins the run (DESIGN: any later upload drains the
  * queue first); afterwards the settled entries leave the queue.
@@ -80,7 +78,7 @@ const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_
 export function withQueued(paths: string[], context: Pick<Context, 'stateDir' | 'backend' | 'roots'>): { paths: string[]; settle(report: UploadReport): Promise<void> } {
   const queue = new Queue(context.stateDir);
   const id = backendId(context.backend);
-  const queued = queue.read().filter((e) => e.backend === id && existsSync(e.file));
+  const queued = queue.read().filter((e) => (e.backend === id || e.backend === '') && existsSync(e.file));
   if (queued.length === 0) return { paths, settle: async () => {} };
   const base = paths.length ? paths : context.roots.filter((root) => existsSync(root));
   return {

@@ -58,7 +58,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
       const uploaded = result.sessions.filter((s) => s.status === 'uploaded').map((s) => s.file);
       if (uploaded.length) {
         const { saveAndPush } = await import('./follow-up.js');
-        await saveAndPush(io, { save: flags.save ? uploaded : [], events: flags.events ? uploaded : [] }, to, logger);
+        await saveAndPush(io, { save: flags.save ? uploaded : [], events: flags.events ? uploaded : [] }, { to, allowHttp: flags.allowHttp }, logger);
       }
     }
     return result;
@@ -88,7 +88,11 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     logger.warn(`catch-up: ${error.message}`);
     return undefined;
   });
-  if (caughtUp) await queued.settle(caughtUp);
+  if (caughtUp) {
+    await queued.settle(caughtUp);
+    // What failed in the catch-up is tried again by the scheduler, with its backoff.
+    for (const s of caughtUp.sessions) if (s.status === 'failed') scheduler.notify(s.file);
+  }
   io.stderr.write(`watching ${plan.watch.join(', ')} → ${backendId(context.backend)} (Ctrl-C to stop)\n`);
 
   const signal = await new Promise<string>((stop) => {
@@ -107,6 +111,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const flushed = await scheduler.flush(flags.flushTimeout);
   if (!flushed) io.stderr.write(`flush timed out after ${flags.flushTimeout} ms; the rest is sent on the next run\n`);
   await ledger.save();
-  await target.close();
+  // Out of time: drop what is still in flight (it is not in the ledger, so the next run sends it).
+  await (flushed ? target.close() : target.abort());
   return EXIT.ok;
 }

@@ -1,11 +1,12 @@
 import { AuthError, describeError } from '../errors.js';
+import { acquireLock, LockTimeoutError, tryLock } from '../util/lock.js';
 import { existsSync } from 'node:fs';
 import type { Logger } from './logger.js';
 import type { Queue, QueueEntry } from './queue.js';
 import type { SessionReport } from './upload.js';
 
 /** Outcomes after which a queue entry is done: sending it again could not change anything. */
-const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
+export const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
 
 export interface DrainDeps {
   queue: Queue;
@@ -94,4 +95,41 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
     group.push(item);
   }
   return groups;
+}
+
+/**
+ * The hook's worker: one per state dir (a lock file; a holder whose process is gone is taken
+ * over). It drains the queue, then looks again after letting go of the lock, so an entry queued by
+ * a hook that saw the lock held is never left behind. A drain that fails (a full disk, a lock it
+ * cannot get) ends the worker: the entries stay queued for the next run.
+ */
+export async function runWorker(lockPath: string, deps: DrainDeps, options: { giveUpAfterMs: number }): Promise<void> {
+  const seen = new Set<string>();
+  for (;;) {
+    const release = tryLock(lockPath) ?? (await takeStaleLock(lockPath));
+    if (!release) {
+      deps.logger.debug('another worker is running; it will pick up the queue');
+      return;
+    }
+    try {
+      const result = await drainQueue(deps, options);
+      result.attempted.forEach((id) => seen.add(id));
+      deps.logger.debug(`drained: ${result.done} done, ${result.left} left`);
+    } catch (error) {
+      deps.logger.warn(`worker stopped: ${describeError(error)}; what is queued stays queued`);
+      return;
+    } finally {
+      release();
+    }
+    if (!deps.queue.read().some((e) => !seen.has(e.id))) return;
+  }
+}
+
+async function takeStaleLock(path: string): Promise<(() => void) | undefined> {
+  try {
+    return await acquireLock(path, { timeoutMs: 0 });
+  } catch (error) {
+    if (error instanceof LockTimeoutError) return undefined;
+    throw error;
+  }
 }

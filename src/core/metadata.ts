@@ -1,7 +1,6 @@
 import { SessionFileError } from '../errors.js';
+import { UUID_TEXT } from '../backend/schemas.js';
 import { readSession } from './sessions/entries.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What a session file says about itself, for a metadata save (DESIGN §2.2). */
 export interface DerivedMetadata {
@@ -19,7 +18,7 @@ export interface DerivedMetadata {
  */
 export async function deriveMetadata(path: string): Promise<DerivedMetadata> {
   const { header, entries } = await readSession(path);
-  if (!UUID.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; a metadata save needs one`);
+  if (!UUID_TEXT.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; a metadata save needs one`);
   let assistantModel: string | undefined;
   let changedModel: string | undefined;
   let title: string | undefined;

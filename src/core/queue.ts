@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { withLock } from '../util/lock.js';
+
+/** The queue lock is held for one append or rewrite: older than this, its holder is gone. */
+const SHORT_HOLD = { maxHoldMs: 30_000 };
 
 /** One session waiting to be uploaded, as the hook recorded it. Never holds a token. */
 export interface QueueEntry {
   id: string;
   file: string;
-  /** The ledger id of the backend (an http(s) URL, or `file:` + folder). */
+  /** The ledger id of the backend (an http(s) URL, or `file:` + folder); '' = the one configured when drained. */
   backend: string;
+  /** The hook's --allow-http. */
+  allowHttp?: boolean;
   /** The hook's --to, for the metadata save and event push that follow the upload. */
   to?: string;
   maxBytes?: number;
@@ -41,16 +46,20 @@ export class Queue {
     const text = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
     await withLock(this.lockPath, () => {
       mkdirSync(join(this.path, '..'), { recursive: true });
-      const fd = openSync(this.path, 'a');
+      const fd = openSync(this.path, 'a+');
       try {
-        const bytes = Buffer.from(text);
+        // A hook killed mid-append leaves a torn line: end it, so this entry starts on its own line.
+        const size = fstatSync(fd).size;
+        const last = Buffer.alloc(1);
+        if (size > 0) readSync(fd, last, 0, 1, size - 1);
+        const bytes = Buffer.from(size > 0 && last[0] !== 10 ? `\n${text}` : text);
         let written = 0;
         while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-    });
+    }, SHORT_HOLD);
   }
 
   /** Every entry now in the queue (a torn line from a crash mid-append is passed over). */
@@ -81,6 +90,6 @@ export class Queue {
     await withLock(this.lockPath, () => {
       const kept = this.read().filter((e) => !gone.has(e.id));
       writeFileAtomic(this.path, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    });
+    }, SHORT_HOLD);
   }
 }

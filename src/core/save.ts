@@ -1,4 +1,4 @@
-import { ApiError, AuthError, describeError } from '../errors.js';
+import { describeError, refusedCredential, type AuthError } from '../errors.js';
 import type { SessionsApi } from '../backend/sessions-api.js';
 import type { MetadataSave } from '../backend/schemas.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -65,9 +65,7 @@ export async function saveSessions(
       const outcome = await api.save(options.org, options.workspace, body);
       results[index] = { file, session_id: body.id, status: outcome.status, error: null, session: outcome.session };
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-        authError ??= new AuthError(`the backend refused the credential: ${error.message}`, error.hint);
-      }
+      authError ??= refusedCredential(error);
       results[index] = { file, session_id: body?.id ?? null, status: 'failed', error: describeError(error), session: null };
     }
   });

@@ -33,7 +33,10 @@ export interface UploadTarget {
   /** Where a session would go, for --dry-run and messages. */
   endpoint(sessionId: string): string;
   put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession>;
+  /** Waits for requests in flight, then lets go of connections. */
   close(): Promise<void>;
+  /** Drops requests in flight at once (a shutdown whose time is up). */
+  abort(): Promise<void>;
 }
 
 /** Bodies at least this large are hashed on another thread while they stream. */

@@ -1,4 +1,5 @@
-import { ApiError, AuthError, TooLargeError, describeError } from '../errors.js';
+import { ApiError, TooLargeError, describeError, refusedCredential, type AuthError } from '../errors.js';
+import { isRetryableStatus } from '../backend/retry.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -237,11 +238,14 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
     if (error instanceof TooLargeError) {
       return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
     }
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      return { auth: new AuthError(`the backend refused the credential: ${message}`, error.hint) };
+    const auth = refusedCredential(error);
+    if (auth) return { auth };
+    if (error instanceof ApiError && error.status === 413) {
+      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
     }
-    if (error instanceof ApiError && error.status === 422) {
-      // The server read the body and refused it: sending the same bytes again cannot help.
+    if (error instanceof ApiError && !isRetryableStatus(error.status) && error.status >= 400 && error.status < 500) {
+      // The server refused these bytes for good (422, 400, 404, 409 ...): sending them again
+      // cannot help, so the session is skipped until the file changes.
       return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, header, { error: message }) };
     }
     return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }) };

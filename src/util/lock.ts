@@ -1,18 +1,31 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EXIT, TracesError } from '../errors.js';
 
 export interface LockOptions {
-  /** How long to wait for another holder before giving up. */
+  /** How long to wait for another holder before giving up. @default 10_000 */
   timeoutMs?: number;
-  /** A lock older than this whose holder cannot be checked is taken over. */
+  /** A lock whose holder cannot be identified is stale after this long. @default 60_000 */
   staleMs?: number;
+  /**
+   * For short critical sections: a lock older than this is stale even if a process with its pid
+   * exists (pids are reused, in containers especially).
+   */
+  maxHoldMs?: number;
 }
 
-export class LockTimeoutError extends Error {}
+export class LockTimeoutError extends TracesError {
+  constructor(path: string) {
+    super(`timed out waiting for the lock ${path} (another traces process holds it)`, { code: 'lock_timeout', exitCode: EXIT.failed });
+  }
+}
 
 /**
- * An exclusive lock file (`O_EXCL`) holding the owner's pid. A lock whose process is gone, or that
- * is older than `staleMs`, is stale and taken over, so a crashed holder never blocks anyone.
+ * An exclusive lock file (`O_EXCL`) holding the owner's pid and a nonce. A lock whose process is
+ * gone (or that is older than `maxHoldMs`) is stale and taken over, so a crashed holder never
+ * blocks anyone; the takeover moves the stale file aside by rename and checks it moved the lock it
+ * judged, so two takers cannot both win.
  */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
   const release = await acquireLock(path, options);
@@ -25,17 +38,17 @@ export async function withLock<T>(path: string, fn: () => T | Promise<T>, option
 
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<() => void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const staleMs = options.staleMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   mkdirSync(dirname(path), { recursive: true });
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
     const release = tryLock(path);
     if (release) return release;
-    if (isStale(path, staleMs)) {
-      rmSync(path, { force: true });
+    const holder = readHolder(path);
+    if (holder && isStale(path, holder, options)) {
+      takeOver(path, holder.text);
       continue;
     }
-    if (Date.now() > deadline) throw new LockTimeoutError(`timed out waiting for the lock ${path}`);
+    if (Date.now() >= deadline) throw new LockTimeoutError(path);
     await new Promise((r) => setTimeout(r, wait));
   }
 }
@@ -49,23 +62,63 @@ export function tryLock(path: string): (() => void) | undefined {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
   }
-  writeSync(fd, `${process.pid}\n`);
+  const text = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
+  writeSync(fd, text);
   closeSync(fd);
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    rmSync(path, { force: true });
+    // Only our own lock: if it was taken over meanwhile, the file is someone else's now.
+    if (readHolder(path)?.text === text) rmSync(path, { force: true });
   };
 }
 
-function isStale(path: string, staleMs: number): boolean {
+interface Holder {
+  text: string;
+  pid?: number;
+}
+
+function readHolder(path: string): Holder | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0) return !processAlive(pid);
-    return Date.now() - statSync(path).mtimeMs > staleMs;
+    const text = readFileSync(path, 'utf8');
+    const pid = Number.parseInt(text, 10);
+    return { text, pid: Number.isInteger(pid) && pid > 0 ? pid : undefined };
   } catch {
-    return false; // vanished: the next try takes it
+    return undefined; // vanished: the next try takes it
+  }
+}
+
+function isStale(path: string, holder: Holder, options: LockOptions): boolean {
+  let age: number;
+  try {
+    age = Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return false;
+  }
+  if (options.maxHoldMs !== undefined && age > options.maxHoldMs) return true;
+  if (holder.pid !== undefined) return !processAlive(holder.pid);
+  return age > (options.staleMs ?? 60_000); // a lock being written, or garbage: give it time
+}
+
+function takeOver(path: string, judged: string): void {
+  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  try {
+    if (readFileSync(aside, 'utf8') !== judged) {
+      // We moved a fresh lock taken between our check and our rename: put it back.
+      try {
+        linkSync(aside, path);
+      } catch {
+        // the name is taken again already; that holder's release checks its nonce
+      }
+    }
+  } finally {
+    rmSync(aside, { force: true });
   }
 }
 

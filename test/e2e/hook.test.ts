@@ -77,10 +77,12 @@ describe('traces hook', () => {
     expect(none.stderr).toContain('--session FILE');
   });
 
-  it('never fails the agent: a bad backend is logged, exit 0', async () => {
-    const result = await runBin(['hook', '--session', home.root, '--to', 'ftp://nowhere']);
+  it('never fails the agent nor loses the session: a bad backend is logged and the session queued', async () => {
+    const result = await runBin(['hook', '--session', home.fork, '--to', 'ftp://nowhere']);
     expect(result.code).toBe(0);
     expect(log()).toContain('unsupported scheme');
+    // Queued for the backend configured when drained (here TRACES_API_URL): it arrives.
+    await until(() => stored(home.forkId), 'the session to be uploaded anyway');
   });
 
   it('keeps sessions queued while the backend is down; a later upload drains the queue', async () => {
@@ -108,7 +110,7 @@ describe('traces hook', () => {
     await runBin(['hook', '--session', home.fork, '--give-up-after', '10m'], { env: down });
     const lock = join(tmp.path, 'state', 'worker.lock');
     await until(() => existsSync(lock), 'the worker lock');
-    const pid = Number(readFileSync(lock, 'utf8'));
+    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
     process.kill(pid, 'SIGKILL');
     await until(() => {
       try {

@@ -10,10 +10,11 @@ export interface RecordedRequest {
 }
 
 /** What the next request meets instead of the normal answer. */
-export type Fault =
+export type Fault = (
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'reset' } // the connection is destroyed before the body is read
-  | { kind: 'lost' }; // the body is read and stored, then the connection dies with no answer
+  | { kind: 'lost' } // the body is read and stored, then the connection dies with no answer
+) & { /** Only a request to this path meets the fault (default: the next request, whatever its path). */ path?: string };
 
 /**
  * The suite's backend: `traces serve`'s own routes and store (in-process, port 0), behind a
@@ -66,7 +67,8 @@ export class RecordingServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const fault = this.faults.shift();
+    const at = this.faults.findIndex((f) => f.path === undefined || f.path === req.url);
+    const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;

@@ -93,6 +93,17 @@ describe('traces events push', () => {
     expect(ids(server, home.grandId).length).toBe(120);
   });
 
+  it('--cross-session: a failed send is sent again on the next run', async () => {
+    const server = await serve('a');
+    server.fail({ kind: 'status', status: 500, path: '/v1/events/batch' });
+    const failed = await cli(server, 'events', 'push', home.fork, '--cross-session', '--retries', '0', '--json');
+    expect(failed.code).toBe(1);
+    expect(ids(server, home.forkId)).toEqual([]);
+    const again = await cli(server, 'events', 'push', home.fork, '--cross-session', '--json');
+    expect(again.code).toBe(0);
+    expect(ids(server, home.forkId).length).toBe(120);
+  });
+
   it('pushes to a folder backend with the same ids as over HTTP', async () => {
     const server = await serve('a');
     await cli(server, 'events', 'push', home.root);

@@ -132,8 +132,28 @@ describe('traces upload', () => {
     server.fail({ kind: 'status', status: 400, body: JSON.stringify({ title: 'Bad Request', status: 400, detail: 'trace id is malformed' }) });
     const result = await upload('--json', home.root);
     expect(result.code).toBe(1);
-    expect(result.json().sessions[0].error).toBe('400 Bad Request: Bad Request; trace id is malformed');
+    expect(result.json().sessions[0]).toMatchObject({ status: 'invalid', error: '400 Bad Request: Bad Request; trace id is malformed' });
     expect(server.puts().length).toBe(1);
+  });
+
+  it('never counts a redirect or a 200 that is not the contract\'s answer as stored', async () => {
+    server.fail({ kind: 'status', status: 302, headers: { location: '/login' } });
+    const redirected = await upload('--json', home.root);
+    expect(redirected.code).toBe(1);
+    expect(redirected.json().sessions[0]).toMatchObject({ status: 'failed' });
+    expect(redirected.json().sessions[0].error).toContain('302');
+    server.fail({ kind: 'status', status: 200, headers: { 'content-type': 'text/html' }, body: '<html>sign in</html>' });
+    const html = await upload('--json', home.child);
+    expect(html.code).toBe(1);
+    expect(html.json().sessions[0].status).toBe('failed');
+    expect(html.json().sessions[0].error).toContain('no storage key');
+    expect((await upload('--json', home.child)).json().uploaded).toBe(1);
+  });
+
+  it('reports a 413 from the server as too large', async () => {
+    server.fail({ kind: 'status', status: 413, body: JSON.stringify({ detail: 'body of 2400 bytes is over the limit of 100 bytes' }) });
+    const result = await upload('--json', home.fork);
+    expect(result.json().sessions[0]).toMatchObject({ status: 'too_large', error: expect.stringContaining('over the limit') });
   });
 
   it('records a 422 as invalid and skips it until the file changes', async () => {

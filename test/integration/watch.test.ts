@@ -127,13 +127,21 @@ describe('traces watch', () => {
     expect(w.stderr()).toContain('SIGTERM: sending 1 pending session(s)');
   });
 
+  it('tries again what failed in the catch-up, without any change', async () => {
+    server.fail(...Array.from({ length: 4 }, () => ({ kind: 'status' as const, status: 503 })));
+    const w = startWatch({ retries: 0, minInterval: 200 });
+    await w.ready();
+    await until(async () => (await Promise.all([home.rootId, home.childId, home.grandId, home.forkId].map(stored))).every(Boolean), 'every session');
+    expect(await w.stop()).toBe(0);
+  });
+
   it('keeps going while the backend is down and converges when it is back', async () => {
     const w = startWatch({ retries: 0 });
     await w.ready();
     server.fail(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })));
     appendFileSync(home.root, line(5));
     await until(() => w.stderr().includes('failed'), 'the failure to be reported');
-    appendFileSync(home.root, line(6));
+    // No further change: the scheduler itself tries again, backing off, until the backend answers.
     await until(async () => (await stored(home.rootId)) === readFileSync(home.root, 'utf8'), 'the upload after recovery');
     expect(await w.stop()).toBe(0);
   });

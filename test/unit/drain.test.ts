@@ -32,11 +32,13 @@ describe('Queue', () => {
     expect(queue.read()).toHaveLength(15);
   });
 
-  it('passes over a torn last line', async () => {
+  it('passes over a torn last line, and an entry appended after it is kept whole', async () => {
     const queue = new Queue(dir);
     await queue.append([Queue.newEntry({ file: '/a', backend: 'b' })]);
     writeFileSync(queue.path, '{"id":"x","file":"/b","backend":"b"', { flag: 'a' });
     expect(queue.read().map((e) => e.file)).toEqual(['/a']);
+    await queue.append([Queue.newEntry({ file: '/c', backend: 'b' })]);
+    expect(queue.read().map((e) => e.file)).toEqual(['/a', '/c']);
   });
 });
 

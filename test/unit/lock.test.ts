@@ -24,7 +24,7 @@ describe('tryLock', () => {
   it('takes a free lock and writes the owner pid into it', () => {
     const release = tryLock(lock);
     expect(release).toBeTypeOf('function');
-    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    expect(Number.parseInt(readFileSync(lock, 'utf8'), 10)).toBe(process.pid);
     release!();
     expect(existsSync(lock)).toBe(false);
   });
@@ -59,7 +59,7 @@ describe('acquireLock', () => {
     expect(processAlive(pid)).toBe(false);
     writeFileSync(lock, `${pid}\n`);
     const release = await acquireLock(lock, { timeoutMs: 2000 });
-    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    expect(Number.parseInt(readFileSync(lock, 'utf8'), 10)).toBe(process.pid);
     release();
     expect(existsSync(lock)).toBe(false);
   });
@@ -67,7 +67,7 @@ describe('acquireLock', () => {
   it('waits out a live holder and times out with LockTimeoutError', async () => {
     writeFileSync(lock, `${process.pid}\n`);
     await expect(acquireLock(lock, { timeoutMs: 50 })).rejects.toBeInstanceOf(LockTimeoutError);
-    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    expect(Number.parseInt(readFileSync(lock, 'utf8'), 10)).toBe(process.pid);
   });
 
   it('takes over a lock without a pid once it is older than staleMs, not before', async () => {
@@ -76,7 +76,7 @@ describe('acquireLock', () => {
     const old = new Date(Date.now() - 120_000);
     utimesSync(lock, old, old);
     const release = await acquireLock(lock, { timeoutMs: 2000, staleMs: 60_000 });
-    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    expect(Number.parseInt(readFileSync(lock, 'utf8'), 10)).toBe(process.pid);
     release();
   });
 
@@ -132,5 +132,31 @@ describe('processAlive', () => {
   it('knows this process is alive and an exited one is not', () => {
     expect(processAlive(process.pid)).toBe(true);
     expect(processAlive(deadPid())).toBe(false);
+  });
+});
+
+describe('lock takeover', () => {
+  it('treats a short-section lock held too long as stale even if its pid is alive', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traces-lock-hold-'));
+    const lock = join(dir, 'q.lock');
+    writeFileSync(lock, `${process.pid} someone-else\n`);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    await expect(acquireLock(lock, { timeoutMs: 50 })).rejects.toThrow(LockTimeoutError);
+    const release = await acquireLock(lock, { timeoutMs: 50, maxHoldMs: 30_000 });
+    expect(readFileSync(lock, 'utf8')).not.toContain('someone-else');
+    release();
+    expect(existsSync(lock)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('release removes only its own lock, never one taken over since', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traces-lock-own-'));
+    const lock = join(dir, 'q.lock');
+    const release = tryLock(lock)!;
+    writeFileSync(lock, `${process.pid} the-new-holder\n`);
+    release();
+    expect(readFileSync(lock, 'utf8')).toContain('the-new-holder');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
-import type { SessionStart, TraceEvent } from '../schemas.js';
+import { UUID_TEXT, type SessionStart, type TraceEvent } from '../schemas.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 
@@ -29,8 +29,6 @@ export interface SessionEvent {
   updated_at: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Session starts and their events: `<data>/events/<session>/session.json` and `events.ndjson`.
  * Events are deduplicated by `event_id`, so a batch sent again (after a 500 that stored half of
@@ -52,7 +50,7 @@ export class EventFiles {
 
   /** Idempotent on session_id: a repeat merges metadata and user_properties into the existing session. */
   startSession(body: SessionStart): Promise<{ created: boolean; session: SessionEvent }> {
-    const sessionId = body.session_id && UUID.test(body.session_id) ? body.session_id.toLowerCase() : randomUUID();
+    const sessionId = body.session_id && UUID_TEXT.test(body.session_id) ? body.session_id.toLowerCase() : randomUUID();
     return this.mutex.run(sessionId, async () => {
       const path = join(this.dir(sessionId), 'session.json');
       const now = new Date().toISOString();

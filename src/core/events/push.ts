@@ -1,4 +1,4 @@
-import { ApiError, AuthError, describeError } from '../../errors.js';
+import { describeError, refusedCredential, type AuthError } from '../../errors.js';
 import type { EventsApi } from '../../backend/events-api.js';
 import type { TraceEvent } from '../../backend/schemas.js';
 import { Ledger } from '../ledger.js';
@@ -69,10 +69,13 @@ export async function pushSessions(
           const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
           await deps.api.startSession(await sessionStartBody(node.path, node.lineage, children, options.agentVersion));
         }
-        const { events, lastLine } = await mapNewEvents(node, previous?.line ?? 0, options.maxStringBytes);
+        // A file that shrank was rewritten: its line numbers moved, so map it from the start (ids dedupe).
+        const after = previous && node.size >= previous.size ? previous.line : 0;
+        const { events, lastLine } = await mapNewEvents(node, after, options.maxStringBytes);
         const mark: PushMark = { size: node.size, mtimeMs: node.mtimeMs, started: true, line: lastLine, events: (previous?.events ?? 0) + events.length, at: new Date().toISOString() };
         if (options.crossSession) {
-          deps.ledger.set(deps.backend, node.path, { ...mark, line: previous?.line ?? 0, events: previous?.events ?? 0 });
+          // Started, but nothing acknowledged yet: the file does not count as pushed until the send succeeds.
+          deps.ledger.set(deps.backend, node.path, { size: -1, mtimeMs: -1, started: true, line: previous?.line ?? 0, events: previous?.events ?? 0, at: mark.at });
           cross.push({ node, events, mark });
           result.events = events.length;
           result.status = 'pushed';
@@ -87,9 +90,7 @@ export async function pushSessions(
         }
       }
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-        authError ??= new AuthError(`the backend refused the credential: ${error.message}`, error.hint);
-      }
+      authError ??= refusedCredential(error);
       result.error = describeError(error);
     }
     if (!options.crossSession || result.status !== 'pushed') deps.onResult?.(result);

@@ -1,12 +1,10 @@
 import { basename } from 'node:path';
 import { SessionFileError } from '../../errors.js';
-import type { SessionStart } from '../../backend/schemas.js';
+import { UUID_TEXT, type SessionStart } from '../../backend/schemas.js';
 import { readSession } from '../sessions/entries.js';
 import { headerGit } from '../sessions/header.js';
 import type { Lineage } from '../sessions/tree.js';
 import { timeOf } from './map.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The `POST /v1/sessions` body for a session file (issue #5): its name, times, where it ran, its
@@ -19,7 +17,7 @@ export async function sessionStartBody(
   agentVersion: string,
 ): Promise<SessionStart> {
   const { header, entries } = await readSession(path);
-  if (!UUID.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; the events backend needs one`);
+  if (!UUID_TEXT.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; the events backend needs one`);
   let first: number | undefined;
   let last: number | undefined;
   let title: string | undefined;

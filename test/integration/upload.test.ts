@@ -211,7 +211,14 @@ describe('traces upload', () => {
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain('401');
     expect(wrong.stdout + wrong.stderr).not.toContain('wrong-secret-token');
-    expect(server.puts().length).toBeLessThanOrEqual(4);
+    expect(server.puts().length).toBeLessThanOrEqual(4); // the run stopped at the refusal
+    // A server that echoes the key it refused: the message shows the server's words, not the key.
+    server.fail({ kind: 'status', status: 401, body: JSON.stringify({ detail: `invalid API key ${server.token}` }) });
+    const echoed = await runCli(['upload', '--json', home.root], { env });
+    expect(echoed.code).toBe(4);
+    expect(echoed.stderr).toContain('invalid API key [REDACTED]');
+    expect(echoed.stdout + echoed.stderr).not.toContain(server.token);
+    expect(echoed.json().error).toMatchObject({ code: 'auth', exit_code: 4 });
   });
 
   it('--dry-run shows the plan and sends nothing', async () => {

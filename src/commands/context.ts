@@ -1,4 +1,5 @@
-import { AuthError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { AuthError, UsageError } from '../errors.js';
 import { operationToken, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential, type Credential } from '../config/credentials.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
@@ -38,6 +39,17 @@ export async function loadContext(io: Io, flags: ContextFlags, operation: Operat
     roots: sessionRoots(sessions.dir),
     stateDir: stateDir(io.env),
   };
+}
+
+/**
+ * The roots to scan when no PATH is given. A sessions dir the user named (flag, env, config) that
+ * does not exist is a usage error; the default one missing just means no sessions yet.
+ */
+export function scanRoots(context: Pick<Context, 'roots' | 'sessionsDir' | 'sessionsDirSource'>): string[] {
+  if (context.sessionsDirSource !== 'default' && !existsSync(context.sessionsDir)) {
+    throw new UsageError(`${context.sessionsDir} (from ${context.sessionsDirSource}): no such folder`);
+  }
+  return context.roots;
 }
 
 /** The token for an HTTP backend; a folder needs none. Missing = exit 4 with how to provide one. */

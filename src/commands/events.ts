@@ -14,7 +14,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
 import { VERSION } from '../version.js';
-import { connectApi, type NetFlags } from './context.js';
+import { connectApi, scanRoots, type NetFlags } from './context.js';
 
 type EventFlags = NetFlags;
 
@@ -29,7 +29,7 @@ export interface PushFlags extends EventFlags {
 export async function push(paths: string[], flags: PushFlags, io: Io): Promise<number> {
   const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
   try {
-    const candidates = discover(paths.length ? paths : context.roots, { required: paths.length > 0 });
+    const candidates = discover(paths.length ? paths : scanRoots(context), { required: paths.length > 0 });
     const results = await pushSessions(
       candidates,
       {

@@ -7,7 +7,7 @@ import { findSessionFile } from '../core/sessions/find.js';
 import { readHeader } from '../core/sessions/header.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
-import { connectApi, type NetFlags } from './context.js';
+import { connectApi, scanRoots, type NetFlags } from './context.js';
 
 export interface SaveFlags extends NetFlags {
   all?: boolean;
@@ -45,7 +45,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
     throw new UsageError(`a metadata save needs ${missing.join(' and ')}`, 'Pass them, or set them once: `traces config set org SLUG`, `traces config set workspace SLUG`.');
   }
   const files = flags.all
-    ? discover(context.roots, { required: false }).filter((c) => readHeader(c.path).ok).map((c) => c.path)
+    ? discover(scanRoots(context), { required: false }).filter((c) => readHeader(c.path).ok).map((c) => c.path)
     : args.map((arg) => findSessionFile(arg, context.roots));
   const overrides: SaveOverrides = {
     model: flags.model,

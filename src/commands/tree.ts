@@ -6,7 +6,7 @@ import { fileState } from '../core/sessions/state.js';
 import { EXIT } from '../errors.js';
 import { formatBytes } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
-import { loadContext } from './context.js';
+import { loadContext, scanRoots } from './context.js';
 
 export interface TreeFlags {
   to?: string;
@@ -31,7 +31,7 @@ export async function tree(path: string | undefined, flags: TreeFlags, io: Io): 
   const context = await loadContext(io, flags);
   const ledger = Ledger.load(context.stateDir);
   const backend = backendId(context.backend);
-  const candidates = discover(path ? [path] : context.roots, { required: Boolean(path) });
+  const candidates = discover(path ? [path] : scanRoots(context), { required: Boolean(path) });
   const forest = buildForest(candidates);
   const toJson = (node: SessionNode): TreeJson => ({
     id: node.header.id,

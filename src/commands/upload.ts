@@ -12,7 +12,7 @@ import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
 import { planBlock, progressText, sessionLine, summaryLine } from '../output/upload-report.js';
 import { VERSION } from '../version.js';
-import { loadContext, requireCredential, type Context } from './context.js';
+import { loadContext, requireCredential, scanRoots, type Context } from './context.js';
 
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
@@ -92,6 +92,7 @@ export function withQueued(paths: string[], context: Pick<Context, 'stateDir' | 
 
 export async function upload(paths: string[], flags: UploadFlags, io: Io): Promise<number> {
   const context = await loadContext(io, flags);
+  if (paths.length === 0) scanRoots(context);
   const token = flags.dryRun ? undefined : requireCredential(io, context.backend)?.token;
   const json = Boolean(flags.json);
   const progress = await createProgress(io, { json });

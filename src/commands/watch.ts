@@ -8,7 +8,7 @@ import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { sessionLine } from '../output/upload-report.js';
 import { VERSION } from '../version.js';
-import { loadContext, requireCredential } from './context.js';
+import { loadContext, requireCredential, scanRoots } from './context.js';
 import { DEFAULT_MAX_BYTES, withQueued } from './upload.js';
 
 export interface WatchFlags {
@@ -36,6 +36,7 @@ export interface WatchFlags {
  */
 export async function watch(paths: string[], flags: WatchFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const context = await loadContext(io, flags);
+  if (paths.length === 0) scanRoots(context);
   const credential = requireCredential(io, context.backend);
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
   const concurrency = flags.concurrency ?? context.settings.concurrency ?? 4;

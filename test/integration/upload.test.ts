@@ -193,6 +193,9 @@ describe('traces upload', () => {
     const missing = await upload(join(tmp.path, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope: no such file or folder');
+    const dir = await upload('--sessions-dir', join(tmp.path, 'nowhere'));
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toContain('nowhere (from --sessions-dir): no such folder');
     expect((await upload('--frobnicate')).code).toBe(2);
     const scheme = await upload('--to', 'ftp://example.com');
     expect(scheme.code).toBe(2);

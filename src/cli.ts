@@ -129,7 +129,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--max-bytes <n>', 'largest file to send, e.g. 20M (default 20 MiB)', bytesOption)
     .option('--concurrency <n>', 'uploads at once (default 4)', intOption(1, 64))
     .option('--debounce <ms>', 'quiet time after a change before uploading', durationOption, 1000)
-    .option('--min-interval <ms>', 'at most one upload per session this often', durationOption, 10_000)
+    .option('--min-interval <ms>', 'at most one upload per session this often; a session that keeps changing is still sent this often', durationOption, 10_000)
     .option('--flush-timeout <ms>', 'on SIGINT/SIGTERM, how long to keep sending what is pending', durationOption, 10_000)
     .option('--poll', 'poll the file system instead of OS events (network drives)')
     .option('--save', 'also save each uploaded session\'s metadata')

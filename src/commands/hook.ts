@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backendFromId, backendId, resolveBackend } from '../config/backend.js';
+import { backendFromId, backendId, parseBackend, resolveBackend } from '../config/backend.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
-import { readSettings } from '../config/settings.js';
 import type { Logger } from '../core/logger.js';
 import { Queue, type QueueEntry } from '../core/queue.js';
 import { discover, sessionRoots } from '../core/sessions/discover.js';
@@ -49,17 +48,19 @@ export async function hook(flags: HookFlags, io: Io): Promise<number> {
   const files = withSubAgents(resolve(io.cwd, file));
   if (flags.wait) return foreground(files, flags, io, log);
   try {
-    // A backend that cannot be resolved now (a bad setting) must not lose the session: it is
-    // queued for whatever backend is configured when the queue is drained.
+    // Only --to is resolved here. Without it the entry names no backend and the worker resolves the
+    // configured one (same env, same settings): the hook never loads the settings schema, and a
+    // bad setting cannot lose the session.
     let backendKey = '';
     let to: string | undefined;
-    try {
-      const backend = resolveBackend(flags.to, io.env, readSettings(io.env), { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
-      backendKey = backendId(backend);
-      // `to` is kept (a folder made absolute) so that --save/--events follow the upload's --to.
-      if (flags.to !== undefined) to = backend.kind === 'dir' ? backend.dir : flags.to;
-    } catch (error) {
-      log.warn(`${describeError(error)}; queued for the backend configured when the queue is drained`);
+    if (flags.to !== undefined) {
+      try {
+        const backend = parseBackend(flags.to, '--to', { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+        backendKey = backendId(backend);
+        to = backend.kind === 'dir' ? backend.dir : flags.to; // a folder made absolute, for --save/--events
+      } catch (error) {
+        log.warn(`${describeError(error)}; queued for the configured backend instead`);
+      }
     }
     const entries = files.map((f) =>
       Queue.newEntry({ file: f, backend: backendKey, to, allowHttp: flags.allowHttp, maxBytes: flags.maxBytes, save: flags.save, events: flags.events }),
@@ -174,6 +175,7 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
 
 async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log: Logger) {
   const { runUpload } = await import('./upload.js');
+  const { readSettings } = await import('../config/settings.js');
   const settings = readSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
   const spec = backend

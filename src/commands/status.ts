@@ -21,7 +21,8 @@ export async function status(flags: StatusFlags, io: Io): Promise<number> {
   const backends = [current, ...Object.keys(ledger.backends()).filter((b) => b !== current)];
   const candidates = discover(context.roots, { required: false });
   const counts = countStates(candidates, ledger, backends);
-  const entries = new Queue(context.stateDir).read();
+  // An entry that names no backend goes to the configured one: the current backend.
+  const entries = new Queue(context.stateDir).read().map((e) => (e.backend ? e : { ...e, backend: current }));
   const queue = {
     queued: entries.length,
     oldest: entries.reduce<string | null>((min, e) => (min === null || e.at < min ? e.at : min), null),

@@ -106,7 +106,8 @@ export class UploadScheduler {
   private schedule(file: string, state: FileState): void {
     const now = this.now();
     const { debounceMs, minIntervalMs } = this.options;
-    const settled = Math.min(now + debounceMs, (state.firstPendingAt ?? now) + minIntervalMs);
+    // A session that keeps changing still goes out once it has waited the longer of the two.
+    const settled = Math.min(now + debounceMs, (state.firstPendingAt ?? now) + Math.max(minIntervalMs, debounceMs));
     // After a failure: the minimum interval, doubled for each failure in a row, at most 5 minutes.
     const interval = state.failures ? Math.min(MAX_RETRY_MS, minIntervalMs * 2 ** (state.failures - 1)) : minIntervalMs;
     const due = Math.max(settled, (state.lastUploadAt ?? -Infinity) + interval);

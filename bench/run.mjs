@@ -867,7 +867,7 @@ function gitState() {
   const head = git(['rev-parse', '--short', 'HEAD']);
   if (head.status !== 0) return '';
   const dirty = git(['status', '--porcelain', '--', 'src']).stdout.split('\n').filter((l) => l.trim()).length;
-  return ` from git ${head.stdout.trim()}${dirty ? ` with ${dirty} uncommitted file(s) in src/` : ''}`;
+  return `git ${head.stdout.trim()}${dirty ? ` with ${dirty} uncommitted file(s) in src/` : ''}`;
 }
 
 function machine() {
@@ -877,7 +877,7 @@ function machine() {
   return [
     `- CPU: ${cpu[0]?.model?.trim() ?? 'unknown'}, ${cpu.length} cores; RAM ${(totalmem() / 1024 ** 3).toFixed(1)} GiB; ${platform()} ${release()} ${arch()}`,
     `- Node ${process.version}; ${curl}; peak RSS via ${GNU_TIME ? '`/usr/bin/time -f %M`' : '/proc/PID/status VmHWM polled every 20 ms'}`,
-    `- traces ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}, dist/cli.js built ${built}${gitState()}`,
+    `- traces ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}, dist/cli.js built ${built}; at the start of the run the checkout was ${GIT_AT_START || 'not a git checkout'}`,
     `- load average (1 min) at the start ${LOAD_AT_START.toFixed(2)}, at the end ${loadavg()[0].toFixed(2)}: anything else running on the machine shows up here`,
   ];
 }
@@ -1081,6 +1081,7 @@ async function section(name, fn) {
 }
 
 const LOAD_AT_START = loadavg()[0];
+const GIT_AT_START = gitState();
 
 async function main() {
   const started = Date.now();

@@ -95,7 +95,7 @@ function knownTokens(env: Io['env']): (string | undefined)[] {
 async function sessionInput(flags: HookFlags, io: Io): Promise<string> {
   if (flags.session) return flags.session;
   if (!io.stdinIsTTY) {
-    const text = await readStdin(io, 2000);
+    const text = await readStdin(io, 1000);
     if (text.trim()) {
       try {
         const value = JSON.parse(text) as Record<string, unknown>;

@@ -84,7 +84,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   await new Promise<void>((ready) => watcher.once('ready', () => ready()));
 
   // Catch up once the watcher is live, so that nothing written meanwhile is missed.
-  const queued = withQueued(paths, context);
+  const queued = withQueued(io, paths, context);
   const caughtUp = await send(queued.paths, false).catch((error: Error) => {
     logger.warn(`catch-up: ${error.message}`);
     return undefined;

@@ -85,7 +85,7 @@ describe('traces hook', () => {
     await until(() => stored(home.forkId), 'the session to be uploaded anyway');
   });
 
-  it('keeps sessions queued while the backend is down; a later upload drains the queue', async () => {
+  it('keeps sessions queued while the backend is down; a later upload to the configured backend drains the queue', async () => {
     const down = { ...env, TRACES_API_URL: 'http://127.0.0.1:9' };
     expect((await runBin(['hook', '--session', home.root, '--give-up-after', '1s'], { env: down })).code).toBe(0);
     await until(() => log().includes('stay queued'), 'the worker to give up');
@@ -93,9 +93,16 @@ describe('traces hook', () => {
     const status = await runCli(['status', '--json'], { env: down });
     expect(status.json().queue).toMatchObject({ queued: 3, backends: { 'http://127.0.0.1:9': 3 } });
 
-    const drained = await runCli(['upload', '--to', 'http://127.0.0.1:9', '--json', home.fork], { env: { ...down, TRACES_API_URL: undefined } });
-    expect(drained.code).toBe(1); // still down: nothing lost, nothing removed
+    const elsewhere = await runCli(['upload', '--to', join(tmp.path, 'archive'), '--json', home.fork], { env: down });
+    expect(elsewhere.json().total).toBe(1); // the queue belongs to the configured backend, not to this one
     expect(queued()).toBe(3);
+    const stillDown = await runCli(['upload', '--json', home.fork], { env: down });
+    expect(stillDown.code).toBe(1); // still down: nothing lost, nothing removed
+    expect(queued()).toBe(3);
+    const back = await runCli(['upload', '--json', home.fork], { env: { ...down, TRACES_API_URL: server.url } });
+    expect(back.code).toBe(0);
+    expect(queued()).toBe(0);
+    expect(await stored(home.grandId)).toBe(true);
   });
 
   it('two hooks at once: nothing skipped, the queue stays whole', async () => {

@@ -108,7 +108,9 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
       onProgress: (p) => progress.update(progressText(p)),
       onSession: (r) => {
         if (json || r.status === 'pending') return;
-        if (r.status !== 'unchanged' || (flags.verbose && r.error)) progress.line(sessionLine(r));
+        const problem = r.status !== 'uploaded' && r.status !== 'unchanged';
+        const shown = progress.interactive ? problem || flags.verbose : r.status !== 'unchanged';
+        if (shown || (flags.verbose && r.error)) progress.line(sessionLine(r));
       },
     });
   } finally {

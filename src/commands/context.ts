@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { AuthError, UsageError } from '../errors.js';
-import { backendId, operationToken, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
+import { operationToken, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential, type Credential } from '../config/credentials.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
 import { readSettings } from '../config/settings.js';
@@ -39,15 +39,6 @@ export async function loadContext(io: Io, flags: ContextFlags, operation: Operat
     roots: sessionRoots(sessions.dir),
     stateDir: stateDir(io.env),
   };
-}
-
-/** The ledger id of the backend configured without --to (env, then settings); undefined if unusable. */
-export function configuredBackendId(io: Io, settings: Settings): string | undefined {
-  try {
-    return backendId(resolveBackend(undefined, io.env, settings, { allowHttp: true, cwd: io.cwd }));
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backendFromId, backendId, parseBackend, resolveBackend } from '../config/backend.js';
+import { backendFromId, backendId, chooseBackend, resolveBackend } from '../config/backend.js';
+import { readUrlSettings } from '../config/settings.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
 import type { Logger } from '../core/logger.js';
 import { Queue, type QueueEntry } from '../core/queue.js';
@@ -13,7 +14,6 @@ import { findCredential } from '../config/credentials.js';
 import { NET_DEFAULTS } from './options.js';
 import { createFileLogger } from '../output/file-log.js';
 import type { Io } from '../output/io.js';
-import { readAll } from '../output/prompt.js';
 
 export interface HookFlags {
   to?: string;
@@ -48,26 +48,26 @@ export async function hook(flags: HookFlags, io: Io): Promise<number> {
   const files = withSubAgents(resolve(io.cwd, file));
   if (flags.wait) return foreground(files, flags, io, log);
   try {
-    // Only --to is resolved here. Without it the entry names no backend and the worker resolves the
-    // configured one (same env, same settings): the hook never loads the settings schema, and a
-    // bad setting cannot lose the session.
-    let backendKey = '';
+    // The backend is fixed now, from this hook's flags, env and settings (read without the schema),
+    // so a session is never sent where the agent did not point it. One that cannot be resolved is
+    // queued under the value as given: it stays queued (see `traces status`), it is not rerouted.
+    const urls = readUrlSettings(io.env);
+    let backendKey: string;
     let to: string | undefined;
-    if (flags.to !== undefined) {
-      try {
-        const backend = parseBackend(flags.to, '--to', { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
-        backendKey = backendId(backend);
-        to = backend.kind === 'dir' ? backend.dir : flags.to; // a folder made absolute, for --save/--events
-      } catch (error) {
-        log.warn(`${describeError(error)}; queued for the configured backend instead`);
-      }
+    try {
+      const backend = resolveBackend(flags.to, io.env, urls, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+      backendKey = backendId(backend);
+      if (flags.to !== undefined) to = backend.kind === 'dir' ? backend.dir : flags.to; // for --save/--events
+    } catch (error) {
+      backendKey = chooseBackend(flags.to, io.env, urls, 'upload').value;
+      log.warn(`${describeError(error)}; the session stays queued for ${backendKey} until that is fixed`);
     }
     const entries = files.map((f) =>
       Queue.newEntry({ file: f, backend: backendKey, to, allowHttp: flags.allowHttp, maxBytes: flags.maxBytes, save: flags.save, events: flags.events }),
     );
     await new Queue(state).append(entries);
-    if (!existsSync(file)) log.warn(`${file}: no such file (queued anyway; the worker drops it if it never appears)`);
-    log.debug(`queued ${files.length} session(s) for ${backendKey || 'the configured backend'}: ${files.map((f) => basename(f)).join(', ')}`);
+    if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker drops it if it never appears)`);
+    log.debug(`queued ${files.length} session(s) for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
     startWorker(io, flags, log);
   } catch (error) {
     log.warn(`hook failed: ${describeError(error)}`);
@@ -112,18 +112,36 @@ async function sessionInput(flags: HookFlags, io: Io): Promise<string> {
   );
 }
 
-/** Reads stdin, but never waits on it for more than `ms`: an agent may leave it open. */
+/**
+ * Reads stdin until it holds one whole JSON value (an agent may write it and leave the pipe
+ * open), until it ends, or for at most `ms`.
+ */
 function readStdin(io: Io, ms: number): Promise<string> {
   return new Promise((done) => {
-    const timer = setTimeout(() => done(''), ms);
+    let text = '';
+    const finish = () => {
+      clearTimeout(timer);
+      io.stdin.off('data', onData);
+      io.stdin.off('end', finish);
+      io.stdin.off('error', finish);
+      io.stdin.pause();
+      (io.stdin as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
+      done(text);
+    };
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      try {
+        JSON.parse(text);
+        finish();
+      } catch {
+        // not whole yet
+      }
+    };
+    const timer = setTimeout(finish, ms);
     timer.unref();
-    readAll(io.stdin).then(
-      (text) => {
-        clearTimeout(timer);
-        done(text);
-      },
-      () => done(''),
-    );
+    io.stdin.on('data', onData);
+    io.stdin.once('end', finish);
+    io.stdin.once('error', finish);
   });
 }
 
@@ -133,10 +151,9 @@ export function withSubAgents(file: string): string[] {
   const ids = new Set([basename(file, '.jsonl')]);
   if (read.ok) ids.add(read.header.id);
   const dirs = [...ids].map((id) => join(dirname(dirname(file)), 'session-artifacts', id)).filter((d) => existsSync(d));
-  const subAgents = discover(dirs, { required: false })
-    .map((c) => c.path)
-    .filter((p) => p !== file && readHeader(p).ok);
-  return [file, ...subAgents];
+  // Every .jsonl there, even one without a header yet (a sub-agent still starting): the upload
+  // settles non-sessions, while a dropped file could never come back.
+  return [file, ...discover(dirs, { required: false }).map((c) => c.path).filter((p) => p !== file)];
 }
 
 /** The detached worker: its own process group, no stdio, not waited for. */
@@ -178,9 +195,7 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
   const { readSettings } = await import('../config/settings.js');
   const settings = readSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
-  const spec = backend
-    ? backendFromId(backend, io.cwd)
-    : resolveBackend(undefined, io.env, settings, { allowHttp: Boolean(entries[0]?.allowHttp), cwd: io.cwd });
+  const spec = backendFromId(backend, io.cwd, Boolean(entries[0]?.allowHttp));
   const report = await runUpload(
     io,
     { settings, backend: spec, roots: sessionRoots(sessions.dir), stateDir: stateDir(io.env) },

@@ -5,7 +5,7 @@ import { countStates } from '../core/status.js';
 import { Queue } from '../core/queue.js';
 import { EXIT } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
-import { configuredBackendId, loadContext } from './context.js';
+import { loadContext } from './context.js';
 
 export interface StatusFlags {
   to?: string;
@@ -21,9 +21,7 @@ export async function status(flags: StatusFlags, io: Io): Promise<number> {
   const backends = [current, ...Object.keys(ledger.backends()).filter((b) => b !== current)];
   const candidates = discover(context.roots, { required: false });
   const counts = countStates(candidates, ledger, backends);
-  // An entry that names no backend goes to the one configured without --to.
-  const configured = configuredBackendId(io, context.settings) ?? '(configured backend)';
-  const entries = new Queue(context.stateDir).read().map((e) => (e.backend ? e : { ...e, backend: configured }));
+  const entries = new Queue(context.stateDir).read();
   const queue = {
     queued: entries.length,
     oldest: entries.reduce<string | null>((min, e) => (min === null || e.at < min ? e.at : min), null),

@@ -12,7 +12,7 @@ import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
 import { planBlock, progressText, sessionLine, summaryLine } from '../output/upload-report.js';
 import { VERSION } from '../version.js';
-import { configuredBackendId, loadContext, requireCredential, scanRoots, type Context } from './context.js';
+import { loadContext, requireCredential, scanRoots, type Context } from './context.js';
 
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
@@ -75,12 +75,10 @@ export async function runUpload(
  * What the hook queued for this backend joins the run (DESIGN: any later upload drains the
  * queue first); afterwards the settled entries leave the queue.
  */
-export function withQueued(io: Io, paths: string[], context: Pick<Context, 'stateDir' | 'backend' | 'roots' | 'settings'>): { paths: string[]; settle(report: UploadReport): Promise<void> } {
+export function withQueued(paths: string[], context: Pick<Context, 'stateDir' | 'backend' | 'roots'>): { paths: string[]; settle(report: UploadReport): Promise<void> } {
   const queue = new Queue(context.stateDir);
   const id = backendId(context.backend);
-  // An entry that names no backend belongs to the configured one: only a run to that one takes it.
-  const configured = configuredBackendId(io, context.settings);
-  const queued = queue.read().filter((e) => (e.backend === id || (e.backend === '' && configured === id)) && existsSync(e.file));
+  const queued = queue.read().filter((e) => e.backend === id && existsSync(e.file));
   if (queued.length === 0) return { paths, settle: async () => {} };
   const base = paths.length ? paths : context.roots.filter((root) => existsSync(root));
   return {
@@ -99,7 +97,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
   const json = Boolean(flags.json);
   const progress = await createProgress(io, { json });
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });
-  const run = flags.dryRun ? { paths, settle: async () => {} } : withQueued(io, paths, context);
+  const run = flags.dryRun ? { paths, settle: async () => {} } : withQueued(paths, context);
   const started = performance.now();
   let report: UploadReport;
   try {

@@ -3,7 +3,7 @@ import { backendId } from '../config/backend.js';
 import { Ledger } from '../core/ledger.js';
 import { uploadSessions, type SessionReport } from '../core/upload.js';
 import { UploadScheduler, watchPlan } from '../core/watch.js';
-import { EXIT } from '../errors.js';
+import { AuthError, EXIT } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { sessionLine } from '../output/upload-report.js';
@@ -83,16 +83,29 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   watcher.on('error', (error: unknown) => logger.warn(`watcher: ${error instanceof Error ? error.message : String(error)}`));
   await new Promise<void>((ready) => watcher.once('ready', () => ready()));
 
-  // Catch up once the watcher is live, so that nothing written meanwhile is missed.
-  const queued = withQueued(io, paths, context);
-  const caughtUp = await send(queued.paths, false).catch((error: Error) => {
-    logger.warn(`catch-up: ${error.message}`);
-    return undefined;
-  });
-  if (caughtUp) {
-    await queued.settle(caughtUp);
-    // What failed in the catch-up is tried again by the scheduler, with its backoff.
-    for (const s of caughtUp.sessions) if (s.status === 'failed') scheduler.notify(s.file);
+  // Catch up once the watcher is live, so that nothing written meanwhile is missed. What fails in
+  // it is tried again by the scheduler; a catch-up that cannot run at all is tried again whole.
+  let stopped = false;
+  const catchUp = async (attempt: number): Promise<void> => {
+    const queued = withQueued(paths, context);
+    try {
+      const result = await send(queued.paths, false);
+      await queued.settle(result);
+      for (const s of result.sessions) if (s.status === 'failed') scheduler.notify(s.file);
+    } catch (error) {
+      if (error instanceof AuthError || stopped) throw error;
+      const delay = Math.min(60_000, 1000 * 2 ** attempt);
+      logger.warn(`catch-up failed (${error instanceof Error ? error.message : String(error)}); again in ${delay / 1000} s`);
+      setTimeout(() => void catchUp(attempt + 1).catch((e: Error) => logger.warn(`catch-up: ${e.message}`)), delay).unref();
+    }
+  };
+  try {
+    await catchUp(0);
+  } catch (error) {
+    // A refused credential: watching cannot do any good.
+    await watcher.close();
+    await target.close();
+    throw error;
   }
   io.stderr.write(`watching ${plan.watch.join(', ')} → ${backendId(context.backend)} (Ctrl-C to stop)\n`);
 
@@ -107,6 +120,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     signals.on('SIGINT', onInt);
     signals.on('SIGTERM', onTerm);
   });
+  stopped = true;
   io.stderr.write(`${signal}: sending ${scheduler.pending} pending session(s)\n`);
   await watcher.close();
   const flushed = await scheduler.flush(flags.flushTimeout);

@@ -27,7 +27,17 @@ export function resolveBackend(
   settings: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>>,
   options: { allowHttp: boolean; cwd: string; operation?: Operation },
 ): BackendSpec {
-  const op = options.operation ?? 'upload';
+  const { value, source } = chooseBackend(flag, env, settings, options.operation ?? 'upload');
+  return parseBackend(value, source, options);
+}
+
+/** Which value names the backend of `op`, and where it came from, before it is checked. */
+export function chooseBackend(
+  flag: string | undefined,
+  env: Env,
+  settings: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>>,
+  op: Operation,
+): { value: string; source: string } {
   const chain: [string | undefined, string][] = [
     [flag, '--to'],
     [env[OP_ENV[op]], OP_ENV[op]],
@@ -37,7 +47,7 @@ export function resolveBackend(
     [settings.api_url, 'config api_url'],
   ];
   const [value, source] = chain.find(([v]) => v !== undefined && v !== '') ?? [DEFAULT_API_URL, 'default'];
-  return parseBackend(value!, source, options);
+  return { value: value!, source };
 }
 
 /** `TRACES_<OP>_TOKEN`: a token for one operation's service, ahead of the general chain. */
@@ -99,8 +109,8 @@ export function backendId(backend: BackendSpec): string {
   return backend.kind === 'http' ? redactUrl(backend.url) : `file:${backend.dir}`;
 }
 
-/** The backend a ledger or queue id names (the inverse of backendId). */
-export function backendFromId(id: string, cwd: string): BackendSpec {
+/** The backend a ledger or queue id names (the inverse of backendId); checked again, as when it was named. */
+export function backendFromId(id: string, cwd: string, allowHttp: boolean): BackendSpec {
   if (id.startsWith('file:')) return { kind: 'dir', dir: id.slice('file:'.length), source: 'queue' };
-  return parseBackend(id, 'queue', { allowHttp: true, cwd });
+  return parseBackend(id, 'queue', { allowHttp, cwd });
 }

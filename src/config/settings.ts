@@ -25,6 +25,23 @@ export function readSettings(env: Env): Settings {
   return validate(store, path);
 }
 
+/**
+ * Only the backend URLs of the settings, read without the schema: for `traces hook`, which must
+ * start fast and never fail. Each URL is checked where it is used (parseBackend).
+ */
+export function readUrlSettings(env: Env): Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> {
+  try {
+    const store = JSON.parse(readFileSync(settingsPath(env), 'utf8')) as Record<string, unknown>;
+    const urls: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> = {};
+    for (const key of ['api_url', 'upload_url', 'sessions_url', 'events_url'] as const) {
+      if (typeof store[key] === 'string') urls[key] = store[key];
+    }
+    return urls;
+  } catch {
+    return {};
+  }
+}
+
 /** The settings file, through conf, for writing. */
 export interface SettingsStore {
   readonly path: string;

@@ -1,4 +1,4 @@
-import { AuthError, describeError } from '../errors.js';
+import { AuthError, ConfigError, UsageError, describeError } from '../errors.js';
 import { acquireLock, LockTimeoutError, tryLock } from '../util/lock.js';
 import { existsSync } from 'node:fs';
 import type { Logger } from './logger.js';
@@ -43,7 +43,7 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
     entries.forEach((e) => attempted.add(e.id));
     const settled: string[] = [];
     let failed = false;
-    for (const [backend, group] of groupBy(entries, (e) => `${e.backend}\u0000${e.maxBytes ?? ''}`)) {
+    for (const [backend, group] of groupBy(entries, (e) => `${e.backend}\u0000${e.maxBytes ?? ''}\u0000${e.allowHttp ? 1 : 0}`)) {
       const present = group.filter((e) => existsSync(e.file));
       for (const e of group) {
         if (!present.includes(e)) {
@@ -64,7 +64,8 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
           await deps.followUp(target, uploaded).catch((error) => deps.logger.warn(`save/events: ${describeError(error)}`));
         }
       } catch (error) {
-        if (error instanceof AuthError) {
+        // No credential, a refused one, or a backend that is not usable as named: waiting cannot help.
+        if (error instanceof AuthError || error instanceof ConfigError || error instanceof UsageError) {
           await deps.queue.remove(settled);
           deps.logger.warn(`${error.message}; ${entries.length - settled.length} session(s) stay queued`);
           return { attempted, done: done + settled.length, left: deps.queue.read().length };

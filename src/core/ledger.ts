@@ -92,7 +92,7 @@ export class Ledger<E = LedgerEntry> {
       }
       writeFileAtomic(this.path, JSON.stringify(disk));
       this.data = disk;
-    }, { maxHoldMs: 30_000 });
+    }, { maxHoldMs: 5000 });
   }
 
   private markDirty(backend: string, file: string, entry: E | null): void {

@@ -5,13 +5,13 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { withLock } from '../util/lock.js';
 
 /** The queue lock is held for one append or rewrite: older than this, its holder is gone. */
-const SHORT_HOLD = { maxHoldMs: 30_000 };
+const SHORT_HOLD = { maxHoldMs: 5000 };
 
 /** One session waiting to be uploaded, as the hook recorded it. Never holds a token. */
 export interface QueueEntry {
   id: string;
   file: string;
-  /** The ledger id of the backend (an http(s) URL, or `file:` + folder); '' = the one configured when drained. */
+  /** The ledger id of the backend (an http(s) URL, or `file:` + folder), or the value as given if unusable. */
   backend: string;
   /** The hook's --allow-http. */
   allowHttp?: boolean;

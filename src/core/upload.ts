@@ -1,5 +1,4 @@
 import { ApiError, TooLargeError, describeError, refusedCredential, type AuthError } from '../errors.js';
-import { isRetryableStatus } from '../backend/retry.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -217,9 +216,9 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
     if (error instanceof ApiError && error.status === 413) {
       return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
     }
-    if (error instanceof ApiError && !isRetryableStatus(error.status) && error.status >= 400 && error.status < 500) {
-      // The server refused these bytes for good (422, 400, 404, 409 ...): sending them again
-      // cannot help, so the session is skipped until the file changes.
+    if (error instanceof ApiError && (error.status === 400 || error.status === 422)) {
+      // The server refused these bytes: sending them again cannot help, so the session is skipped
+      // until the file changes. (A 404 or 409 may be a wrong URL or a deploy: those stay failed.)
       return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, header, { error: message }) };
     }
     return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }) };

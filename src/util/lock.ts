@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, TracesError } from '../errors.js';
 
@@ -24,8 +24,7 @@ export class LockTimeoutError extends TracesError {
 /**
  * An exclusive lock file (`O_EXCL`) holding the owner's pid and a nonce. A lock whose process is
  * gone (or that is older than `maxHoldMs`) is stale and taken over, so a crashed holder never
- * blocks anyone; the takeover moves the stale file aside by rename and checks it moved the lock it
- * judged, so two takers cannot both win.
+ * blocks anyone; takeovers are serialised by a guard file, so two takers cannot both win.
  */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
   const release = await acquireLock(path, options);
@@ -101,24 +100,29 @@ function isStale(path: string, holder: Holder, options: LockOptions): boolean {
   return age > (options.staleMs ?? 60_000); // a lock being written, or garbage: give it time
 }
 
+/**
+ * Removes the stale lock `judged`, one taker at a time: under an exclusive guard file the lock is
+ * read again and unlinked only if it is still the one judged stale, so a fresh lock taken by
+ * someone else meanwhile is never touched. A guard left by a crashed taker is cleared after 5 s.
+ */
 function takeOver(path: string, judged: string): void {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const guard = `${path}.takeover`;
+  let fd: number;
   try {
-    renameSync(path, aside);
+    fd = openSync(guard, 'wx', 0o600);
   } catch {
-    return; // someone else moved it first
-  }
-  try {
-    if (readFileSync(aside, 'utf8') !== judged) {
-      // We moved a fresh lock taken between our check and our rename: put it back.
-      try {
-        linkSync(aside, path);
-      } catch {
-        // the name is taken again already; that holder's release checks its nonce
-      }
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > 5000) rmSync(guard, { force: true });
+    } catch {
+      // gone already
     }
+    return; // another taker is at it; try the lock again
+  }
+  closeSync(fd);
+  try {
+    if (readHolder(path)?.text === judged) rmSync(path, { force: true });
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(guard, { force: true });
   }
 }
 

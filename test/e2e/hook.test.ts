@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import type { RecordingServer } from '../helpers/recording-server.js';
+import { RecordingServer } from '../helpers/recording-server.js';
 import { createWorld, destroyWorld } from '../helpers/world.js';
 import { BIN, assertBuilt } from '../helpers/spawn.js';
 
@@ -77,32 +77,54 @@ describe('traces hook', () => {
     expect(none.stderr).toContain('--session FILE');
   });
 
-  it('never fails the agent nor loses the session: a bad backend is logged and the session queued', async () => {
+  it('never fails the agent nor loses the session: a bad backend is logged and the session stays queued', async () => {
     const result = await runBin(['hook', '--session', home.fork, '--to', 'ftp://nowhere']);
     expect(result.code).toBe(0);
     expect(log()).toContain('unsupported scheme');
-    // Queued for the backend configured when drained (here TRACES_API_URL): it arrives.
-    await until(() => stored(home.forkId), 'the session to be uploaded anyway');
+    await until(() => log().includes('stay queued'), 'the worker to stop on the unusable backend');
+    expect(await stored(home.forkId)).toBe(false); // never rerouted to another backend
+    const status = await runCli(['status', '--json'], { env });
+    expect(status.json().queue).toMatchObject({ queued: 1, backends: { 'ftp://nowhere': 1 } });
   });
 
-  it('keeps sessions queued while the backend is down; a later upload to the configured backend drains the queue', async () => {
-    const down = { ...env, TRACES_API_URL: 'http://127.0.0.1:9' };
+  it('takes the session from JSON on stdin even when the agent leaves the pipe open', async () => {
+    const child = spawn(process.execPath, [BIN, 'hook'], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.write(JSON.stringify({ session_file: home.fork }));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.destroy();
+    expect(code).toBe(0);
+    await until(() => stored(home.forkId), 'the upload');
+  });
+
+  it('keeps sessions queued while the backend is down; a later upload to it, once back, drains the queue', async () => {
+    // A backend on a port that is closed now and opens later.
+    const later = new RecordingServer(join(tmp.path, 'later'));
+    const url = await later.start();
+    await later.stop();
+    const down = { ...env, TRACES_API_URL: url };
     expect((await runBin(['hook', '--session', home.root, '--give-up-after', '1s'], { env: down })).code).toBe(0);
     await until(() => log().includes('stay queued'), 'the worker to give up');
     expect(queued()).toBe(3);
     const status = await runCli(['status', '--json'], { env: down });
-    expect(status.json().queue).toMatchObject({ queued: 3, backends: { 'http://127.0.0.1:9': 3 } });
+    expect(status.json().queue).toMatchObject({ queued: 3, backends: { [url]: 3 } });
 
     const elsewhere = await runCli(['upload', '--to', join(tmp.path, 'archive'), '--json', home.fork], { env: down });
-    expect(elsewhere.json().total).toBe(1); // the queue belongs to the configured backend, not to this one
+    expect(elsewhere.json().total).toBe(1); // the queue belongs to the backend the hook named
     expect(queued()).toBe(3);
     const stillDown = await runCli(['upload', '--json', home.fork], { env: down });
     expect(stillDown.code).toBe(1); // still down: nothing lost, nothing removed
     expect(queued()).toBe(3);
-    const back = await runCli(['upload', '--json', home.fork], { env: { ...down, TRACES_API_URL: server.url } });
-    expect(back.code).toBe(0);
-    expect(queued()).toBe(0);
-    expect(await stored(home.grandId)).toBe(true);
+
+    const back = new RecordingServer(join(tmp.path, 'back'));
+    await back.start(Number(new URL(url).port));
+    try {
+      const drained = await runCli(['upload', '--json', home.fork], { env: { ...down, TRACES_TOKEN: back.token } });
+      expect(drained.code).toBe(0);
+      expect(queued()).toBe(0);
+      expect((await back.body(home.grandId))!.equals(readFileSync(home.grand))).toBe(true);
+    } finally {
+      await back.stop();
+    }
   });
 
   it('two hooks at once: nothing skipped, the queue stays whole', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendFromId, backendId, chooseBackend, resolveBackend } from '../config/backend.js';
-import { readUrlSettings } from '../config/settings.js';
+import { readUrlSettings } from '../config/settings-file.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
 import type { Logger } from '../core/logger.js';
 import { Queue, type QueueEntry } from '../core/queue.js';

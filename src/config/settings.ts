@@ -2,12 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { configDir, type Env } from './paths.js';
-import { settingsSchema, type SettingKey, type Settings } from './schema.js';
+import { settingsPath } from './settings-file.js';
 
-/** The settings file conf keeps (`<config dir>/config.json`). */
-export function settingsPath(env: Env): string {
-  return join(configDir(env), 'config.json');
-}
+export { readUrlSettings, settingsPath } from './settings-file.js';
+import { settingsSchema, type SettingKey, type Settings } from './schema.js';
 
 /**
  * Reads the settings without loading conf (and its JSON-schema machinery): every command reads
@@ -23,23 +21,6 @@ export function readSettings(env: Env): Settings {
     throw new ConfigError(`${path}: not valid JSON`, 'Fix or remove the file; `traces config path` shows where it is.');
   }
   return validate(store, path);
-}
-
-/**
- * Only the backend URLs of the settings, read without the schema: for `traces hook`, which must
- * start fast and never fail. Each URL is checked where it is used (parseBackend).
- */
-export function readUrlSettings(env: Env): Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> {
-  try {
-    const store = JSON.parse(readFileSync(settingsPath(env), 'utf8')) as Record<string, unknown>;
-    const urls: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> = {};
-    for (const key of ['api_url', 'upload_url', 'sessions_url', 'events_url'] as const) {
-      if (typeof store[key] === 'string') urls[key] = store[key];
-    }
-    return urls;
-  } catch {
-    return {};
-  }
 }
 
 /** The settings file, through conf, for writing. */

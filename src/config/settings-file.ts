@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configDir, type Env } from './paths.js';
+
+// Kept apart from settings.ts on purpose: this module loads no zod, so `traces hook` stays fast.
+
+/** The settings file conf keeps (`<config dir>/config.json`). */
+export function settingsPath(env: Env): string {
+  return join(configDir(env), 'config.json');
+}
+
+/**
+ * Only the backend URLs of the settings, read without the schema: for `traces hook`, which must
+ * start fast and never fail. Each URL is checked where it is used (parseBackend).
+ */
+export function readUrlSettings(env: Env): Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> {
+  try {
+    const store = JSON.parse(readFileSync(settingsPath(env), 'utf8')) as Record<string, unknown>;
+    const urls: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> = {};
+    for (const key of ['api_url', 'upload_url', 'sessions_url', 'events_url'] as const) {
+      if (typeof store[key] === 'string') urls[key] = store[key];
+    }
+    return urls;
+  } catch {
+    return {};
+  }
+}
+

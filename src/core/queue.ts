@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { withLock } from '../util/lock.js';
+import { uniqueSuffix } from '../util/unique.js';
 
 /** The queue lock is held for one append or rewrite: older than this, its holder is gone. */
 const SHORT_HOLD = { maxHoldMs: 5000 };
@@ -38,7 +38,7 @@ export class Queue {
   }
 
   static newEntry(fields: Omit<QueueEntry, 'id' | 'at'>): QueueEntry {
-    return { id: randomBytes(8).toString('hex'), ...fields, at: new Date().toISOString() };
+    return { id: uniqueSuffix(), ...fields, at: new Date().toISOString() };
   }
 
   async append(entries: QueueEntry[]): Promise<void> {

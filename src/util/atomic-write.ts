@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { uniqueSuffix } from './unique.js';
 
 /**
  * Writes `data` to `path` so that readers see the old file or the new one, never a mix, even
@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${uniqueSuffix()}.tmp`);
   const fd = openSync(temp, 'w', mode);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;

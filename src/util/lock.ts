@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, TracesError } from '../errors.js';
+import { uniqueSuffix } from './unique.js';
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. @default 10_000 */
@@ -61,7 +61,7 @@ export function tryLock(path: string): (() => void) | undefined {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
   }
-  const text = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
+  const text = `${process.pid} ${uniqueSuffix()}\n`;
   writeSync(fd, text);
   closeSync(fd);
   let released = false;

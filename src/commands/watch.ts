@@ -73,6 +73,18 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     },
     logger,
   );
+  // Listening for SIGINT/SIGTERM from the start: a stop during the catch-up still ends cleanly.
+  const signalled = new Promise<string>((stop) => {
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    const done = (name: string) => {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+      stop(name);
+    };
+    signals.on('SIGINT', onInt);
+    signals.on('SIGTERM', onTerm);
+  });
   const plan = watchPlan(paths, context.sessionsDir);
   const { watch: chokidarWatch } = await import('chokidar');
   const watcher = chokidarWatch(plan.watch, { ignoreInitial: true, usePolling: Boolean(flags.poll), ignored: plan.ignored, persistent: true });
@@ -109,17 +121,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   }
   io.stderr.write(`watching ${plan.watch.join(', ')} → ${backendId(context.backend)} (Ctrl-C to stop)\n`);
 
-  const signal = await new Promise<string>((stop) => {
-    const onInt = () => done('SIGINT');
-    const onTerm = () => done('SIGTERM');
-    const done = (name: string) => {
-      signals.off('SIGINT', onInt);
-      signals.off('SIGTERM', onTerm);
-      stop(name);
-    };
-    signals.on('SIGINT', onInt);
-    signals.on('SIGTERM', onTerm);
-  });
+  const signal = await signalled;
   stopped = true;
   io.stderr.write(`${signal}: sending ${scheduler.pending} pending session(s)\n`);
   await watcher.close();

@@ -11,6 +11,7 @@ import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { EXIT, UsageError } from '../errors.js';
+import { countStatuses } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
 import { VERSION } from '../version.js';
@@ -49,20 +50,11 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
         },
       },
     );
-    const failed = results.filter((r) => r.status === 'failed').length;
-    if (flags.json) {
-      writeJson(io, {
-        total: results.length,
-        pushed: results.filter((r) => r.status === 'pushed').length,
-        unchanged: results.filter((r) => r.status === 'unchanged').length,
-        failed,
-        events: results.reduce((n, r) => n + r.events, 0),
-        sessions: results,
-      });
-    } else {
-      const events = results.reduce((n, r) => n + r.events, 0);
-      io.stderr.write(`${events} events from ${results.filter((r) => r.status === 'pushed').length} sessions pushed, ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${failed} failed\n`);
-    }
+    const counts = countStatuses(results, ['pushed', 'unchanged', 'failed'] as const);
+    const failed = counts.failed;
+    const events = results.reduce((n, r) => n + r.events, 0);
+    if (flags.json) writeJson(io, { ...counts, events, sessions: results });
+    else io.stderr.write(`${events} events from ${counts.pushed} sessions pushed, ${counts.unchanged} unchanged, ${failed} failed\n`);
     return failed ? EXIT.failed : EXIT.ok;
   } finally {
     await api.close();

@@ -6,6 +6,7 @@ import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { readHeader } from '../core/sessions/header.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
+import { countStatuses } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
 import { connectApi, scanRoots, type NetFlags } from './context.js';
 
@@ -62,13 +63,11 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
       { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flags.concurrency ?? context.settings.concurrency ?? 4 },
       api,
     );
-    const failed = results.filter((r) => r.status === 'failed').length;
+    const counts = countStatuses(results, ['saved', 'exists', 'failed'] as const);
+    const failed = counts.failed;
     if (flags.json) {
       writeJson(io, {
-        total: results.length,
-        saved: results.filter((r) => r.status === 'saved').length,
-        exists: results.filter((r) => r.status === 'exists').length,
-        failed,
+        ...counts,
         sessions: results.map((r) => ({ ...r.session, file: r.file, session_id: r.session_id, status: r.status, error: r.error })),
       });
     } else {

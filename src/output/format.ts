@@ -13,3 +13,10 @@ export function formatBytes(bytes: number): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** How many results have each status: `{total, <status>: n, ...}` for the --json summaries. */
+export function countStatuses<S extends string>(results: { status: string }[], statuses: readonly S[]): { total: number } & Record<S, number> {
+  const counts = { total: results.length } as { total: number } & Record<S, number>;
+  for (const status of statuses) (counts as Record<string, number>)[status] = results.filter((r) => r.status === status).length;
+  return counts;
+}

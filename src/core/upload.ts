@@ -110,11 +110,9 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
         continue;
       }
     }
-    toSend.push({ candidate, header, lineage: { kind: 'root', traceId: header.id, depth: 0 } });
-  }
-  for (const work of toSend) {
-    work.lineage = resolveLineage(work.candidate.path, work.header, cache);
-    if (work.lineage.problem) logger.debug(`${work.candidate.path}: ${work.lineage.problem}`);
+    const lineage = resolveLineage(candidate.path, header, cache);
+    if (lineage.problem) logger.debug(`${candidate.path}: ${lineage.problem}`);
+    toSend.push({ candidate, header, lineage });
   }
 
   const progress: UploadProgress = { total: reports.length + toSend.length, done: reports.length, uploaded: 0, failed: 0, bytes: 0 };

@@ -3,7 +3,7 @@ import { EXIT, TracesError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
 import { redactor } from './output/logger.js';
 import { VERSION } from './version.js';
-import { bytesOption, durationOption, intOption } from './commands/options.js';
+import { NET_DEFAULTS, bytesOption, durationOption, intOption } from './commands/options.js';
 
 const EXIT_CODES_HELP = `Exit codes:
   0  everything asked for was done (uploaded, or already unchanged)
@@ -35,8 +35,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   const netOptions = (cmd: Command) =>
     backendOptions(cmd)
-      .option('--retries <n>', 'retries per request after the first attempt', intOption(0, 20), 3)
-      .option('--timeout <ms>', 'longest wait for an answer, or between body chunks', intOption(1), 30_000)
+      .option('--retries <n>', 'retries per request after the first attempt', intOption(0, 20), NET_DEFAULTS.retries)
+      .option('--timeout <ms>', 'longest wait for an answer, or between body chunks', intOption(1), NET_DEFAULTS.timeout)
       .option('--json', 'print one JSON document on stdout')
       .option('--verbose', 'print each request and retry on stderr');
 

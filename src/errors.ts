@@ -108,10 +108,6 @@ export function refusedCredential(error: unknown): AuthError | undefined {
   return undefined;
 }
 
-export function isTracesError(error: unknown): error is TracesError {
-  return error instanceof TracesError;
-}
-
 /** A short, single-line description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

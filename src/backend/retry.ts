@@ -16,10 +16,6 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseMs: 500, capMs: 10_000, maxRetryAfterMs: 60_000 };
 
-export function isRetryableStatus(status: number): boolean {
-  return RETRY_STATUSES.has(status);
-}
-
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ApiError) return RETRY_STATUSES.has(error.status);
   return error instanceof NetworkError || error instanceof TimeoutError;

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
-import { PATCH_ID, metadataSaveSchema, uuidOfPatchId, type MetadataSave, type SessionPatch } from './schemas.js';
+import { PATCH_ID, metadataSaveSchema, type MetadataSave, type SessionPatch } from './schemas.js';
 import type { LocalStore } from './store/index.js';
 
 export type SaveOutcome = { status: 'saved' | 'exists'; session: Record<string, unknown> };
@@ -61,9 +61,9 @@ export class StoreSessionsApi implements SessionsApi {
 
   async patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>> {
     if (!PATCH_ID.test(id)) throw new ApiError(`400 invalid session id "${id}"`, { status: 400, body: '' });
-    const since = await this.store.knownSince(uuidOfPatchId(id)!);
-    if (since === undefined && !this.store.patches.get(id)) throw new ApiError(`404 session ${id} not found`, { status: 404, body: '' });
-    return { ...this.store.patches.apply(id, patch, since ?? new Date().toISOString()) };
+    const patched = await this.store.patch(id, patch);
+    if (!patched) throw new ApiError(`404 session ${id} not found`, { status: 404, body: '' });
+    return { ...patched };
   }
 
   async close(): Promise<void> {}

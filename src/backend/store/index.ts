@@ -1,6 +1,7 @@
 import { EventFiles } from './events.js';
 import { MetadataFiles } from './metadata.js';
-import { PatchFiles } from './patches.js';
+import { PatchFiles, type PatchedSession } from './patches.js';
+import { uuidOfPatchId, type SessionPatch } from '../schemas.js';
 import { SessionFiles } from './sessions.js';
 
 /**
@@ -18,6 +19,16 @@ export class LocalStore {
     this.metadata = new MetadataFiles(dataDir);
     this.patches = new PatchFiles(dataDir);
     this.events = new EventFiles(dataDir);
+  }
+
+  /**
+   * DESIGN §2.3 on the store: applies `patch` to the session `session_<32 hex>` id, or returns
+   * undefined when no route ever brought that session here (a 404).
+   */
+  async patch(id: string, patch: SessionPatch): Promise<PatchedSession | undefined> {
+    const since = await this.knownSince(uuidOfPatchId(id)!);
+    if (since === undefined && !this.patches.get(id)) return undefined;
+    return this.patches.apply(id, patch, since ?? new Date().toISOString());
   }
 
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */

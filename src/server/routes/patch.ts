@@ -1,5 +1,5 @@
 import type { LocalStore } from '../../backend/store/index.js';
-import { PATCH_ID, patchSchema, uuidOfPatchId } from '../../backend/schemas.js';
+import { PATCH_ID, patchSchema } from '../../backend/schemas.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
 /** DESIGN §2.3 errors are RFC 9457 problem+json. */
@@ -16,7 +16,7 @@ export async function patchSession(ex: Exchange, store: LocalStore): Promise<voi
     const issue = parsed.error.issues[0]!;
     throw problem(400, 'Bad Request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
-  const since = await store.knownSince(uuidOfPatchId(id)!);
-  if (since === undefined && !store.patches.get(id)) throw problem(404, 'Not Found', `session ${id} not found`);
-  sendJson(ex.res, 200, store.patches.apply(id, parsed.data, since ?? new Date().toISOString()));
+  const patched = await store.patch(id, parsed.data);
+  if (!patched) throw problem(404, 'Not Found', `session ${id} not found`);
+  sendJson(ex.res, 200, patched);
 }

@@ -7,11 +7,11 @@ import type { Logger } from '../core/logger.js';
 import { Queue } from '../core/queue.js';
 import { SETTLED } from '../core/drain.js';
 import { uploadSessions, type UploadDeps, type UploadReport } from '../core/upload.js';
+import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
 import { planBlock, progressText, sessionLine, summaryLine } from '../output/upload-report.js';
-import { VERSION } from '../version.js';
 import { loadContext, requireCredential, scanRoots, type Context } from './context.js';
 
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
@@ -62,7 +62,7 @@ export async function runUpload(
         dryRun: Boolean(options.dryRun),
         concurrency,
         maxBytes: options.maxBytes ?? context.settings.max_bytes ?? DEFAULT_MAX_BYTES,
-        agentVersion: VERSION,
+        agentVersion: agentVersionFromEnv(io.env),
       },
       { target, ledger: deps.ledger ?? Ledger.load(context.stateDir), logger: deps.logger, onProgress: deps.onProgress, onSession: deps.onSession },
     );

@@ -3,11 +3,11 @@ import { backendId } from '../config/backend.js';
 import { Ledger } from '../core/ledger.js';
 import { uploadSessions, type SessionReport } from '../core/upload.js';
 import { UploadScheduler, watchPlan } from '../core/watch.js';
+import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { AuthError, EXIT } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { sessionLine } from '../output/upload-report.js';
-import { VERSION } from '../version.js';
 import { loadContext, requireCredential, scanRoots } from './context.js';
 import { DEFAULT_MAX_BYTES, withQueued } from './upload.js';
 
@@ -52,7 +52,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   };
   const send = async (files: string[], seen: boolean) => {
     const result = await uploadSessions(
-      { paths: files, roots: context.roots, force: false, dryRun: false, concurrency, maxBytes, agentVersion: VERSION, pathsSeen: seen },
+      { paths: files, roots: context.roots, force: false, dryRun: false, concurrency, maxBytes, agentVersion: agentVersionFromEnv(io.env), pathsSeen: seen },
       { target, ledger, logger, onSession: report },
     );
     if (flags.save || flags.events) {

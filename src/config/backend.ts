@@ -43,7 +43,7 @@ export function chooseBackend(
     [env[OP_ENV[op]], OP_ENV[op]],
     [settings[`${op}_url`], `config ${op}_url`],
     [env.TRACES_API_URL, 'TRACES_API_URL'],
-    [env.PRIME_AGENT_TRACES_BASE_URL, 'PRIME_AGENT_TRACES_BASE_URL'],
+    [env.PRIME_AGENT_TRACES_BASE_URL?.trim(), 'PRIME_AGENT_TRACES_BASE_URL'], // prime-agent trims it too
     [settings.api_url, 'config api_url'],
   ];
   const [value, source] = chain.find(([v]) => v !== undefined && v !== '') ?? [DEFAULT_API_URL, 'default'];
@@ -88,7 +88,19 @@ export function parseBackend(value: string, source: string, options: { allowHttp
       'Use https://, or pass --allow-http if you really mean it.',
     );
   }
-  return { kind: 'http', url, source };
+  return { kind: 'http', url: apiRoot(url), source };
+}
+
+/**
+ * The API root a base URL names, read the way prime-agent reads PRIME_AGENT_TRACES_BASE_URL:
+ * trailing slashes go, then one trailing `/api/v1`, since every contract path brings its own
+ * prefix (`/api/v1/...` or `/v1/...`). So `https://host`, `https://host/` and
+ * `https://host/api/v1/` are one backend, with one ledger key.
+ */
+export function apiRoot(url: URL): URL {
+  const root = new URL(url.href);
+  root.pathname = root.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+  return root;
 }
 
 export function isLoopback(hostname: string): boolean {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { encodeHeaderValue } from '../backend/header-value.js';
 import type { GitInfo } from './sessions/header.js';
 import type { Snapshot } from './sessions/snapshot.js';
 
@@ -9,7 +10,8 @@ export interface SessionToUpload {
   traceId: string;
   parentId?: string;
   cwd: string;
-  agentVersion: string;
+  /** The version of the agent that wrote the session; no X-Agent-Version is sent when unknown. */
+  agentVersion?: string;
   git?: GitInfo;
 }
 
@@ -98,20 +100,15 @@ export async function hashInWorker(fd: number, length: number): Promise<string |
   });
 }
 
-/** Header values must be visible ASCII: anything else (a unicode cwd) is percent-encoded. */
-export function headerValue(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
-}
-
-/** The headers of DESIGN §2.1 for one session. */
+/** The headers of DESIGN §2.1 for one session, each value encoded so that it arrives unchanged. */
 export function sessionHeaders(session: SessionToUpload): Record<string, string> {
   const headers: Record<string, string> = {
-    'x-trace-id': headerValue(session.traceId),
-    'x-cwd': headerValue(session.cwd),
-    'x-agent-version': headerValue(session.agentVersion),
+    'x-trace-id': encodeHeaderValue(session.traceId),
+    'x-cwd': encodeHeaderValue(session.cwd),
   };
-  if (session.parentId !== undefined) headers['x-parent-session'] = headerValue(session.parentId);
-  if (session.git?.repoUrl) headers['x-git-repo'] = headerValue(session.git.repoUrl);
-  if (session.git?.commit) headers['x-git-commit'] = headerValue(session.git.commit);
+  if (session.agentVersion !== undefined) headers['x-agent-version'] = encodeHeaderValue(session.agentVersion);
+  if (session.parentId !== undefined) headers['x-parent-session'] = encodeHeaderValue(session.parentId);
+  if (session.git?.repoUrl) headers['x-git-repo'] = encodeHeaderValue(session.git.repoUrl);
+  if (session.git?.commit) headers['x-git-commit'] = encodeHeaderValue(session.git.commit);
   return headers;
 }

@@ -3,6 +3,7 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
 import { discover, type Candidate } from './sessions/discover.js';
+import { sessionAgentVersion } from './sessions/agent-version.js';
 import { resolveGit } from './sessions/git-state.js';
 import { readHeader, type SessionHeader } from './sessions/header.js';
 import { hashFile } from './sessions/hash.js';
@@ -22,8 +23,8 @@ export interface UploadOptions {
   dryRun: boolean;
   concurrency: number;
   maxBytes: number;
-  /** X-Agent-Version when the session does not say which agent wrote it. */
-  agentVersion: string;
+  /** The agent version from the environment, for sessions whose file does not record one. */
+  agentVersion?: string;
   /** The paths were seen by a watcher, not named by a person: a non-session among them is skipped silently. */
   pathsSeen?: boolean;
 }
@@ -184,7 +185,7 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
         traceId: lineage.traceId,
         parentId: lineage.parentId,
         cwd: header.cwd,
-        agentVersion: typeof header.agentVersion === 'string' ? header.agentVersion : options.agentVersion,
+        agentVersion: sessionAgentVersion(header, options.agentVersion),
         git,
       },
       open,

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeHeaderValue } from '../backend/header-value.js';
 
 /** What a handler gets: the request, the response, the route's captures, and a byte counter for the log. */
 export interface Exchange {
@@ -65,14 +66,9 @@ export function tokenIndex(req: IncomingMessage, tokens: string[]): number {
   });
 }
 
-/** A header value sent percent-encoded by the client (non-ASCII) decoded back; others as they are. */
+/** A header's string, decoded from the one encoding clients use for values HTTP cannot carry as they are. */
 export function headerText(value: string | string[] | undefined): string | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || raw === '') return undefined;
-  if (!raw.includes('%')) return raw;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+  return decodeHeaderValue(raw);
 }

@@ -22,7 +22,7 @@ function dir(spec: BackendSpec): string {
 describe('parseBackend', () => {
   it('accepts https, keeping the path', () => {
     const url = http(parse('https://api.example.com/base/'));
-    expect(url.href).toBe('https://api.example.com/base/');
+    expect(url.href).toBe('https://api.example.com/base');
     expect(http(parse('HTTPS://API.EXAMPLE.COM')).hostname).toBe('api.example.com');
   });
 

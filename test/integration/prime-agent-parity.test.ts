@@ -127,6 +127,16 @@ describe('header values, against the raw bytes on the wire', () => {
       expect(await store.get(`child-of-${uuidFrom(id)}`)).toMatchObject({ trace_id: id, parent_session: id });
     }
   });
+
+  it.each(IDS)('%s: traces serve answers a GET of it with the same X-Trace-Id encoding', async (_what, id, expected) => {
+    const res = await fetch(`${served.url}/api/v1/agent-traces/sessions/${encodeURIComponent(id)}`, {
+      headers: { authorization: `Bearer ${served.token}` },
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    // fetch reads header bytes as Latin-1, as Node's server and client do.
+    expect(Buffer.from(res.headers.get('x-trace-id')!, 'latin1')).toEqual(wire(id, expected));
+  });
 });
 
 describe('X-Agent-Version', () => {

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { encodeHeaderValue } from '../../backend/header-value.js';
 import { LengthMismatchError } from '../../backend/store/sessions.js';
 import type { LocalStore } from '../../backend/store/index.js';
 import { headerText, HttpProblem, refuseBody, sendJson, type Exchange } from '../http.js';
@@ -62,7 +63,7 @@ export async function getSession(ex: Exchange, store: LocalStore): Promise<void>
   const handle = await open(store.sessions.bodyPath(record), 'r').catch(() => undefined);
   if (!handle) throw problem(404, 'session not found');
   const { size } = await handle.stat();
-  ex.res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': size, 'x-trace-id': record.trace_id });
+  ex.res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': size, 'x-trace-id': encodeHeaderValue(record.trace_id) });
   await pipeline(handle.createReadStream(), ex.res);
 }
 

@@ -167,6 +167,13 @@ describe('X-Agent-Version', () => {
     expect(putsOf(plain).at(-1)!.headers.get('x-agent-version')!.toString('latin1')).toBe('0.8.0');
     expect(putsOf(recorded).at(-1)!.headers.get('x-agent-version')!.toString('latin1')).toBe('1.2.3');
   });
+
+  it('the hook sends the same: the environment the agent runs it with', async () => {
+    const file = join(sessions(), `${plain}.jsonl`);
+    const result = await cli('version-hook', ['hook', '--wait', '--session', file, '--to', raw.url], { TRACES_AGENT_VERSION: '0.8.1' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(putsOf(plain).at(-1)!.headers.get('x-agent-version')!.toString('latin1')).toBe('0.8.1');
+  });
 });
 
 describe('base URL forms', () => {

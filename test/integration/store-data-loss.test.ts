@@ -124,6 +124,23 @@ describe('concurrent PUTs of one session with different trace ids', () => {
       expect(filesBelow(data).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     }
   });
+
+  it('removes the body of a PUT that died between its rename and its index write, when the store opens', async () => {
+    expect((await put('trace-a', '{"type":"session","n":1}\n')).status).toBe(200);
+    await server.stop();
+    // What a process killed mid-move leaves: its intent, and its body under a key the index does not name.
+    const orphan = join(data, 'agent-traces', 'trace-b', `${sid}.jsonl`);
+    mkdirSync(join(orphan, '..'), { recursive: true });
+    writeFileSync(orphan, '{"type":"session","n":2}\n');
+    mkdirSync(join(data, 'index', 'pending'), { recursive: true });
+    writeFileSync(join(data, 'index', 'pending', `${sid}.json`), JSON.stringify({ session_id: sid, keys: [`agent-traces/trace-b/${sid}.jsonl`, `agent-traces/trace-a/${sid}.jsonl`] }));
+    server = new RecordingServer(data);
+    url = await server.start();
+    const back = await call(`${url}/api/v1/agent-traces/sessions/${sid}`, { token: server.token });
+    expect(back.text).toBe('{"type":"session","n":1}\n');
+    expect(filesBelow(join(data, 'agent-traces'))).toEqual([join('trace-a', `${sid}.jsonl`)]);
+    expect(existsSync(join(data, 'index', 'pending', `${sid}.json`))).toBe(false);
+  });
 });
 
 describe('temp files left by a crash', () => {

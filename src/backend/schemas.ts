@@ -30,6 +30,34 @@ export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 const jsonObject = z.record(z.string(), z.unknown());
 const ms = z.number().finite();
 
+/**
+ * How deep objects and arrays may nest in an event or a session start. Deeper values are refused
+ * up front (400 with the field's path) instead of failing when they are written out.
+ */
+export const MAX_EVENT_DEPTH = 64;
+
+/**
+ * The path of the first object or array in `value` nested deeper than `max` levels (the fields of
+ * `value` itself are level 1), or undefined. Stops at the bound, so it never recurses further.
+ */
+export function tooDeepAt(value: unknown, max = MAX_EVENT_DEPTH, path: (string | number)[] = []): (string | number)[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (path.length > max) return path;
+  const children: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [key, child] of children) {
+    const found = tooDeepAt(child, max, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export const tooDeepMessage = (max = MAX_EVENT_DEPTH) => `nested deeper than ${max} levels`;
+
+const boundedDepth = (value: object, ctx: z.core.$RefinementCtx) => {
+  const path = tooDeepAt(value);
+  if (path) ctx.addIssue({ code: 'custom', message: tooDeepMessage(), path });
+};
+
 /** DESIGN §2.4: a session start. No required field; unknown fields are rejected. */
 export const sessionStartSchema = z.strictObject({
   session_id: z.string().optional(),
@@ -45,7 +73,7 @@ export const sessionStartSchema = z.strictObject({
   metadata: jsonObject.optional(),
   user_properties: jsonObject.optional(),
   children_ids: z.array(z.string()).optional(),
-});
+}).superRefine(boundedDepth);
 export type SessionStart = z.infer<typeof sessionStartSchema>;
 
 /** DESIGN §2.4: one event of a batch. */
@@ -68,7 +96,7 @@ export const eventSchema = z.strictObject({
   feedback: jsonObject.optional(),
   metrics: jsonObject.optional(),
   user_properties: jsonObject.optional(),
-});
+}).superRefine(boundedDepth);
 export type TraceEvent = z.infer<typeof eventSchema>;
 
 export const eventBatchSchema = z.strictObject({ events: z.array(eventSchema) });

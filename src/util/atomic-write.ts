@@ -5,11 +5,13 @@ import { uniqueSuffix } from './unique.js';
 /**
  * Writes `data` to `path` so that readers see the old file or the new one, never a mix, even
  * after a crash: a temp file in the same folder, fsync, rename, then fsync of the folder.
+ * `tempDir` puts the temp file elsewhere on the same file system (the store's staging folder,
+ * where crash leftovers are found without a scan).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, tempDir?: string): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${uniqueSuffix()}.tmp`);
+  const temp = join(tempDir ?? dir, `.${basename(path)}.${uniqueSuffix()}.tmp`);
   const fd = openSync(temp, 'w', mode);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;

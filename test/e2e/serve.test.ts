@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,7 +57,8 @@ describe('traces serve as a process', () => {
     answer.catch(() => undefined);
     req.write(line(2).repeat(1000));
     const folder = join(data, 'agent-traces', id);
-    await until(() => readdirSync(folder).some((f) => f.endsWith('.tmp')), 'the temp file of the overwrite');
+    const staging = join(data, '.staging'); // where the store writes every temp file
+    await until(() => existsSync(staging) && readdirSync(staging).some((f) => f.endsWith('.tmp')), 'the temp file of the overwrite');
     served.child.kill('SIGKILL');
     await served.exited;
     req.destroy();

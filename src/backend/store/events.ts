@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyedMutex } from '../../util/keyed-mutex.js';
-import { UUID_TEXT, type SessionStart, type TraceEvent } from '../schemas.js';
+import { ApiError } from '../../errors.js';
+import { fsyncDir } from '../../util/atomic-write.js';
+import { tooDeepAt, tooDeepMessage, UUID_TEXT, type SessionStart, type TraceEvent } from '../schemas.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
+import { StoreDir } from './store-dir.js';
 
 export type StoredEvent = TraceEvent & { event_id: string; session_id: string };
 
@@ -32,13 +34,20 @@ export interface SessionEvent {
 /**
  * Session starts and their events: `<data>/events/<session>/session.json` and `events.ndjson`.
  * Events are deduplicated by `event_id`, so a batch sent again (after a 500 that stored half of
- * it) adds only what is missing. Appends are serialised per session and fsynced.
+ * it) adds only what is missing. An id counts as stored only once its line is fsynced. Appends
+ * and merges hold the session's store lock, which other processes on the store honour too.
  */
 export class EventFiles {
-  private readonly mutex = new KeyedMutex();
   private readonly seen = new Map<string, { size: number; ids: Set<string> }>();
 
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly store = new StoreDir(dataDir),
+  ) {}
+
+  private lock<T>(sessionId: string, fn: () => T | Promise<T>): Promise<T> {
+    return this.store.lock(`events-${safeName(sessionId)}`, fn);
+  }
 
   private dir(sessionId: string): string {
     return join(this.dataDir, 'events', safeName(sessionId));
@@ -51,7 +60,8 @@ export class EventFiles {
   /** Idempotent on session_id: a repeat merges metadata and user_properties into the existing session. */
   startSession(body: SessionStart): Promise<{ created: boolean; session: SessionEvent }> {
     const sessionId = body.session_id && UUID_TEXT.test(body.session_id) ? body.session_id.toLowerCase() : randomUUID();
-    return this.mutex.run(sessionId, async () => {
+    refuseTooDeep(body, '');
+    return this.lock(sessionId, async () => {
       const path = join(this.dir(sessionId), 'session.json');
       const now = new Date().toISOString();
       const existing = readJson<SessionEvent>(path);
@@ -62,7 +72,7 @@ export class EventFiles {
           user_properties: { ...existing.user_properties, ...body.user_properties },
           updated_at: now,
         };
-        writeJson(path, merged);
+        writeJson(this.store, path, merged);
         return { created: false, session: merged };
       }
       const session: SessionEvent = {
@@ -84,7 +94,7 @@ export class EventFiles {
         created_at: now,
         updated_at: now,
       };
-      writeJson(path, session);
+      writeJson(this.store, path, session);
       return { created: true, session };
     });
   }
@@ -94,22 +104,24 @@ export class EventFiles {
    * `storeAtMost` stores only that many new events and then throws: a test seam for "partly added".
    */
   append(sessionId: string, events: TraceEvent[], storeAtMost = Number.POSITIVE_INFINITY): Promise<{ eventIds: string[]; added: number }> {
-    return this.mutex.run(sessionId, async () => {
+    events.forEach((event, index) => refuseTooDeep(event, `events.${index}.`));
+    return this.lock(sessionId, async () => {
       const dir = this.dir(sessionId);
       const file = join(dir, 'events.ndjson');
       const known = this.knownIds(sessionId, file);
       const eventIds: string[] = [];
       const lines: string[] = [];
+      const adding = new Set<string>();
       let cut = false;
       for (const event of events) {
         const eventId = event.event_id ?? randomUUID();
         eventIds.push(eventId);
-        if (known.ids.has(eventId)) continue;
+        if (known.ids.has(eventId) || adding.has(eventId)) continue;
         if (lines.length >= storeAtMost) {
           cut = true;
           continue;
         }
-        known.ids.add(eventId);
+        adding.add(eventId);
         lines.push(JSON.stringify({ ...event, event_id: eventId, session_id: sessionId }));
       }
       if (lines.length) {
@@ -122,7 +134,10 @@ export class EventFiles {
           let written = 0;
           while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
           fsyncSync(fd);
+          if (known.size === 0) fsyncDir(dir); // a new file: its name must be durable too
+          // Only now, with the bytes durable, do these ids count as stored.
           known.size += bytes.length;
+          for (const id of adding) known.ids.add(id);
         } finally {
           closeSync(fd);
         }
@@ -165,6 +180,14 @@ export class EventFiles {
     this.seen.set(sessionId, fresh);
     return fresh;
   }
+}
+
+/** The store's own check of the depth bound, for callers that reach it without the HTTP schema (`--to DIR`). */
+function refuseTooDeep(value: object, prefix: string): void {
+  const path = tooDeepAt(value);
+  if (!path) return;
+  const message = `${prefix}${path.join('.')}: ${tooDeepMessage()}`;
+  throw new ApiError(message, { status: 400, body: JSON.stringify({ error: { message } }) });
 }
 
 function endsWithNewline(fd: number, size: number): boolean {

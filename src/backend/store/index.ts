@@ -3,6 +3,7 @@ import { MetadataFiles } from './metadata.js';
 import { PatchFiles, type PatchedSession } from './patches.js';
 import { uuidOfPatchId, type SessionPatch } from '../schemas.js';
 import { SessionFiles } from './sessions.js';
+import { StoreDir } from './store-dir.js';
 
 /**
  * The embedded store: one folder holding what the four contracts of DESIGN §2 send. Used
@@ -14,21 +15,28 @@ export class LocalStore {
   readonly patches: PatchFiles;
   readonly events: EventFiles;
 
+  private readonly dir: StoreDir;
+
+  /** Opening touches nothing on disk: the folder is marked and cleaned on first use. */
   constructor(readonly dataDir: string) {
-    this.sessions = new SessionFiles(dataDir);
-    this.metadata = new MetadataFiles(dataDir);
-    this.patches = new PatchFiles(dataDir);
-    this.events = new EventFiles(dataDir);
+    this.dir = new StoreDir(dataDir);
+    this.sessions = new SessionFiles(dataDir, this.dir);
+    this.metadata = new MetadataFiles(dataDir, this.dir);
+    this.patches = new PatchFiles(dataDir, this.dir);
+    this.events = new EventFiles(dataDir, this.dir);
   }
 
   /**
    * DESIGN §2.3 on the store: applies `patch` to the session `session_<32 hex>` id, or returns
-   * undefined when no route ever brought that session here (a 404).
+   * undefined when no route ever brought that session here (a 404). Holds the patch's store lock,
+   * so a concurrent patch from another process cannot write back a stale title or tag list.
    */
   async patch(id: string, patch: SessionPatch): Promise<PatchedSession | undefined> {
     const since = await this.knownSince(uuidOfPatchId(id)!);
-    if (since === undefined && !this.patches.get(id)) return undefined;
-    return this.patches.apply(id, patch, since ?? new Date().toISOString());
+    return this.dir.lock(this.patches.lockName(id), () => {
+      if (since === undefined && !this.patches.get(id)) return undefined;
+      return this.patches.apply(id, patch, since ?? new Date().toISOString());
+    });
   }
 
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */

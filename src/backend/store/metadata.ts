@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { metadataSaveSchema } from '../schemas.js';
 import { createJsonExclusive, readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
+import type { StoreDir } from './store-dir.js';
 
 /** The session object of DESIGN §2.2 as the store answers it. */
 export interface MetadataRecord {
@@ -33,7 +34,10 @@ export interface MetadataRecord {
 
 /** Metadata saves (DESIGN §2.2): `<data>/metadata/<org>/<workspace>/<id>.json`, created once. */
 export class MetadataFiles {
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly store: StoreDir,
+  ) {}
 
   private path(org: string, workspace: string, id: string): string {
     return join(this.dataDir, 'metadata', safeName(org), safeName(workspace), `${safeName(id)}.json`);
@@ -80,10 +84,12 @@ export class MetadataFiles {
       usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0, total_tokens: 0, last_generation_input_tokens: 0 },
     };
     const path = this.path(org, workspace, body.id);
-    if (createJsonExclusive(path, record)) {
-      writeJson(this.indexPath(body.id), { org, workspace });
+    if (createJsonExclusive(this.store, path, record)) {
+      writeJson(this.store, this.indexPath(body.id), { org, workspace });
       return { created: true, record };
     }
+    // A crash between the create and the index write left the record unindexed: the repeat mends it.
+    if (!readJson(this.indexPath(body.id))) writeJson(this.store, this.indexPath(body.id), { org, workspace });
     return { created: false, record: readJson<MetadataRecord>(path)! };
   }
 }

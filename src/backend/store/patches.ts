@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SessionPatch } from '../schemas.js';
 import { readJson, writeJson } from './json-files.js';
+import type { StoreDir } from './store-dir.js';
 
 /** The Session object of DESIGN §2.3. */
 export interface PatchedSession {
@@ -13,9 +14,19 @@ export interface PatchedSession {
   usage: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_creation_tokens: number };
 }
 
-/** Title and tags per `session_<32 hex>` id: `<data>/patches/<id>.json`. */
+/**
+ * Title and tags per `session_<32 hex>` id: `<data>/patches/<id>.json`. `apply` is a
+ * read-modify-write: callers hold the store lock `lockName(id)` around it.
+ */
 export class PatchFiles {
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly store: StoreDir,
+  ) {}
+
+  lockName(id: string): string {
+    return `patch-${id}`;
+  }
 
   private path(id: string): string {
     return join(this.dataDir, 'patches', `${id}.json`);
@@ -40,7 +51,7 @@ export class PatchFiles {
     const next: PatchedSession = { ...current, updated_at: now };
     if (patch.title !== undefined) next.title = patch.title;
     if (patch.tags !== undefined) next.tags = patch.tags ?? [];
-    writeJson(this.path(id), next);
+    writeJson(this.store, this.path(id), next);
     return next;
   }
 }

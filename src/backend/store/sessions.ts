@@ -1,11 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { writeFileAtomic, fsyncDir } from '../../util/atomic-write.js';
+import { fsyncDir } from '../../util/atomic-write.js';
+import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
+import { StoreDir } from './store-dir.js';
 
 /** What the store keeps about an uploaded session file (the list view of `traces serve`). */
 export interface StoredSessionRecord {
@@ -36,11 +38,18 @@ export class LengthMismatchError extends Error {}
 
 /**
  * Uploaded session files (DESIGN §2.1) in a folder: `<data>/agent-traces/<trace>/<session>.jsonl`,
- * with an index record per session. Bodies are streamed to a temp file in the target folder,
- * fsynced and renamed, so a crash or a concurrent overwrite leaves one whole version.
+ * with an index record per session. Bodies are streamed to a temp file in the staging folder and
+ * fsynced outside any lock; then, under the session's lock (which other processes honour too),
+ * renamed into place, indexed, and the previous body removed if it lived under another key. So
+ * any interleaving of PUTs leaves one whole body, named by the index, and nothing else.
  */
 export class SessionFiles {
-  constructor(readonly dataDir: string) {}
+  private recovered?: Promise<void>;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly dir = new StoreDir(dataDir),
+  ) {}
 
   keyOf(traceId: string, sessionId: string): string {
     return `agent-traces/${safeName(traceId)}/${safeName(sessionId)}.jsonl`;
@@ -50,7 +59,51 @@ export class SessionFiles {
     return join(this.dataDir, 'index', 'sessions', `${safeName(sessionId)}.json`);
   }
 
+  /**
+   * An intent written before a PUT moves a session to another key: the keys that may hold a body
+   * the index does not name if the process dies before it finishes.
+   */
+  private intentPath(sessionId: string): string {
+    return join(this.dataDir, 'index', 'pending', `${safeName(sessionId)}.json`);
+  }
+
+  /** Opens the store once: stale temp files go, and bodies orphaned by a crashed PUT are removed. */
+  private open(): Promise<void> {
+    this.dir.open();
+    return (this.recovered ??= (async () => {
+      let names: string[];
+      try {
+        names = await readdir(join(this.dataDir, 'index', 'pending'));
+      } catch {
+        return; // no PUT ever moved a session here
+      }
+      for (const name of names) {
+        if (!name.endsWith('.json')) continue;
+        const intent = readJson<{ session_id: string }>(join(this.dataDir, 'index', 'pending', name));
+        if (intent) await this.dir.lock(this.lockName(intent.session_id), () => this.finishMove(intent.session_id));
+      }
+    })());
+  }
+
+  private lockName(sessionId: string): string {
+    return `session-${safeName(sessionId)}`;
+  }
+
+  /** Under the session's lock: removes the bodies a move left that the index does not name. */
+  private async finishMove(sessionId: string): Promise<void> {
+    const intent = readJson<{ keys: string[] }>(this.intentPath(sessionId));
+    if (!intent) return;
+    const current = await this.read(sessionId);
+    for (const key of intent.keys) if (key !== current?.key) await rm(join(this.dataDir, key), { force: true });
+    await rm(this.intentPath(sessionId), { force: true });
+  }
+
   async get(sessionId: string): Promise<StoredSessionRecord | undefined> {
+    await this.open();
+    return this.read(sessionId);
+  }
+
+  private async read(sessionId: string): Promise<StoredSessionRecord | undefined> {
     try {
       return JSON.parse(await readFile(this.indexPath(sessionId), 'utf8')) as StoredSessionRecord;
     } catch (error) {
@@ -64,6 +117,7 @@ export class SessionFiles {
   }
 
   async list(): Promise<StoredSessionRecord[]> {
+    await this.open();
     const dir = join(this.dataDir, 'index', 'sessions');
     let names: string[];
     try {
@@ -96,8 +150,8 @@ export class SessionFiles {
   ): Promise<StoredSessionRecord> {
     const key = this.keyOf(input.traceId, input.sessionId);
     const path = join(this.dataDir, key);
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await this.open();
+    const temp = this.dir.tempPath();
     const hash = createHash('sha256');
     let seen = 0;
     const counter = new Transform({
@@ -119,9 +173,6 @@ export class SessionFiles {
       } finally {
         await handle.close();
       }
-      const previous = await this.get(input.sessionId);
-      await rename(temp, path);
-      fsyncDir(dirname(path));
       const record: StoredSessionRecord = {
         session_id: input.sessionId,
         trace_id: input.traceId,
@@ -135,10 +186,21 @@ export class SessionFiles {
         git_commit: input.gitCommit ?? null,
         updated: new Date().toISOString(),
       };
-      writeFileAtomic(this.indexPath(input.sessionId), JSON.stringify(record));
-      // The session moved to another trace: the old body is no longer the current one.
-      if (previous && previous.key !== key) await rm(join(this.dataDir, previous.key), { force: true });
-      return record;
+      return await this.dir.lock(this.lockName(input.sessionId), async () => {
+        await this.finishMove(input.sessionId); // what a PUT that crashed mid-move left
+        const previous = await this.read(input.sessionId);
+        const moving = previous?.key !== key;
+        if (moving) {
+          const keys = previous ? [key, previous.key] : [key];
+          writeJson(this.dir, this.intentPath(input.sessionId), { session_id: input.sessionId, keys });
+        }
+        await mkdir(dirname(path), { recursive: true });
+        await rename(temp, path);
+        fsyncDir(dirname(path));
+        writeJson(this.dir, this.indexPath(input.sessionId), record);
+        if (moving) await this.finishMove(input.sessionId);
+        return record;
+      });
     } catch (error) {
       await rm(temp, { force: true });
       throw error;

@@ -1,19 +1,22 @@
+import { MAX_EVENT_DEPTH } from '../../backend/schemas.js';
+
 /** @default 256 KiB */
 export const DEFAULT_MAX_STRING_BYTES = 256 * 1024;
 
 /**
  * Cuts every string in `value` longer than `maxBytes` (UTF-8) and says how much was cut, so one
- * huge tool output cannot make an event too large to send.
+ * huge tool output cannot make an event too large to send. Objects and arrays nested deeper than
+ * the backend accepts (MAX_EVENT_DEPTH, counted from `value`'s own fields) are replaced by a
+ * marker, so a pathological session still converts, and the walk never goes deeper than that.
  */
-export function cutStrings<T>(value: T, maxBytes: number): T {
+export function cutStrings<T>(value: T, maxBytes: number, depth = 0): T {
   if (typeof value === 'string') return cutString(value, maxBytes) as T;
-  if (Array.isArray(value)) return value.map((v) => cutStrings(v, maxBytes)) as T;
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = cutStrings(v, maxBytes);
-    return out as T;
-  }
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_EVENT_DEPTH) return `[traces: cut, nested deeper than ${MAX_EVENT_DEPTH} levels]` as T;
+  if (Array.isArray(value)) return value.map((v) => cutStrings(v, maxBytes, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = cutStrings(v, maxBytes, depth + 1);
+  return out as T;
 }
 
 export function cutString(text: string, maxBytes: number): string {

@@ -1,6 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { isStoreRoot } from '../../backend/store/store-dir.js';
 
 /** A file that may be a session, with what one stat says about it. */
 export interface Candidate {
@@ -47,6 +48,8 @@ function walk(dir: string, found: Map<string, Candidate>): void {
   } catch {
     return; // unreadable or vanished while scanning: nothing to find there
   }
+  // A `--to DIR` store keeps copies of sessions: they are not sessions of this machine.
+  if (isStoreRoot(dir, entries.map((e) => e.name))) return;
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {

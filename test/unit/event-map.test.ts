@@ -4,20 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entries as makeEntries, header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
 import { toBatches } from '../../src/core/events/batch.js';
-import { EventMapper, type MappedEvent } from '../../src/core/events/map.js';
+import { mapSessionEvents, type MappedEvent } from '../../src/core/events/map.js';
 import { cutString } from '../../src/core/events/truncate.js';
-import { readSession } from '../../src/core/sessions/entries.js';
+import { scanEntryTree } from '../../src/core/sessions/entry-tree.js';
 import { eventSchema } from '../../src/backend/schemas.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'traces-map-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function mapFile(path: string, maxStringBytes = 256 * 1024): Promise<MappedEvent[]> {
-  const { header: h, entries } = await readSession(path);
-  const mapper = new EventMapper(h.id, maxStringBytes);
-  const out: MappedEvent[] = [];
-  for await (const e of entries) out.push(...mapper.push(e));
-  return [...out, ...mapper.finish()];
+  return mapSessionEvents(path, await scanEntryTree(path), 0, maxStringBytes);
 }
 
 /** Version 1 files have no `version` and no entry ids; version 2 has a version but still no ids. */

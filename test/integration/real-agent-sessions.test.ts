@@ -171,3 +171,40 @@ describe('the details a trace must show', () => {
     expect(store.events.getSession(both(home.fork).sm.getSessionId())!.metadata).toMatchObject({ parent_session_id: home.mainId, kind: 'fork' });
   });
 });
+
+describe('a session that grows a new branch after it was pushed', () => {
+  it('sends only the new events, keeps every earlier event and its branch, and moves the active path', async () => {
+    const own = tempDir();
+    try {
+      const agent = writeAgentHome(own.path);
+      const env = isolatedEnv(own.path, { TRACES_SESSIONS_DIR: agent.sessions });
+      const archive = join(own.path, 'archive');
+      expect((await runCli(['events', 'push', agent.main, '--to', archive], { env })).code).toBe(0);
+      const local = new LocalStore(archive);
+      const before = local.events.list(agent.mainId);
+
+      // The user goes back to the first question and asks again: the old path is abandoned.
+      const sm = SessionManager.open(agent.main);
+      const first = sm.getEntries().find((e) => isMessage(e, 'user'))!;
+      sm.branch(first.id);
+      sm.appendMessage({ role: 'assistant', content: [{ type: 'text', text: 'A different answer' }], api: 'anthropic-messages', provider: 'anthropic', model: 'claude-sonnet-4-5', usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, totalTokens: 15, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.001 } }, stopReason: 'stop', timestamp: Date.now() });
+
+      const again = await runCli(['events', 'push', agent.main, '--to', archive, '--json'], { env });
+      expect(again.json().sessions[0]).toMatchObject({ status: 'pushed', events: 1 });
+      const after = local.events.list(agent.mainId);
+      expect(after.length).toBe(before.length + 1);
+      for (const old of before) expect(after.find((e) => e.event_id === old.event_id)!.metadata!.branch).toBe(old.metadata!.branch);
+
+      const fresh = after.find((e) => !before.some((b) => b.event_id === e.event_id))!;
+      expect(fresh.metadata).toMatchObject({ entry: sm.getLeafId(), active: true, branch: sm.getLeafId() });
+      expect(fresh.parent_id).toBe(before.find((e) => e.metadata!.entry === first.id && e.event_type === 'chain')!.event_id);
+      const session = local.events.getSession(agent.mainId)!;
+      expect(session.metadata.active_leaf).toBe(sm.getLeafId());
+      const onPath = new Set(sm.getBranch().map((e) => e.id));
+      const activePath = session.metadata.active_path as Record<string, number>;
+      for (const e of after) expect((activePath[e.metadata!.branch as string] ?? -1) >= (e.metadata!.depth as number)).toBe(onPath.has(e.metadata!.entry as string));
+    } finally {
+      own.cleanup();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { SessionFileError } from '../errors.js';
 import { UUID_TEXT } from '../backend/schemas.js';
 import { readSession } from './sessions/entries.js';
+import { titleAfter } from './sessions/title.js';
 
 /** What a session file says about itself, for a metadata save (DESIGN §2.2). */
 export interface DerivedMetadata {
@@ -13,8 +14,8 @@ export interface DerivedMetadata {
 
 /**
  * id = the header id (a UUID); model = the last assistant message's model, else the last
- * model_change, else the header's modelId; message_count = entries of type message; title = the
- * last session_info name.
+ * model_change, else the header's modelId; message_count = entries of type message; title = what
+ * the last session_info says (an empty name clears it).
  */
 export async function deriveMetadata(path: string): Promise<DerivedMetadata> {
   const { header, entries } = await readSession(path);
@@ -32,9 +33,8 @@ export async function deriveMetadata(path: string): Promise<DerivedMetadata> {
     } else if (type === 'model_change') {
       const model = str(value.modelId) ?? str(value.model);
       if (model) changedModel = model;
-    } else if (type === 'session_info') {
-      const name = str(value.name) ?? str(value.title);
-      if (name) title = name;
+    } else {
+      title = titleAfter(title, value);
     }
   }
   return {

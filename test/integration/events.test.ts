@@ -61,7 +61,9 @@ describe('traces events push', () => {
     const third = await cli(server, 'events', 'push', '--json');
     expect(third.json().sessions.find((s: any) => s.session_id === home.forkId)).toMatchObject({ status: 'pushed', events: 1 });
     expect(ids(server, home.forkId).length).toBe(before + 1);
-    expect(server.requests.filter((r) => r.url === '/v1/sessions').length).toBe(4); // each session started once
+    // Each session started once; the grown one is posted again so its metadata names the new active leaf.
+    expect(server.requests.filter((r) => r.url === '/v1/sessions').length).toBe(5);
+    expect(server.traces.store.events.getSession(home.forkId)!.metadata).toMatchObject({ active_leaf: 'feed0001' });
   });
 
   it('ends with the same event ids as a clean run after a 500 that stored half a batch', async () => {

@@ -1,23 +1,19 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entries as makeEntries, header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
 import { toBatches } from '../../src/core/events/batch.js';
-import { EventMapper, type MappedEvent } from '../../src/core/events/map.js';
+import { mapSessionEvents, type MappedEvent } from '../../src/core/events/map.js';
 import { cutString } from '../../src/core/events/truncate.js';
-import { readSession } from '../../src/core/sessions/entries.js';
+import { scanEntryTree } from '../../src/core/sessions/entry-tree.js';
 import { eventSchema } from '../../src/backend/schemas.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'traces-map-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function mapFile(path: string, maxStringBytes = 256 * 1024): Promise<MappedEvent[]> {
-  const { header: h, entries } = await readSession(path);
-  const mapper = new EventMapper(h.id, maxStringBytes);
-  const out: MappedEvent[] = [];
-  for await (const e of entries) out.push(...mapper.push(e));
-  return [...out, ...mapper.finish()];
+  return mapSessionEvents(path, await scanEntryTree(path), 0, maxStringBytes);
 }
 
 /** Version 1 files have no `version` and no entry ids; version 2 has a version but still no ids. */
@@ -88,6 +84,35 @@ describe('details of the mapping', () => {
     expect(events.find((e) => e.event_name === 'edit')!.error).toBe('Could not find the text');
     expect(events.filter((e) => e.event_type === 'model')[1]!.error).toBe('Request was aborted.');
     expect(events.find((e) => e.event_name === 'bash')).toMatchObject({ error: 'exit code 1', inputs: { command: 'false' }, outputs: { exit_code: 1 } });
+  });
+
+  it('leaves entries written after the tree was read to the next push', async () => {
+    const id = uuidFrom('racing');
+    const path = join(dir, `${id}.jsonl`);
+    writeSession(path, header({ id }), makeEntries('racing', 1));
+    const tree = await scanEntryTree(path);
+    appendFileSync(path, `${JSON.stringify({ type: 'message', id: 'late0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'assistant', content: [] } })}\n`);
+    const events = await mapSessionEvents(path, tree, 0, 1024);
+    expect(events.map((e) => e.event.event_type).sort()).toEqual(['chain', 'model', 'model', 'tool']);
+    expect(events.every((e) => e.line <= tree.lastLine)).toBe(true);
+  });
+
+  it('reads a version 1 compaction, which names its first kept entry by index', async () => {
+    const id = uuidFrom('v1-compaction');
+    const path = join(dir, `${id}.jsonl`);
+    const head = header({ id }) as Record<string, unknown>;
+    delete head.version;
+    const lines = withoutIds(makeEntries('v1c', 2) as Record<string, unknown>[]);
+    lines.push({ type: 'message', timestamp: '2026-11-01T10:59:00.000Z', message: { role: 'user', content: 'go on' } });
+    // Index 9 = the tenth line (the header is index 0): the user message just written.
+    lines.push({ type: 'compaction', timestamp: '2026-11-01T11:00:00.000Z', summary: 'so far', firstKeptEntryIndex: 9, tokensBefore: 900 });
+    lines.push({ type: 'message', timestamp: '2026-11-01T11:00:01.000Z', message: { role: 'assistant', model: 'm', content: [{ type: 'text', text: 'ok' }] } });
+    writeSession(path, head, lines);
+    const events = (await mapFile(path)).map((m) => m.event);
+    expect(events.find((e) => e.event_name === 'compaction')).toMatchObject({ inputs: { first_kept_entry: 'L10', tokens_before: 900 }, outputs: { summary: 'so far' } });
+    const last = events.filter((e) => e.event_type === 'model').at(-1)!;
+    // The model saw the summary, then the kept message: no assistant message since the cut.
+    expect(last.inputs.chat_history).toEqual([{ role: 'compactionSummary', summary: 'so far', tokensBefore: 900 }, { role: 'user', content: 'go on' }]);
   });
 
   it('cuts long strings and says how much was cut', async () => {

@@ -1,6 +1,8 @@
 import type { TraceEvent } from '../../backend/schemas.js';
 import { uuidV5 } from '../../util/uuid-v5.js';
-import type { Entry } from '../sessions/entries.js';
+import { readSession, type Entry } from '../sessions/entries.js';
+import { entryKey, historyKeys, timeOf, type EntryTree, type TreeNode } from '../sessions/entry-tree.js';
+import { contextMessage, isObject, num, span, textOf, type Message } from './context.js';
 import { cutStrings } from './truncate.js';
 
 /** An event and the file line it came from (a chain event: its user message's line). */
@@ -9,75 +11,83 @@ export interface MappedEvent {
   event: TraceEvent & { event_id: string };
 }
 
-type Message = Record<string, unknown> & { role?: string; content?: unknown };
-
 interface Turn {
-  id: string;
-  line: number;
   content: unknown;
+  line: number;
   start?: number;
   end?: number;
   lastText?: string;
 }
 
+interface Calls {
+  eventId: string;
+  at?: number;
+  byId: Map<string, { name: string; arguments: unknown }>;
+}
+
 /**
- * Turns a session's entries into the events of DESIGN §2.4 (the mapping is in the README):
- * a user message opens a `chain` turn, each assistant message is a `model` event, each tool
- * result or bash execution a `tool` event. Ids are UUIDv5 of (session id, entry id or line, role),
- * so every run, anywhere, produces the same ids.
+ * Turns a session's entries into events (the mapping is in the README), following the entry tree
+ * read beforehand: a user message opens a `chain` turn, each assistant message is a `model` event
+ * under the turn on its own path, each tool result or bash execution a `tool` event, each
+ * compaction and branch summary a `chain` event. Every event's metadata says where its entry sits
+ * in the tree (entry, parent_entry, branch, depth) and whether it is on the active path as of this
+ * read. Ids are UUIDv5 of (session id, entry id or line, role), so every run produces the same ids.
+ *
+ * Only what a later event still needs is held: the context messages until the last model call
+ * that sees them, a model call's tool calls until its last result, a turn until its last entry.
  */
 export class EventMapper {
-  private turn: Turn | undefined;
-  private history: Message[] = [];
+  private readonly held = new Map<string, Message>();
+  private readonly calls = new Map<string, Calls>();
+  private readonly turns = new Map<string, Turn>();
   private lastTime: number | undefined;
-  /** toolCallId → what the model asked for, and which model event asked. */
-  private readonly calls = new Map<string, { name: string; arguments: unknown; modelEventId: string; at?: number }>();
 
   constructor(
     private readonly sessionId: string,
     private readonly maxStringBytes: number,
+    private readonly tree: EntryTree,
   ) {}
 
-  /** The events that `entry` completes (usually one; a user message also closes the previous turn). */
+  /** The events that `entry` completes (a turn's chain event comes with the turn's last entry). */
   push(entry: Entry): MappedEvent[] {
     const { value, line } = entry;
+    const key = entryKey(value, line);
+    const node = this.tree.nodes.get(key);
+    // An entry the tree did not see was written after it was read: the next push takes it.
+    if (!node || node.line !== line) return [];
     const at = timeOf(value);
+    const message = (isObject(value.message) ? value.message : {}) as Message;
     const out: MappedEvent[] = [];
-    if (value.type === 'message' && isObject(value.message)) {
-      const message = value.message as Message;
-      const key = typeof value.id === 'string' ? value.id : `L${line}`;
-      switch (message.role) {
-        case 'user':
-          out.push(...this.closeTurn());
-          this.turn = { id: this.id(key, 'chain'), line, content: message.content, start: at, end: at };
-          this.history = [simplify(message)];
-          break;
-        case 'assistant':
-          out.push(this.model(message, key, line, at));
-          this.history = [];
-          break;
-        case 'toolResult':
-          out.push(this.tool(message, key, line, at));
-          this.history.push(simplify(message));
-          break;
-        case 'bashExecution':
-          out.push(this.bash(message, key, line, at));
-          this.history.push(simplify(message));
-          break;
-        default:
-          this.history.push(simplify(message));
-      }
+    if (node.neededUntil !== undefined) this.held.set(key, contextMessage(value));
+    switch (node.kind) {
+      case 'user':
+        this.turns.set(key, { content: message.content, line, start: at, end: at });
+        break;
+      case 'assistant':
+        out.push(this.model(message, key, node, at));
+        break;
+      case 'toolResult':
+        out.push(this.tool(message, key, node, at));
+        break;
+      case 'bashExecution':
+        out.push(this.bash(message, key, node, at));
+        break;
+      case 'compaction':
+      case 'branch_summary':
+        out.push(this.summary(value, key, node, at));
+        break;
+      default:
     }
-    if (at !== undefined) {
-      this.lastTime = at;
-      if (this.turn) this.turn.end = at;
-    }
+    if (at !== undefined) this.lastTime = at;
+    const turn = node.turn === undefined ? undefined : this.turns.get(node.turn);
+    if (turn && at !== undefined) turn.end = at;
+    if (turn && this.tree.nodes.get(node.turn!)!.turnEnd === line) out.push(this.closeTurn(node.turn!));
     return out;
   }
 
-  /** The last turn, closed as of now. */
+  /** Turns still open (their last entries were not read). */
   finish(): MappedEvent[] {
-    return this.closeTurn();
+    return [...this.turns.keys()].map((key) => this.closeTurn(key));
   }
 
   private id(key: string, role: string): string {
@@ -88,24 +98,32 @@ export class EventMapper {
     return { line, event: cutStrings(event, this.maxStringBytes) };
   }
 
-  private closeTurn(): MappedEvent[] {
-    const turn = this.turn;
-    if (!turn) return [];
-    this.turn = undefined;
-    return [
-      this.emit(turn.line, {
-        event_id: turn.id,
-        event_type: 'chain',
-        event_name: 'turn',
-        source: 'prime-agent',
-        inputs: { content: turn.content },
-        outputs: { content: turn.lastText ?? null },
-        ...span(turn.start, turn.end),
-      }),
-    ];
+  /** Where the entry sits in the tree, and whether it is on the active path as of this read. */
+  private place(key: string, node: TreeNode): Record<string, unknown> {
+    return { entry: key, parent_entry: node.parent ?? null, branch: node.branch, depth: node.depth, active: this.tree.active.has(key) };
   }
 
-  private model(message: Message, key: string, line: number, at: number | undefined): MappedEvent {
+  private turnId(node: TreeNode): string | null {
+    return node.turn === undefined ? null : this.id(node.turn, 'chain');
+  }
+
+  private closeTurn(key: string): MappedEvent {
+    const turn = this.turns.get(key)!;
+    this.turns.delete(key);
+    return this.emit(turn.line, {
+      event_id: this.id(key, 'chain'),
+      event_type: 'chain',
+      event_name: 'turn',
+      source: 'prime-agent',
+      parent_id: null,
+      inputs: { content: turn.content },
+      outputs: { content: turn.lastText ?? null },
+      metadata: this.place(key, this.tree.nodes.get(key)!),
+      ...span(turn.start, turn.end),
+    });
+  }
+
+  private model(message: Message, key: string, node: TreeNode, at: number | undefined): MappedEvent {
     const eventId = this.id(key, 'assistant');
     const blocks = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
     const text = blocks.filter((b) => b?.type === 'text').map((b) => String(b.text ?? '')).join('');
@@ -113,22 +131,26 @@ export class EventMapper {
     const toolCalls = blocks
       .filter((b) => b?.type === 'toolCall')
       .map((b) => ({ id: String(b.id ?? ''), name: String(b.name ?? ''), arguments: b.arguments ?? {} }));
-    for (const call of toolCalls) this.calls.set(call.id, { name: call.name, arguments: call.arguments, modelEventId: eventId, at });
-    if (this.turn && text) this.turn.lastText = text;
-    const usage = isObject(message.usage) ? (message.usage as Record<string, unknown>) : {};
-    const cost = isObject(usage.cost) ? (usage.cost as Record<string, unknown>).total : usage.cost;
+    if (node.callsUntil !== undefined) this.calls.set(key, { eventId, at, byId: new Map(toolCalls.map((c) => [c.id, c])) });
+    const turn = node.turn === undefined ? undefined : this.turns.get(node.turn);
+    if (turn && text) turn.lastText = text;
+    const keys = historyKeys(this.tree.nodes, node.parent);
+    const history = keys.flatMap((k) => this.held.get(k) ?? []);
+    for (const k of keys) if ((this.tree.nodes.get(k)!.neededUntil ?? 0) <= node.line) this.held.delete(k);
+    const usage = isObject(message.usage) ? message.usage : {};
+    const cost = isObject(usage.cost) ? usage.cost.total : usage.cost;
     const stop = message.stopReason;
     const failed = stop === 'error' || stop === 'aborted';
     const outputs: Record<string, unknown> = { text, tool_calls: toolCalls };
     if (thinking) outputs.thinking = thinking;
-    return this.emit(line, {
+    return this.emit(node.line, {
       event_id: eventId,
       event_type: 'model',
       event_name: typeof message.model === 'string' ? message.model : 'model',
       source: 'prime-agent',
-      parent_id: this.turn?.id ?? null,
-      config: { model: message.model ?? null, provider: message.provider ?? null, api: message.api ?? null },
-      inputs: { chat_history: this.history },
+      parent_id: this.turnId(node),
+      config: { model: message.model ?? null, provider: message.provider ?? null, api: message.api ?? null, thinking_level: node.thinking ?? null },
+      inputs: { chat_history: history },
       outputs,
       metrics: {
         input_tokens: num(usage.input),
@@ -139,77 +161,78 @@ export class EventMapper {
         cost: num(cost),
       },
       error: failed ? String(message.errorMessage ?? stop) : null,
-      metadata: { stop_reason: stop ?? null, entry: key },
+      metadata: { ...this.place(key, node), stop_reason: stop ?? null },
       ...span(this.lastTime, at),
     });
   }
 
-  private tool(message: Message, key: string, line: number, at: number | undefined): MappedEvent {
+  private tool(message: Message, key: string, node: TreeNode, at: number | undefined): MappedEvent {
     const callId = String(message.toolCallId ?? '');
-    const call = this.calls.get(callId);
+    const calls = node.caller === undefined ? undefined : this.calls.get(node.caller);
+    const call = calls?.byId.get(callId);
+    if (calls && this.tree.nodes.get(node.caller!)!.callsUntil === node.line) this.calls.delete(node.caller!);
     const isError = message.isError === true;
-    return this.emit(line, {
+    return this.emit(node.line, {
       event_id: this.id(key, 'toolResult'),
       event_type: 'tool',
       event_name: String(message.toolName ?? call?.name ?? 'tool'),
       source: 'prime-agent',
-      parent_id: call?.modelEventId ?? this.turn?.id ?? null,
-      inputs: isObject(call?.arguments) ? (call!.arguments as Record<string, unknown>) : { arguments: call?.arguments ?? null },
+      parent_id: call ? calls!.eventId : this.turnId(node),
+      inputs: isObject(call?.arguments) ? call.arguments : { arguments: call?.arguments ?? null },
       outputs: { content: message.content ?? null },
       error: isError ? textOf(message.content) || 'tool reported an error' : null,
-      metadata: { tool_call_id: callId, entry: key },
-      ...span(call?.at ?? this.lastTime, at),
+      metadata: { ...this.place(key, node), tool_call_id: callId },
+      ...span(call ? calls!.at : this.lastTime, at),
     });
   }
 
-  private bash(message: Message, key: string, line: number, at: number | undefined): MappedEvent {
+  private bash(message: Message, key: string, node: TreeNode, at: number | undefined): MappedEvent {
     const exitCode = message.exitCode;
-    return this.emit(line, {
+    return this.emit(node.line, {
       event_id: this.id(key, 'bashExecution'),
       event_type: 'tool',
       event_name: 'bash',
       source: 'prime-agent',
-      parent_id: this.turn?.id ?? null,
+      parent_id: this.turnId(node),
       inputs: { command: message.command ?? null },
       outputs: { output: message.output ?? null, exit_code: exitCode ?? null, cancelled: message.cancelled ?? false, truncated: message.truncated ?? false },
       error: typeof exitCode === 'number' && exitCode !== 0 ? `exit code ${exitCode}` : message.cancelled === true ? 'cancelled' : null,
-      metadata: { entry: key },
+      metadata: { ...this.place(key, node), exclude_from_context: message.excludeFromContext === true },
+      ...span(at, at),
+    });
+  }
+
+  /** A compaction (where and why the context was cut) or a branch summary (what an abandoned branch did). */
+  private summary(value: Record<string, unknown>, key: string, node: TreeNode, at: number | undefined): MappedEvent {
+    const compaction = node.kind === 'compaction';
+    const outputs: Record<string, unknown> = { summary: value.summary ?? null };
+    if (value.details !== undefined) outputs.details = value.details;
+    return this.emit(node.line, {
+      event_id: this.id(key, node.kind),
+      event_type: 'chain',
+      event_name: node.kind,
+      source: 'prime-agent',
+      parent_id: this.turnId(node),
+      inputs: compaction
+        ? { first_kept_entry: value.firstKeptEntryId ?? node.firstKept ?? null, tokens_before: value.tokensBefore ?? null }
+        : { from_entry: value.fromId ?? null },
+      outputs,
+      ...(compaction ? { metrics: { tokens_before: num(value.tokensBefore) } } : {}),
+      metadata: { ...this.place(key, node), from_hook: value.fromHook === true },
       ...span(at, at),
     });
   }
 }
 
-/** Milliseconds of an entry: its ISO timestamp, else the message's numeric one. */
-export function timeOf(value: Record<string, unknown>): number | undefined {
-  if (typeof value.timestamp === 'string') {
-    const t = Date.parse(value.timestamp);
-    if (!Number.isNaN(t)) return t;
+/** The events of the lines after `afterLine`, mapped along `tree` (read from the same file just before). */
+export async function mapSessionEvents(path: string, tree: EntryTree, afterLine: number, maxStringBytes: number): Promise<MappedEvent[]> {
+  const { entries } = await readSession(path);
+  const mapper = new EventMapper(tree.header.id, maxStringBytes, tree);
+  const events: MappedEvent[] = [];
+  for await (const entry of entries) {
+    if (entry.line > tree.lastLine) break;
+    for (const mapped of mapper.push(entry)) if (mapped.line > afterLine) events.push(mapped);
   }
-  const inner = isObject(value.message) ? (value.message as Record<string, unknown>).timestamp : undefined;
-  return typeof inner === 'number' ? inner : undefined;
+  for (const mapped of mapper.finish()) if (mapped.line > afterLine) events.push(mapped);
+  return events;
 }
-
-function span(start: number | undefined, end: number | undefined): { start_time?: number; end_time?: number; duration?: number } {
-  const out: { start_time?: number; end_time?: number; duration?: number } = {};
-  if (start !== undefined) out.start_time = start;
-  if (end !== undefined) out.end_time = end;
-  if (start !== undefined && end !== undefined) out.duration = Math.max(0, end - start);
-  return out;
-}
-
-function simplify(message: Message): Message {
-  const { timestamp: _t, usage: _u, ...rest } = message;
-  return rest;
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .filter((b) => isObject(b) && (b as Record<string, unknown>).type === 'text')
-    .map((b) => String((b as Record<string, unknown>).text ?? ''))
-    .join('');
-}
-
-const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

@@ -4,11 +4,11 @@ import type { TraceEvent } from '../../backend/schemas.js';
 import { Ledger } from '../ledger.js';
 import type { Logger } from '../logger.js';
 import type { Candidate } from '../sessions/discover.js';
-import { readSession } from '../sessions/entries.js';
+import { scanEntryTree } from '../sessions/entry-tree.js';
 import { buildForest, type SessionNode } from '../sessions/forest.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { toBatches } from './batch.js';
-import { EventMapper, type MappedEvent } from './map.js';
+import { mapSessionEvents, type MappedEvent } from './map.js';
 import { sessionStartBody } from './session-start.js';
 
 export interface PushOptions {
@@ -44,9 +44,9 @@ export function openPushLedger(stateDir: string): Ledger<PushMark> {
 }
 
 /**
- * Pushes each session's events (issue #5): starts the session on the backend when the ledger
- * says it has not been, then sends only the events of lines after the last acknowledged one, in
- * batches. Nothing new = no request. Ids are deterministic, so any retry or rerun is harmless.
+ * Pushes each session's events: starts (or updates) the session on the backend, then sends only
+ * the events of lines after the last acknowledged one, in batches. Nothing new = no request. Ids
+ * are deterministic, so any retry or rerun is harmless.
  */
 export async function pushSessions(
   candidates: Candidate[],
@@ -65,13 +65,15 @@ export async function pushSessions(
       if (previous && previous.size === node.size && previous.mtimeMs === node.mtimeMs) {
         result.status = 'unchanged';
       } else {
-        if (!previous?.started) {
-          const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
-          await deps.api.startSession(await sessionStartBody(node.path, node.lineage, children, options.agentVersion));
-        }
+        // Sent on every push of a changed file, not only the first: a repeat merges metadata, and
+        // the active path it records moves whenever the file grows (events keep their first copy).
+        const tree = await scanEntryTree(node.path);
+        const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
+        await deps.api.startSession(await sessionStartBody(node.path, node.lineage, children, options.agentVersion, tree));
         // A file that shrank was rewritten: its line numbers moved, so map it from the start (ids dedupe).
         const after = previous && node.size >= previous.size ? previous.line : 0;
-        const { events, lastLine } = await mapNewEvents(node, after, options.maxStringBytes);
+        const events = await mapSessionEvents(node.path, tree, after, options.maxStringBytes);
+        const lastLine = Math.max(tree.lastLine, after);
         const mark: PushMark = { size: node.size, mtimeMs: node.mtimeMs, started: true, line: lastLine, events: (previous?.events ?? 0) + events.length, at: new Date().toISOString() };
         if (options.crossSession) {
           // Started, but nothing acknowledged yet: the file does not count as pushed until the send succeeds.
@@ -133,20 +135,6 @@ async function pushCrossSession(
     }
     deps.onResult?.(result);
   }
-}
-
-/** The events of lines after `afterLine`, and the last complete line read. */
-async function mapNewEvents(node: SessionNode, afterLine: number, maxStringBytes: number): Promise<{ events: MappedEvent[]; lastLine: number }> {
-  const { entries } = await readSession(node.path);
-  const mapper = new EventMapper(node.header.id, maxStringBytes);
-  const events: MappedEvent[] = [];
-  let lastLine = 1;
-  for await (const entry of entries) {
-    lastLine = entry.line;
-    for (const mapped of mapper.push(entry)) if (mapped.line > afterLine) events.push(mapped);
-  }
-  for (const mapped of mapper.finish()) if (mapped.line > afterLine) events.push(mapped);
-  return { events, lastLine: Math.max(lastLine, afterLine) };
 }
 
 function indexForest(tops: SessionNode[]): Map<string, SessionNode> {

@@ -1,41 +1,39 @@
 import { basename } from 'node:path';
 import { SessionFileError } from '../../errors.js';
 import { UUID_TEXT, type SessionStart } from '../../backend/schemas.js';
-import { readSession } from '../sessions/entries.js';
+import { scanEntryTree, type EntryTree } from '../sessions/entry-tree.js';
 import { headerGit } from '../sessions/header.js';
 import type { Lineage } from '../sessions/tree.js';
-import { timeOf } from './map.js';
 
 /**
- * The `POST /v1/sessions` body for a session file (issue #5): its name, times, where it ran, its
- * place in the recursion tree and its sub-agents.
+ * The `POST /v1/sessions` body for a session file: its name, times, where it ran, its place in
+ * the recursion tree, its sub-agents, and the shape of its entry tree as of now. A repeat POST
+ * merges `metadata`, so sending this body again after the file grew updates the active path.
+ *
+ * metadata.active_leaf is the last entry; metadata.active_path maps each branch on the active
+ * path to the depth of its last entry there: an event is on the active path exactly when
+ * `active_path[event.metadata.branch] >= event.metadata.depth`.
  */
 export async function sessionStartBody(
   path: string,
   lineage: Lineage,
   childrenIds: string[],
   agentVersion: string,
+  tree?: EntryTree,
 ): Promise<SessionStart> {
-  const { header, entries } = await readSession(path);
+  const { header, title, firstTime, lastTime, leaf, activePath, branches, labels } = tree ?? (await scanEntryTree(path));
   if (!UUID_TEXT.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; the events backend needs one`);
-  let first: number | undefined;
-  let last: number | undefined;
-  let title: string | undefined;
-  for await (const { value } of entries) {
-    const at = timeOf(value);
-    if (at !== undefined) {
-      first ??= at;
-      last = at;
-    }
-    if (value.type === 'session_info' && typeof value.name === 'string' && value.name) title = value.name;
-  }
-  const start = first ?? Date.parse(header.timestamp);
-  const end = last ?? start;
+  const start = firstTime ?? Date.parse(header.timestamp);
+  const end = lastTime ?? start;
   const metadata: Record<string, unknown> = {
     cwd: header.cwd,
     agent_version: typeof header.agentVersion === 'string' ? header.agentVersion : agentVersion,
     trace_id: lineage.traceId,
     kind: lineage.kind,
+    active_leaf: leaf ?? null,
+    active_path: activePath,
+    branches,
+    labels,
   };
   const git = headerGit(header);
   if (git) metadata.git = git;

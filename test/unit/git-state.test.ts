@@ -95,6 +95,13 @@ describe('resolveGit', () => {
     const long = msg('b', 'g1', 'x'.repeat(300_000));
     expect((await gitOf([msg('a', null), gitState('g1', 'a', 'one'), long, gitState('g2', 'b', 'two')]))?.commit).toBe('two');
   });
+  it('follows entries that write other fields before their id (custom entries of the agent library)', async () => {
+    // The agent's `custom` and `custom_message` entries put customType and data before id and
+    // parentId; a nested "id" inside data must not be taken for the entry's own.
+    const custom = (id: string, parentId: string, size: number) => ({ type: 'custom', customType: 'ext', data: { id: 'nested', blob: 'd'.repeat(size) }, id, parentId, timestamp: 't' });
+    const git = await gitOf([msg('a', null), gitState('g1', 'a', '1'.repeat(40)), custom('c1', 'g1', 400), custom('c2', 'c1', 20)]);
+    expect(git?.commit).toBe('1'.repeat(40));
+  });
 });
 
 describe('resolveGit across the 1 MiB stream chunk boundary', () => {

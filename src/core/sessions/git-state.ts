@@ -105,26 +105,29 @@ function pickGit(entry: Record<string, unknown>): GitInfo | undefined {
   return undefined;
 }
 
-const ID_RE = /"id"\s*:\s*"([^"]+)"/;
-const PARENT_RE = /"parentId"\s*:\s*(?:"([^"]*)"|null)/;
+/**
+ * The usual start of an entry's line: type, id and parentId come first, in that order (message,
+ * git_state and most other entries). Lines that start otherwise (the agent's `custom` entries put
+ * customType and data first, where a nested "id" may appear) are parsed whole instead.
+ */
+const FIRST_FIELDS = /^\{"type":"(?:[^"\\]|\\.)*","id":"((?:[^"\\]|\\.)*)","parentId":(?:"((?:[^"\\]|\\.)*)"|null)[,}]/;
 const HEAD_BYTES = 256;
 
 /** Ids on the path from the last entry back to the root, following `parentId`. */
 async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
-  const parents = new Map<string, string | undefined>();
-  let leaf: string | undefined;
-  const take = (head: Buffer) => {
-    const text = head.toString('utf8');
-    const id = ID_RE.exec(text)?.[1];
-    if (id === undefined) return;
-    parents.set(id, PARENT_RE.exec(text)?.[1] || undefined);
-    leaf = id;
+  // One slot per line, in file order: its id and parent, or the offset of a line to parse whole.
+  const lines: ({ id: string; parent: string | undefined } | number)[] = [];
+  const take = (head: Buffer, start: number) => {
+    const match = FIRST_FIELDS.exec(head.toString('utf8'));
+    lines.push(match ? { id: unescape(match[1]!), parent: match[2] ? unescape(match[2]) : undefined } : start);
   };
-  // Only the first HEAD_BYTES of each line are looked at: entries write type, id and parentId first.
+  // Only the first HEAD_BYTES of each line are looked at here; the few lines that do not start the
+  // usual way are read again whole afterwards.
   let head: Buffer[] = [];
   let headLength = 0;
   let taken = false;
-  snapshot.scan((chunk) => {
+  let lineStart = 0;
+  snapshot.scan((chunk, offset) => {
     let pos = 0;
     while (pos < chunk.length) {
       const nl = chunk.indexOf(NL, pos);
@@ -134,7 +137,7 @@ async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
         head.push(piece);
         headLength += piece.length;
         if (headLength >= HEAD_BYTES || nl >= 0) {
-          take(Buffer.concat(head));
+          take(Buffer.concat(head), lineStart);
           taken = true;
         }
       }
@@ -143,10 +146,28 @@ async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
       headLength = 0;
       taken = false;
       pos = nl + 1;
+      lineStart = offset + pos;
     }
   });
-  if (!taken && headLength > 0) take(Buffer.concat(head));
+  if (!taken && headLength > 0) take(Buffer.concat(head), lineStart);
+  const parents = new Map<string, string | undefined>();
+  let leaf: string | undefined;
+  for (const slot of lines) {
+    let entry = slot;
+    if (typeof entry === 'number') {
+      const value = await readJsonLine(snapshot, entry);
+      if (value?.type === 'session' || typeof value?.id !== 'string') continue;
+      entry = { id: value.id, parent: typeof value.parentId === 'string' && value.parentId !== '' ? value.parentId : undefined };
+    }
+    parents.set(entry.id, entry.parent);
+    leaf = entry.id;
+  }
   const branch = new Set<string>();
   for (let id = leaf; id !== undefined && !branch.has(id); id = parents.get(id)) branch.add(id);
   return branch;
+}
+
+/** A JSON string's contents as matched above, unescaped (ids rarely hold escapes). */
+function unescape(text: string): string {
+  return text.includes('\\') ? (JSON.parse(`"${text}"`) as string) : text;
 }

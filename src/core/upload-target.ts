@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeHeaderValue } from '../backend/header-value.js';
+import { UNKNOWN_AGENT_VERSION } from './sessions/agent-version.js';
 import type { GitInfo } from './sessions/header.js';
 import type { Snapshot } from './sessions/snapshot.js';
 
@@ -10,7 +11,7 @@ export interface SessionToUpload {
   traceId: string;
   parentId?: string;
   cwd: string;
-  /** The version of the agent that wrote the session; no X-Agent-Version is sent when unknown. */
+  /** The version of the agent that wrote the session, when known. */
   agentVersion?: string;
   git?: GitInfo;
 }
@@ -105,8 +106,8 @@ export function sessionHeaders(session: SessionToUpload): Record<string, string>
   const headers: Record<string, string> = {
     'x-trace-id': encodeHeaderValue(session.traceId),
     'x-cwd': encodeHeaderValue(session.cwd),
+    'x-agent-version': encodeHeaderValue(session.agentVersion ?? UNKNOWN_AGENT_VERSION),
   };
-  if (session.agentVersion !== undefined) headers['x-agent-version'] = encodeHeaderValue(session.agentVersion);
   if (session.parentId !== undefined) headers['x-parent-session'] = encodeHeaderValue(session.parentId);
   if (session.git?.repoUrl) headers['x-git-repo'] = encodeHeaderValue(session.git.repoUrl);
   if (session.git?.commit) headers['x-git-commit'] = encodeHeaderValue(session.git.commit);

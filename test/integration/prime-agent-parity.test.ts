@@ -157,12 +157,12 @@ describe('X-Agent-Version', () => {
   it("never carries traces' own version; traces names itself in User-Agent only", async () => {
     await upload('version-none');
     const put = putsOf(plain).at(-1)!;
-    expect(put.headers.has('x-agent-version')).toBe(false);
+    expect(put.headers.get('x-agent-version')!.toString('latin1')).toBe('unknown');
     expect(put.headers.get('user-agent')!.toString('latin1')).toBe(USER_AGENT);
     expect(putsOf(recorded).at(-1)!.headers.get('x-agent-version')!.toString('latin1')).toBe('1.2.3');
   });
 
-  it('is the version the session file records, else TRACES_AGENT_VERSION', async () => {
+  it('is the version the session file records, else TRACES_AGENT_VERSION, else unknown', async () => {
     await upload('version-env', { TRACES_AGENT_VERSION: '0.8.0' });
     expect(putsOf(plain).at(-1)!.headers.get('x-agent-version')!.toString('latin1')).toBe('0.8.0');
     expect(putsOf(recorded).at(-1)!.headers.get('x-agent-version')!.toString('latin1')).toBe('1.2.3');

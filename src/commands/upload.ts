@@ -10,7 +10,7 @@ import { uploadSessions, type UploadDeps, type UploadReport } from '../core/uplo
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
-import { planBlock, progressText, sessionLine, summaryLine } from '../output/upload-report.js';
+import { planBlock, progressText, sessionLine, summaryLine, unreachableLine } from '../output/upload-report.js';
 import { VERSION } from '../version.js';
 import { loadContext, requireCredential, scanRoots, type Context } from './context.js';
 
@@ -23,6 +23,8 @@ export interface RunOptions {
   maxBytes?: number;
   retries: number;
   timeout: number;
+  /** Stop once the backend proves unreachable (`upload`); the hook's worker backs off instead. */
+  failFast?: boolean;
 }
 
 export interface UploadFlags extends RunOptions {
@@ -63,6 +65,7 @@ export async function runUpload(
         concurrency,
         maxBytes: options.maxBytes ?? context.settings.max_bytes ?? DEFAULT_MAX_BYTES,
         agentVersion: VERSION,
+        failFast: options.failFast,
       },
       { target, ledger: deps.ledger ?? Ledger.load(context.stateDir), logger: deps.logger, onProgress: deps.onProgress, onSession: deps.onSession },
     );
@@ -101,7 +104,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
   const started = performance.now();
   let report: UploadReport;
   try {
-    report = await runUpload(io, context, run.paths, flags, {
+    report = await runUpload(io, context, run.paths, { ...flags, failFast: true }, {
       logger,
       onProgress: (p) => progress.update(progressText(p)),
       onSession: (r) => {
@@ -122,8 +125,12 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
     io.stderr.write(`dry run: ${report.sessions.filter((r) => r.status === 'pending').length} to send, nothing sent\n`);
   } else {
     const where = context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir;
+    if (report.unreachable) {
+      const kept = report.sessions.filter((s) => s.status === 'failed' || s.status === 'pending').length;
+      io.stderr.write(`${unreachableLine(where, report.unreachable, kept)}\n`);
+    }
     io.stderr.write(`${summaryLine(report, where, (performance.now() - started) / 1000)}\n`);
     if (report.total === 0) io.stderr.write(`no sessions found (looked in ${paths.length ? paths.join(', ') : context.roots.join(' and ')})\n`);
   }
-  return report.failed > 0 ? EXIT.failed : EXIT.ok;
+  return report.failed > 0 || report.unreachable ? EXIT.failed : EXIT.ok;
 }

@@ -54,9 +54,10 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
     const counts = countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const);
     const failed = counts.failed;
     const events = results.reduce((n, r) => n + r.events, 0);
+    // For people, with --json too (stderr), as for any error that stops a run.
+    if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
     if (flags.json) writeJson(io, { ...counts, events, unreachable, sessions: results });
     else {
-      if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
       const pending = counts.pending ? `, ${counts.pending} not attempted` : '';
       io.stderr.write(`${events} events from ${counts.pushed} sessions pushed, ${counts.unchanged} unchanged, ${failed} failed${pending}\n`);
     }

@@ -70,6 +70,8 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
     );
     const counts = countStatuses(results, ['saved', 'exists', 'failed', 'pending'] as const);
     const failed = counts.failed;
+    // For people, with --json too (stderr), as for any error that stops a run.
+    if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
     if (flags.json) {
       writeJson(io, {
         ...counts,
@@ -82,8 +84,6 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         else io.stderr.write(line(r));
       }
       io.stderr.write(`dry run: ${results.length - failed} bodies shown, nothing sent\n`);
-    } else if (unreachable) {
-      io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {

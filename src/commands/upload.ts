@@ -118,17 +118,18 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
     progress.stop();
   }
   await run.settle(report);
+  const where = context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir;
+  if (report.unreachable) {
+    // For people, with --json too (stderr), as for any error that stops a run.
+    const kept = report.sessions.filter((s) => s.status === 'failed' || s.status === 'pending').length;
+    io.stderr.write(`${unreachableLine(where, report.unreachable, kept)}\n`);
+  }
   if (json) {
     writeJson(io, report);
   } else if (flags.dryRun) {
     for (const r of report.sessions) io.stdout.write(`${r.status === 'pending' ? planBlock(r) : sessionLine(r)}\n`);
     io.stderr.write(`dry run: ${report.sessions.filter((r) => r.status === 'pending').length} to send, nothing sent\n`);
   } else {
-    const where = context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir;
-    if (report.unreachable) {
-      const kept = report.sessions.filter((s) => s.status === 'failed' || s.status === 'pending').length;
-      io.stderr.write(`${unreachableLine(where, report.unreachable, kept)}\n`);
-    }
     io.stderr.write(`${summaryLine(report, where, (performance.now() - started) / 1000)}\n`);
     if (report.total === 0) io.stderr.write(`no sessions found (looked in ${paths.length ? paths.join(', ') : context.roots.join(' and ')})\n`);
   }

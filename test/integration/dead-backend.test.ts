@@ -64,6 +64,8 @@ describe('a backend nobody answers for', () => {
     const report = result.json();
     expect(report.total).toBe(40);
     expect(report.unreachable).toBe('ECONNREFUSED');
+    // stdout is the one JSON document; the line for people is on stderr.
+    expect(result.stderr.split('\n').filter((l) => /unreachable/.test(l))).toEqual([`error: backend ${dead} is unreachable (ECONNREFUSED); 40 sessions kept for the next run`]);
     // Four in flight, and at most one more started before the second failure in a row stopped the run.
     const attempted = report.sessions.filter((s: any) => s.status !== 'pending');
     expect(attempted.length).toBeLessThanOrEqual(5);

@@ -120,7 +120,7 @@ export async function pushSessions(
   }
   if (cross.length && rule.reason) {
     // Started, not sent: the ledger says so (size -1), so the next run sends their events.
-    for (const { node } of cross) Object.assign(results.find((r) => r.file === node.path)!, { status: 'pending', error: notAttempted(rule.reason) });
+    for (const { node } of cross) Object.assign(results.find((r) => r.file === node.path)!, { status: 'pending', events: 0, error: notAttempted(rule.reason) });
   } else if (cross.length) {
     await pushCrossSession(cross, results, deps);
   }

@@ -19,6 +19,9 @@
 //   7. `traces watch --debounce 200`: latency from an append to `traces serve` holding those bytes,
 //      p50/p95 over 100 appends, with --min-interval 200 and with --min-interval 0; the baseline
 //      is the debounce itself (200 ms)
+//   8. `traces upload` of 2,000 small sessions to a port nobody listens on (default retries and
+//      concurrency; goal < 10 s: it must stop once the backend proves unreachable) vs the same
+//      2,000 sessions to a live `traces serve`
 //
 // Builds nothing: it runs dist/ through bin/traces.js (run `npm run build` first). Everything it
 // writes lives under bench/.work/ (made fresh, removed at the end unless --keep); traffic goes to
@@ -30,6 +33,7 @@
 //     --keep   leave bench/.work/ in place (the sessions, the ledgers, the raw timings)
 //   BENCH_RSS=proc forces the /proc/PID/status VmHWM poller instead of /usr/bin/time.
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch as fsWatch, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, arch, platform, loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -85,7 +89,9 @@ const GOALS = {
   rerunRatio: 3,
   hookMs: 150,
   idleRssMiB: 300,
+  deadBackendS: 10,
 };
+const DEAD_SESSIONS = 2_000;
 
 if (!existsSync(DIST_CLI)) {
   process.stderr.write(`bench: ${DIST_CLI} is missing: run \`npm run build\` first (the benchmark builds nothing itself)\n`);
@@ -203,7 +209,7 @@ function readVmHWM(pid) {
  * CPU time of the client (GNU time, else VmHWM polled every 20 ms). Killed, with its process
  * group, after CHILD_TIMEOUT_MS.
  */
-function measure(cmd, args, { env, label }) {
+function measure(cmd, args, { env, label, okCodes = [0] }) {
   return new Promise((resolve, reject) => {
     const timeFile = join(WORK, `time-${process.hrtime.bigint()}.txt`);
     const [file, fileArgs] = GNU_TIME ? [GNU_TIME, ['-o', timeFile, '-f', '%M %U %S', cmd, ...args]] : [cmd, args];
@@ -261,8 +267,8 @@ function measure(cmd, args, { env, label }) {
         rmSync(timeFile, { force: true });
       }
       if (timedOut) return reject(new Error(`${label}: no exit after ${CHILD_TIMEOUT_MS / 1000} s; killed\n${tail(stderr)}`));
-      if (code !== 0) return reject(new Error(`${label}: exit ${code ?? signal}\nstdout: ${tail(stdout)}\nstderr: ${tail(stderr)}`));
-      resolve({ ms, rssKiB, cpuS, stdout, stderr });
+      if (!okCodes.includes(code)) return reject(new Error(`${label}: exit ${code ?? signal}\nstdout: ${tail(stdout)}\nstderr: ${tail(stderr)}`));
+      resolve({ ms, rssKiB, cpuS, stdout, stderr, code });
     });
   });
 }
@@ -506,7 +512,7 @@ const sizeLabel = (bytes) => `${Math.round(bytes / MiB)} MiB`;
 async function benchLargeUpload(base) {
   const id = uuidFrom('bench:large');
   const file = join(WORK, 'large', 'sessions', `${id}.jsonl`);
-  log(`[1/7] writing a ${sizeLabel(CFG.largeBytes)} session…`);
+  log(`[1/8] writing a ${sizeLabel(CFG.largeBytes)} session…`);
   const bytes = writeLargeSession(file, id, CFG.largeBytes);
   if (statSync(file).size !== bytes) throw new Error('large session: size on disk differs from what was written');
 
@@ -538,7 +544,7 @@ async function benchLargeUpload(base) {
   const runCurl = (label) => runAnswered(label, 'curl', curlArgs, childEnv());
   const runNodePut = (label) => runAnswered(label, NODE, nodePutArgs, childEnv({ TRACES_TOKEN: TOKEN }));
 
-  log('[1/7] warm-up: one curl upload (page cache, server JIT)');
+  log('[1/8] warm-up: one curl upload (page cache, server JIT)');
   await runCurl('curl warm-up');
   const runs = { traces: [], curl: [], 'node-put': [] };
   const runners = { traces: runTraces, curl: runCurl, 'node-put': runNodePut };
@@ -553,7 +559,7 @@ async function benchLargeUpload(base) {
       const label = `${who} upload ${i + 1}/${CFG.uploadReps}`;
       const r = await runners[who](label);
       runs[who].push(r);
-      log(`[1/7] ${label}: ${fmtS(r.ms)}, peak RSS ${fmtMiB(r.rssKiB)}${r.cpuS === undefined ? '' : `, CPU ${r.cpuS.toFixed(2)} s`}`);
+      log(`[1/8] ${label}: ${fmtS(r.ms)}, peak RSS ${fmtMiB(r.rssKiB)}${r.cpuS === undefined ? '' : `, CPU ${r.cpuS.toFixed(2)} s`}`);
     }
   }
   const med = (rs, key) => (rs.some((r) => r[key] === undefined) ? undefined : median(rs.map((r) => r[key])));
@@ -566,7 +572,7 @@ function benchStartup() {
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
   const traces = [];
   const node = [];
-  log(`[2/7] startup: ${CFG.versionReps} runs each of \`traces --version\` and \`node -e 0\``);
+  log(`[2/8] startup: ${CFG.versionReps} runs each of \`traces --version\` and \`node -e 0\``);
   for (let i = 0; i < 2; i++) {
     quickRun(NODE, [BIN, '--version'], { env, label: 'traces --version warm-up' });
     quickRun(NODE, ['-e', '0'], { env, label: 'node -e 0 warm-up' });
@@ -588,7 +594,7 @@ const WALK_SCRIPT =
 
 async function benchManySessions(base) {
   const dir = join(WORK, 'many', 'sessions');
-  log(`[4/7] writing ${count(CFG.sessions)} small sessions…`);
+  log(`[4/8] writing ${count(CFG.sessions)} small sessions…`);
   let totalBytes = 0;
   for (let i = 0; i < CFG.sessions; i++) {
     const seed = `bench:many:${i}`;
@@ -601,14 +607,14 @@ async function benchManySessions(base) {
   const env = tracesEnv(join(WORK, 'state-many'));
   const args = [BIN, 'upload', '--sessions-dir', dir, '--to', base];
 
-  log(`[4/7] first upload of ${count(CFG.sessions)} sessions…`);
+  log(`[4/8] first upload of ${count(CFG.sessions)} sessions…`);
   let before = await serverStats(base);
   const first = await measure(NODE, args, { env, label: 'first upload' });
   let after = await serverStats(base);
   if (after.requests - before.requests !== CFG.sessions) {
     throw new Error(`first upload: the server got ${after.requests - before.requests} PUTs, expected ${CFG.sessions}\n${tail(first.stderr)}`);
   }
-  log(`[4/7] first upload: ${fmtS(first.ms)}, peak RSS ${fmtMiB(first.rssKiB)}${first.cpuS === undefined ? '' : `, CPU ${first.cpuS.toFixed(2)} s`}`);
+  log(`[4/8] first upload: ${fmtS(first.ms)}, peak RSS ${fmtMiB(first.rssKiB)}${first.cpuS === undefined ? '' : `, CPU ${first.cpuS.toFixed(2)} s`}`);
 
   const baseEnv = childEnv();
   const walkCount = quickRun(NODE, ['-e', WALK_SCRIPT, dir], { env: baseEnv, label: 'stat walk warm-up' }).stdout.trim();
@@ -622,7 +628,7 @@ async function benchManySessions(base) {
     if (after.requests !== before.requests) throw new Error(`rerun ${i + 1}: sent ${after.requests - before.requests} PUTs; nothing had changed`);
     reruns.push(r.ms);
     walks.push(quickRun(NODE, ['-e', WALK_SCRIPT, dir], { env: baseEnv, label: `stat walk ${i + 1}` }).ms);
-    log(`[4/7] rerun ${i + 1}/${CFG.rerunReps}: traces ${fmtMs(reruns[i])}, stat walk ${fmtMs(walks[i])}`);
+    log(`[4/8] rerun ${i + 1}/${CFG.rerunReps}: traces ${fmtMs(reruns[i])}, stat walk ${fmtMs(walks[i])}`);
   }
   return { totalBytes, first, rerun: median(reruns), walk: median(walks), allReruns: reruns, allWalks: walks };
 }
@@ -642,7 +648,7 @@ async function benchHook(base) {
   };
   const nodeRun = (label) => quickRun(NODE, ['-e', '0'], { env, label, stdin: 'ignore' }).ms;
 
-  log(`[3/7] hook: ${CFG.hookReps} runs each of \`traces hook --session FILE\` (the root and its 2 sub-agents) and \`node -e 0\`, the worker drained after each hook`);
+  log(`[3/8] hook: ${CFG.hookReps} runs each of \`traces hook --session FILE\` (the root and its 2 sub-agents) and \`node -e 0\`, the worker drained after each hook`);
   for (let i = 0; i < 2; i++) {
     await hookRun('hook warm-up');
     nodeRun('node -e 0 warm-up');
@@ -672,12 +678,12 @@ async function benchHook(base) {
     .split('\n')
     .filter((l) => / (warn|error): /.test(l));
   if (warnings.length) throw new Error(`hook: ${warnings.length} warning(s) in hook.log, e.g. ${warnings[0]}`);
-  log(`[3/7] hook: median ${fmtMs(median(hooks))} vs node -e 0 ${fmtMs(median(node))}; worker done ${fmtMs(median(workers))} after the hook returned (median)`);
+  log(`[3/8] hook: median ${fmtMs(median(hooks))} vs node -e 0 ${fmtMs(median(node))}; worker done ${fmtMs(median(workers))} after the hook returned (median)`);
   return { ms: median(hooks), node: median(node), worker: median(workers), allHooks: hooks, allNode: node };
 }
 
 async function benchIdleWatcher(base, dir, stateDir) {
-  log(`[5/7] idle watcher over ${count(CFG.sessions)} sessions (the ledger of the reruns: nothing to send)`);
+  log(`[5/8] idle watcher over ${count(CFG.sessions)} sessions (the ledger of the reruns: nothing to send)`);
   const before = await serverStats(base);
   const idle = await startService('idle node', ['-e', 'setInterval(()=>{},1e9)'], { env: childEnv() });
   let watcher;
@@ -692,7 +698,7 @@ async function benchIdleWatcher(base, dir, stateDir) {
     const startupCpu = cpuMs(watcher.child.pid);
     const sent = (await serverStats(base)).requests - before.requests;
     if (sent !== 0) throw new Error(`idle watcher: the catch-up sent ${sent} PUTs; everything had been uploaded\n${tail(watcher.stderr)}`);
-    log(`[5/7] watching after ${fmtS(readyMs)} (CPU ${fmtMs(startupCpu)}); idle for ${IDLE_SETTLE_MS / 1000} s, then measuring ${IDLE_WINDOW_MS / 1000} s`);
+    log(`[5/8] watching after ${fmtS(readyMs)} (CPU ${fmtMs(startupCpu)}); idle for ${IDLE_SETTLE_MS / 1000} s, then measuring ${IDLE_WINDOW_MS / 1000} s`);
     await sleep(IDLE_SETTLE_MS);
     const w0 = cpuMs(watcher.child.pid);
     const n0 = cpuMs(idle.child.pid);
@@ -706,8 +712,8 @@ async function benchIdleWatcher(base, dir, stateDir) {
     const idleSent = (await serverStats(base)).requests - before.requests;
     if (idleSent !== 0) throw new Error(`idle watcher: sent ${idleSent} PUTs while idle`);
     const stop = await stopService(watcher, 30_000);
-    log(`[5/7] watcher CPU ${fmtMs(w1 - w0)} in ${fmtS(windowMs)}, RSS ${fmtMiB(mem.rss)} (peak ${fmtMiB(mem.hwm)}); idle node CPU ${fmtMs(n1 - n0)}, RSS ${fmtMiB(idleMem.rss)}; SIGTERM: ${stop.timedOut ? 'no exit, killed' : `exit ${stop.code ?? stop.signal}`} after ${fmtMs(stop.ms)}`);
-    if (stop.code !== 0) log(`[5/7] watcher stderr: ${tail(watcher.stderr)}`);
+    log(`[5/8] watcher CPU ${fmtMs(w1 - w0)} in ${fmtS(windowMs)}, RSS ${fmtMiB(mem.rss)} (peak ${fmtMiB(mem.hwm)}); idle node CPU ${fmtMs(n1 - n0)}, RSS ${fmtMiB(idleMem.rss)}; SIGTERM: ${stop.timedOut ? 'no exit, killed' : `exit ${stop.code ?? stop.signal}`} after ${fmtMs(stop.ms)}`);
+    if (stop.code !== 0) log(`[5/8] watcher stderr: ${tail(watcher.stderr)}`);
     return { readyMs, startupCpu, cpu: w1 - w0, idleCpu: n1 - n0, windowMs, mem, idleMem, stop };
   } finally {
     if (watcher && !watcher.exit) await stopService(watcher, 5_000);
@@ -717,7 +723,7 @@ async function benchIdleWatcher(base, dir, stateDir) {
 
 async function benchEventsPush(serve, data) {
   if (!existsSync(REAL_SESSION)) {
-    log(`[6/7] events push: ${REAL_SESSION} is absent; skipped`);
+    log(`[6/8] events push: ${REAL_SESSION} is absent; skipped`);
     return { skipped: `${REAL_SESSION} is absent` };
   }
   const bytes = statSync(REAL_SESSION).size;
@@ -736,7 +742,7 @@ async function benchEventsPush(serve, data) {
     if (doc.failed !== 0 || doc.sessions?.length !== 1 || s.status !== 'pushed' || !(s.events > 0)) throw new Error(`${label}: unexpected answer: ${tail(r.stdout)}`);
     return { ...r, events: s.events, batches: s.batches, id: s.session_id };
   };
-  log(`[6/7] events push of ${basename(REAL_SESSION)} (${(bytes / 1024).toFixed(0)} KiB) to traces serve: one untimed warm-up push`);
+  log(`[6/8] events push of ${basename(REAL_SESSION)} (${(bytes / 1024).toFixed(0)} KiB) to traces serve: one untimed warm-up push`);
   const warm = await push('events push warm-up');
   const dir = join(data, 'events', warm.id);
   const storedEvents = join(dir, 'events.ndjson');
@@ -766,7 +772,7 @@ async function benchEventsPush(serve, data) {
       const r = who === 'traces' ? await push(label) : await post(label);
       if (who === 'traces' && r.events !== warm.events) throw new Error(`${label}: sent ${r.events} events, the warm-up ${warm.events}`);
       runs[who].push(r);
-      log(`[6/7] ${label}: ${fmtMs(r.ms)} (${Math.round(r.events / (r.ms / 1000))} events/s)${r.cpuS === undefined ? '' : `, CPU ${r.cpuS.toFixed(2)} s`}`);
+      log(`[6/8] ${label}: ${fmtMs(r.ms)} (${Math.round(r.events / (r.ms / 1000))} events/s)${r.cpuS === undefined ? '' : `, CPU ${r.cpuS.toFixed(2)} s`}`);
     }
   }
   // Same ids every time: the server must still hold one copy of each event.
@@ -791,7 +797,7 @@ async function benchWatchLatency(serve, data, minInterval) {
       return -1; // not there yet, or between the temp write and the rename
     }
   };
-  log(`[7/7] watch latency (--debounce ${DEBOUNCE_MS} --min-interval ${minInterval}): ${CFG.appends} appends ${APPEND_SPACING_MS} ms apart`);
+  log(`[7/8] watch latency (--debounce ${DEBOUNCE_MS} --min-interval ${minInterval}): ${CFG.appends} appends ${APPEND_SPACING_MS} ms apart`);
   const watcher = await startService(`traces watch (${tag})`, [BIN, 'watch', dir, '--debounce', String(DEBOUNCE_MS), '--min-interval', String(minInterval), '--json', '--to', serve.base], {
     env: tracesEnv(join(WORK, `state-watch-${tag}`)),
     ready: /^watching /m,
@@ -830,7 +836,7 @@ async function benchWatchLatency(serve, data, minInterval) {
       const at = await waitStored(expected, APPEND_TIMEOUT_MS);
       if (at === undefined) {
         lost++;
-        log(`[7/7] ${tag}: append ${i + 1} not on the server after ${APPEND_TIMEOUT_MS / 1000} s`);
+        log(`[7/8] ${tag}: append ${i + 1} not on the server after ${APPEND_TIMEOUT_MS / 1000} s`);
         if (lost >= 3) break;
       } else latencies.push(at - t0);
       const left = t0 + APPEND_SPACING_MS - performance.now();
@@ -854,8 +860,51 @@ async function benchWatchLatency(serve, data, minInterval) {
     r.min = Math.min(...latencies);
     r.max = Math.max(...latencies);
   }
-  log(`[7/7] ${tag}: p50 ${r.p50 === undefined ? 'n/a' : fmtMs(r.p50)}, p95 ${r.p95 === undefined ? 'n/a' : fmtMs(r.p95)}, ${uploads} uploads (1 catch-up + ${CFG.appends} appends), ${lost} lost; SIGTERM: exit ${stop.code ?? stop.signal}`);
+  log(`[7/8] ${tag}: p50 ${r.p50 === undefined ? 'n/a' : fmtMs(r.p50)}, p95 ${r.p95 === undefined ? 'n/a' : fmtMs(r.p95)}, ${uploads} uploads (1 catch-up + ${CFG.appends} appends), ${lost} lost; SIGTERM: exit ${stop.code ?? stop.signal}`);
   return r;
+}
+
+/** A loopback port nobody listens on: bound, then closed, so every connect is refused. */
+async function deadPort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function benchDeadBackend(serve) {
+  const dir = join(WORK, 'dead', 'sessions');
+  log(`[8/8] writing ${count(DEAD_SESSIONS)} small sessions…`);
+  for (let i = 0; i < DEAD_SESSIONS; i++) {
+    const seed = `bench:dead:${i}`;
+    const id = uuidFrom(seed);
+    writeSession(join(dir, `${id}.jsonl`), header({ id }), entries(seed, 1));
+  }
+  const json = (label, r) => {
+    try {
+      return JSON.parse(r.stdout);
+    } catch {
+      throw new Error(`${label}: --json printed no JSON: ${tail(r.stdout)}\n${tail(r.stderr)}`);
+    }
+  };
+  const dead = `http://127.0.0.1:${await deadPort()}`;
+  log(`[8/8] upload of ${count(DEAD_SESSIONS)} sessions to ${dead} (nobody listens)…`);
+  // A fresh state dir for each run: an empty ledger, so every session is to be sent.
+  const down = await measure(NODE, [BIN, 'upload', '--sessions-dir', dir, '--to', dead, '--json'], { env: tracesEnv(join(WORK, 'state-dead')), label: 'dead-backend upload', okCodes: [1] });
+  const downDoc = json('dead-backend upload', down);
+  if (!downDoc.unreachable || downDoc.total !== DEAD_SESSIONS || downDoc.uploaded !== 0 || downDoc.failed + downDoc.pending !== DEAD_SESSIONS) {
+    throw new Error(`dead-backend upload: unexpected answer: ${JSON.stringify({ ...downDoc, sessions: undefined })}`);
+  }
+  const problems = down.stderr.split('\n').filter((l) => /unreachable/.test(l)).length;
+  log(`[8/8] dead backend: ${fmtS(down.ms)}, exit ${down.code}, ${downDoc.failed} attempted, ${downDoc.pending} kept pending (${downDoc.unreachable})`);
+
+  log(`[8/8] upload of the same ${count(DEAD_SESSIONS)} sessions to traces serve ${serve.base}…`);
+  const up = await measure(NODE, [BIN, 'upload', '--sessions-dir', dir, '--to', serve.base, '--json'], { env: tracesEnv(join(WORK, 'state-live')), label: 'live-backend upload' });
+  const upDoc = json('live-backend upload', up);
+  if (upDoc.uploaded !== DEAD_SESSIONS) throw new Error(`live-backend upload: ${upDoc.uploaded} of ${DEAD_SESSIONS} uploaded`);
+  log(`[8/8] live backend: ${fmtS(up.ms)}`);
+  return { down, downDoc, problems, up };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -882,8 +931,8 @@ function machine() {
   ];
 }
 
-/** The rows of issues 5 and 6; a section that failed or was skipped gets one row saying so. */
-function moreRows({ hook, idle, events, watches }) {
+/** The rows of issues 5, 6 and 9; a section that failed or was skipped gets one row saying so. */
+function moreRows({ hook, idle, events, watches, dead }) {
   const N = count(CFG.sessions);
   const rows = [];
   const notRun = (what, r) => [what, r.failed ? `**failed**: ${r.failed.split('\n')[0]}` : `skipped: ${r.skipped}`, '—', '—', '—', r.failed ? '**no**' : 'n/a'];
@@ -931,6 +980,20 @@ function moreRows({ hook, idle, events, watches }) {
     ]);
   }
 
+  const deadWhat = `\`traces upload\` of ${count(DEAD_SESSIONS)} sessions to a port nobody listens on (default retries and concurrency), wall time`;
+  if (!dead || dead.failed) rows.push(notRun(deadWhat, dead ?? { failed: 'not run' }));
+  else {
+    const d = dead.downDoc;
+    rows.push([
+      `${deadWhat} (exit ${dead.down.code}; ${d.failed} sessions attempted, ${d.pending} kept pending; ${d.unreachable}; ${dead.problems} line saying so)`,
+      fmtS(dead.down.ms),
+      `${fmtS(dead.up.ms)} (the same sessions to a live \`traces serve\`)`,
+      fmtRatio(dead.down.ms / dead.up.ms),
+      `< ${GOALS.deadBackendS} s`,
+      yesNo(dead.down.ms / 1000 < GOALS.deadBackendS && dead.down.code === 1 && dead.problems === 1),
+    ]);
+  }
+
   if (idle.failed) rows.push(notRun(`idle \`traces watch\` over ${N} sessions`, idle));
   else {
     rows.push([
@@ -961,11 +1024,11 @@ function moreRows({ hook, idle, events, watches }) {
   return rows;
 }
 
-/** The notes of the rows of issues 5 and 6: how each was measured, and the raw figures. */
-function howMore({ hook, idle, events, watches }) {
+/** The notes of the rows of issues 5, 6 and 9: how each was measured, and the raw figures. */
+function howMore({ hook, idle, events, watches, dead }) {
   const ms = (xs, digits = 1) => xs.map((x) => x.toFixed(digits)).join(', ');
   const out = [
-    'Issues 5 and 6:',
+    'Issues 5, 6 and 9:',
     '',
     `- events push: a real \`traces serve --port 0 --no-auth\` (its own process, data under bench/.work/). \`traces events push FILE --to URL --force --json\` runs with a fresh TRACES_STATE_DIR each time, so it really starts the session and sends every event; events/s = the events it reports / its wall time (spawn to exit, so Node startup and the conversion are in it). ` +
       'The baseline, bench/events-post.mjs, POSTs the very same events (as the server stored them after an untimed warm-up push) in batches of 100 over one keep-alive node:http connection, after the same POST /v1/sessions: the cost of Node plus the server, without reading or converting the session. ' +
@@ -980,6 +1043,9 @@ function howMore({ hook, idle, events, watches }) {
     `- idle watcher: \`traces watch --sessions-dir DIR --to SINK\` over the sessions of the first-upload row, with the ledger of the reruns, so the catch-up must send nothing (checked on the sink). ` +
       `From ${IDLE_SETTLE_MS / 1000} s after it printed "watching", its CPU (utime + stime in /proc/PID/stat, ${TICK_MS} ms resolution) is read over ${IDLE_WINDOW_MS / 1000} s, then VmRSS/VmHWM from /proc/PID/status; ` +
       'an idle `node -e "setInterval(()=>{},1e9)"` started just before it is measured over the same window. Then SIGTERM: it must flush, save the ledger and exit 0.',
+    `- dead backend: ${count(DEAD_SESSIONS)} small sessions (one turn each); a loopback port is bound and closed again, so every connect to it is refused. ` +
+      '`traces upload --sessions-dir DIR --to http://127.0.0.1:PORT --json` with a fresh state dir, default --retries (3) and concurrency (4): it must exit 1, print one line saying the backend is unreachable, and keep every session for the next run. ' +
+      'The baseline is the same command, same sessions, fresh state dir, to the live `traces serve`.',
     '',
   ];
   const raw = [];
@@ -990,6 +1056,7 @@ function howMore({ hook, idle, events, watches }) {
     raw.push(`watch --min-interval ${w.minInterval} latency min ${fmtMs(w.min)}, p50 ${fmtMs(w.p50)}, p95 ${fmtMs(w.p95)}, max ${fmtMs(w.max)}, ${w.uploads} uploads, ${w.lost} lost`);
   }
   if (idle && !idle.failed) raw.push(`idle watcher ready after ${fmtS(idle.readyMs)}; idle node RSS ${fmtMiB(idle.idleMem.rss)}`);
+  if (dead && !dead.failed) raw.push(`dead-backend upload ${dead.down.ms.toFixed(0)} (peak RSS ${fmtMiB(dead.down.rssKiB)}); live ${dead.up.ms.toFixed(0)}`);
   if (raw.length) out.push(`Raw (ms): ${raw.join('; ')}.`);
   return out;
 }
@@ -1107,6 +1174,7 @@ async function main() {
     serve = await startServe(data);
     log(`bench: traces serve on ${serve.base} (pid ${serve.child.pid}), data in ${data}`);
     more.events = await section('events push', () => benchEventsPush(serve, data));
+    more.dead = await section('dead backend', () => benchDeadBackend(serve));
     more.watches = [];
     for (const minInterval of [DEBOUNCE_MS, 0]) {
       const w = await section(`watch latency --min-interval ${minInterval}`, () => benchWatchLatency(serve, data, minInterval));
@@ -1116,6 +1184,7 @@ async function main() {
     const failed = `traces serve: ${error instanceof Error ? error.message : String(error)}`;
     sectionFailures.push(failed);
     more.events ??= { failed };
+    more.dead ??= { failed };
     more.watches ??= [DEBOUNCE_MS, 0].map((minInterval) => ({ minInterval, failed }));
   } finally {
     if (serve) {

@@ -74,16 +74,32 @@ export class ApiError extends TracesError {
 
 /** The request never got an answer: refused, reset, DNS, TLS. */
 export class NetworkError extends TracesError {
-  constructor(message: string, cause?: unknown) {
+  /**
+   * Set when no connection to the backend could be made at all (refused, DNS, TLS, no route): the
+   * system's code, e.g. ECONNREFUSED. Unset when a connection was made and then lost.
+   */
+  readonly unreachable?: string;
+
+  constructor(message: string, cause?: unknown, unreachable?: string) {
     super(message, { code: 'network', exitCode: EXIT.failed, cause });
+    this.unreachable = unreachable;
   }
 }
 
 /** No answer in time. */
 export class TimeoutError extends TracesError {
-  constructor(message: string, cause?: unknown) {
+  /** Set when the time ran out before a connection was made (see NetworkError.unreachable). */
+  readonly unreachable?: string;
+
+  constructor(message: string, cause?: unknown, unreachable?: string) {
     super(message, { code: 'timeout', exitCode: EXIT.failed, cause });
+    this.unreachable = unreachable;
   }
+}
+
+/** Why nothing could be reached (e.g. ECONNREFUSED), or undefined for any other outcome. */
+export function unreachableReason(error: unknown): string | undefined {
+  return error instanceof NetworkError || error instanceof TimeoutError ? error.unreachable : undefined;
 }
 
 /** A local file could not be used as asked (not a session, unreadable). */

@@ -166,17 +166,28 @@ function parseJson(text: string): unknown {
 /** Maps undici's errors onto ours; our own errors pass through. */
 function translate(error: unknown, what: string): unknown {
   if (error instanceof ApiError || error instanceof NetworkError || error instanceof TimeoutError) return error;
-  if (
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError ||
-    error instanceof undiciErrors.ConnectTimeoutError
-  ) {
+  if (error instanceof undiciErrors.ConnectTimeoutError) {
+    return new TimeoutError(`${what}: no connection in time (${error.message})`, error, error.code);
+  }
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return new TimeoutError(`${what}: no answer in time (${(error as Error).message})`, error);
   }
-  const code = (error as { code?: string }).code;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.code ?? code ?? (error as Error).message ?? String(error);
-  return new NetworkError(`${what}: ${detail}`, error);
+  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+  const detail = code ?? (error as Error).message ?? String(error);
+  return new NetworkError(`${what}: ${detail}`, error, code !== undefined && neverConnected(code) ? code : undefined);
+}
+
+/** Failures before any connection was made: the name did not resolve, nothing listened, no route. */
+const NO_CONNECTION = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EPROTO']);
+
+/**
+ * Whether a system error code means the backend could not be reached at all, as opposed to a
+ * connection that was made and then lost (ECONNRESET, EPIPE, "other side closed"): the TCP
+ * connect failed, or the TLS handshake did (OpenSSL and certificate codes), so no request reached
+ * a server.
+ */
+function neverConnected(code: string): boolean {
+  return NO_CONNECTION.has(code) || /^ERR_(SSL|TLS)_|CERT|CRL_|^UNABLE_TO_|^(INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH)$/.test(code);
 }
 
 function describe(error: unknown): string {

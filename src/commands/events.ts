@@ -12,6 +12,7 @@ import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { EXIT, UsageError } from '../errors.js';
 import { countStatuses } from '../output/format.js';
+import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
 import { VERSION } from '../version.js';
@@ -31,7 +32,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
   const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
   try {
     const candidates = discover(paths.length ? paths : scanRoots(context), { required: paths.length > 0 });
-    const results = await pushSessions(
+    const { sessions: results, unreachable } = await pushSessions(
       candidates,
       {
         force: Boolean(flags.force),
@@ -46,16 +47,21 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
         backend: backendId(context.backend),
         logger,
         onResult: (r) => {
-          if (!flags.json && r.status !== 'unchanged') io.stderr.write(`${line(r)}\n`);
+          if (!flags.json && r.status !== 'unchanged' && r.status !== 'pending') io.stderr.write(`${line(r)}\n`);
         },
       },
     );
-    const counts = countStatuses(results, ['pushed', 'unchanged', 'failed'] as const);
+    const counts = countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const);
     const failed = counts.failed;
     const events = results.reduce((n, r) => n + r.events, 0);
-    if (flags.json) writeJson(io, { ...counts, events, sessions: results });
-    else io.stderr.write(`${events} events from ${counts.pushed} sessions pushed, ${counts.unchanged} unchanged, ${failed} failed\n`);
-    return failed ? EXIT.failed : EXIT.ok;
+    // For people, with --json too (stderr), as for any error that stops a run.
+    if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
+    if (flags.json) writeJson(io, { ...counts, events, unreachable, sessions: results });
+    else {
+      const pending = counts.pending ? `, ${counts.pending} not attempted` : '';
+      io.stderr.write(`${events} events from ${counts.pushed} sessions pushed, ${counts.unchanged} unchanged, ${failed} failed${pending}\n`);
+    }
+    return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {
     await api.close();
   }

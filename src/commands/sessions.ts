@@ -1,12 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { createSessionsApi } from '../backend/connect.js';
 import { PATCH_ID, patchIdOf, type SessionPatch } from '../backend/schemas.js';
-import { saveSessions, type SaveOverrides } from '../core/save.js';
+import { saveSessions, type SaveOverrides, type SaveResult } from '../core/save.js';
 import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { readHeader } from '../core/sessions/header.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
+import { backendId } from '../config/backend.js';
 import { countStatuses } from '../output/format.js';
+import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { connectApi, scanRoots, type NetFlags } from './context.js';
 
@@ -57,27 +59,33 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
     project_id: flags.projectId,
     runtime_id: flags.runtimeId,
   };
+  const line = (r: SaveResult) => `${r.status.padEnd(6)}  ${r.session_id ?? '-'}  ${r.error ?? r.file}\n`;
   try {
-    const results = await saveSessions(
+    const { sessions: results, unreachable } = await saveSessions(
       files,
       { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flags.concurrency ?? context.settings.concurrency ?? 4 },
       api,
+      // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
+      flags.json || flags.dryRun ? undefined : (r) => r.status !== 'pending' && io.stderr.write(line(r)),
     );
-    const counts = countStatuses(results, ['saved', 'exists', 'failed'] as const);
+    const counts = countStatuses(results, ['saved', 'exists', 'failed', 'pending'] as const);
     const failed = counts.failed;
+    // For people, with --json too (stderr), as for any error that stops a run.
+    if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
     if (flags.json) {
       writeJson(io, {
         ...counts,
+        unreachable,
         sessions: results.map((r) => ({ ...r.session, file: r.file, session_id: r.session_id, status: r.status, error: r.error })),
       });
-    } else {
+    } else if (flags.dryRun) {
       for (const r of results) {
         if (r.status === 'pending') io.stdout.write(`${r.file}\n${JSON.stringify(r.session, null, 2)}\n`);
-        else io.stderr.write(`${r.status.padEnd(6)}  ${r.session_id ?? '-'}  ${r.error ?? r.file}\n`);
+        else io.stderr.write(line(r));
       }
-      if (flags.dryRun) io.stderr.write(`dry run: ${results.length - failed} bodies shown, nothing sent\n`);
+      io.stderr.write(`dry run: ${results.length - failed} bodies shown, nothing sent\n`);
     }
-    return failed ? EXIT.failed : EXIT.ok;
+    return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {
     await api.close();
   }

@@ -11,7 +11,7 @@ import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
-import { planBlock, progressText, sessionLine, summaryLine } from '../output/upload-report.js';
+import { planBlock, progressText, sessionLine, summaryLine, unreachableLine } from '../output/upload-report.js';
 import { loadContext, requireCredential, scanRoots, type Context } from './context.js';
 
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
@@ -23,6 +23,8 @@ export interface RunOptions {
   maxBytes?: number;
   retries: number;
   timeout: number;
+  /** Stop once the backend proves unreachable (`upload`); the hook's worker backs off instead. */
+  failFast?: boolean;
 }
 
 export interface UploadFlags extends RunOptions {
@@ -63,6 +65,7 @@ export async function runUpload(
         concurrency,
         maxBytes: options.maxBytes ?? context.settings.max_bytes ?? DEFAULT_MAX_BYTES,
         agentVersion: agentVersionFromEnv(io.env),
+        failFast: options.failFast,
       },
       { target, ledger: deps.ledger ?? Ledger.load(context.stateDir), logger: deps.logger, onProgress: deps.onProgress, onSession: deps.onSession },
     );
@@ -101,7 +104,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
   const started = performance.now();
   let report: UploadReport;
   try {
-    report = await runUpload(io, context, run.paths, flags, {
+    report = await runUpload(io, context, run.paths, { ...flags, failFast: true }, {
       logger,
       onProgress: (p) => progress.update(progressText(p)),
       onSession: (r) => {
@@ -115,15 +118,20 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
     progress.stop();
   }
   await run.settle(report);
+  const where = context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir;
+  if (report.unreachable) {
+    // For people, with --json too (stderr), as for any error that stops a run.
+    const kept = report.sessions.filter((s) => s.status === 'failed' || s.status === 'pending').length;
+    io.stderr.write(`${unreachableLine(where, report.unreachable, kept)}\n`);
+  }
   if (json) {
     writeJson(io, report);
   } else if (flags.dryRun) {
     for (const r of report.sessions) io.stdout.write(`${r.status === 'pending' ? planBlock(r) : sessionLine(r)}\n`);
     io.stderr.write(`dry run: ${report.sessions.filter((r) => r.status === 'pending').length} to send, nothing sent\n`);
   } else {
-    const where = context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir;
     io.stderr.write(`${summaryLine(report, where, (performance.now() - started) / 1000)}\n`);
     if (report.total === 0) io.stderr.write(`no sessions found (looked in ${paths.length ? paths.join(', ') : context.roots.join(' and ')})\n`);
   }
-  return report.failed > 0 ? EXIT.failed : EXIT.ok;
+  return report.failed > 0 || report.unreachable ? EXIT.failed : EXIT.ok;
 }

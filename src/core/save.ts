@@ -3,6 +3,8 @@ import type { SessionsApi } from '../backend/sessions-api.js';
 import type { MetadataSave } from '../backend/schemas.js';
 import { mapLimit } from '../util/map-limit.js';
 import { deriveMetadata } from './metadata.js';
+import { readHeader } from './sessions/header.js';
+import { notAttempted, UnreachableRule } from './unreachable.js';
 
 export interface SaveRequest {
   file: string;
@@ -22,6 +24,7 @@ export interface SaveOverrides {
 export interface SaveResult {
   file: string;
   session_id: string | null;
+  /** `pending`: not sent (a dry run, or a backend that could not be reached). */
   status: 'saved' | 'exists' | 'failed' | 'pending';
   error: string | null;
   /** The server's answer (saved, exists), or the body that would be sent (--dry-run). */
@@ -44,31 +47,53 @@ export async function saveBody(file: string, overrides: SaveOverrides): Promise<
   return body;
 }
 
-/** Saves the metadata of each file; a 409 is `exists`, not a failure. */
+export interface SaveRun {
+  sessions: SaveResult[];
+  /** Set when the run stopped early because the backend could not be reached: why, e.g. ECONNREFUSED. */
+  unreachable: string | null;
+}
+
+/**
+ * Saves the metadata of each file; a 409 is `exists`, not a failure. `onResult` hears each
+ * outcome worth showing, as it comes (core/unreachable.ts: not the failures a stop stands for).
+ */
 export async function saveSessions(
   files: string[],
   options: { org: string; workspace: string; overrides: SaveOverrides; dryRun: boolean; concurrency: number },
   api: SessionsApi,
-): Promise<SaveResult[]> {
+  onResult?: (result: SaveResult) => void,
+): Promise<SaveRun> {
   const results: SaveResult[] = new Array(files.length);
   const indexed = files.map((file, index) => ({ file, index }));
   let authError: AuthError | undefined;
+  const rule = new UnreachableRule<SaveResult>((r) => onResult?.(r));
   await mapLimit(indexed, options.concurrency, async ({ file, index }) => {
     if (authError) return;
+    if (rule.reason) {
+      const read = readHeader(file);
+      const id = read.ok ? read.header.id : null;
+      results[index] = { file, session_id: id, status: 'pending', error: notAttempted(rule.reason), session: null };
+      onResult?.(results[index]);
+      return;
+    }
     let body: MetadataSave | undefined;
     try {
       body = await saveBody(file, options.overrides);
       if (options.dryRun) {
         results[index] = { file, session_id: body.id, status: 'pending', error: null, session: body as Record<string, unknown> };
+        onResult?.(results[index]);
         return;
       }
       const outcome = await api.save(options.org, options.workspace, body);
       results[index] = { file, session_id: body.id, status: outcome.status, error: null, session: outcome.session };
+      rule.record(results[index]);
     } catch (error) {
       authError ??= refusedCredential(error);
       results[index] = { file, session_id: body?.id ?? null, status: 'failed', error: describeError(error), session: null };
+      rule.record(results[index], error);
     }
   });
+  rule.finish();
   if (authError) throw authError;
-  return results;
+  return { sessions: results, unreachable: rule.reason ?? null };
 }

@@ -27,20 +27,25 @@ export interface UploadReport {
   unchanged: number;
   /** Sessions not stored: failed, too large or invalid. */
   failed: number;
+  /** Sessions not sent in this run (a dry run, or a backend found unreachable): the next run sends them. */
+  pending: number;
+  /** Set when the run stopped early because the backend could not be reached: why, e.g. ECONNREFUSED. */
+  unreachable: string | null;
   /** Bytes sent in this run. */
   bytes: number;
   sessions: SessionReport[];
 }
 
 /** The totals of a run from its per-session reports. */
-export function summarise(sessions: SessionReport[]): UploadReport {
-  const result: UploadReport = { total: sessions.length, uploaded: 0, unchanged: 0, failed: 0, bytes: 0, sessions };
+export function summarise(sessions: SessionReport[], unreachable?: string): UploadReport {
+  const result: UploadReport = { total: sessions.length, uploaded: 0, unchanged: 0, failed: 0, pending: 0, unreachable: unreachable ?? null, bytes: 0, sessions };
   for (const s of sessions) {
     if (s.status === 'uploaded') {
       result.uploaded++;
       result.bytes += s.bytes;
     } else if (s.status === 'unchanged') result.unchanged++;
-    else if (s.status !== 'pending') result.failed++;
+    else if (s.status === 'pending') result.pending++;
+    else result.failed++;
   }
   return result;
 }

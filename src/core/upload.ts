@@ -10,6 +10,7 @@ import { hashFile } from './sessions/hash.js';
 import { openSnapshot, type Snapshot } from './sessions/snapshot.js';
 import { HeaderCache, resolveLineage, type Lineage } from './sessions/tree.js';
 import type { UploadTarget } from './upload-target.js';
+import { notAttempted, UnreachableRule } from './unreachable.js';
 import { blank, entry, fromEntry, now, summarise, type SessionReport, type UploadReport } from './upload-results.js';
 
 export type { SessionReport, SessionStatus, UploadReport } from './upload-results.js';
@@ -27,6 +28,12 @@ export interface UploadOptions {
   agentVersion?: string;
   /** The paths were seen by a watcher, not named by a person: a non-session among them is skipped silently. */
   pathsSeen?: boolean;
+  /**
+   * A one-shot run: once the backend proves unreachable (core/unreachable.ts) start no more
+   * sessions and report them `pending`, untouched in the ledger. `watch` and the hook's worker
+   * leave it off: they retry on their own schedule.
+   */
+  failFast?: boolean;
 }
 
 export interface UploadProgress {
@@ -128,13 +135,20 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   let authError: AuthError | undefined;
   let lastSave = Date.now();
   const saveEveryMs = deps.saveEveryMs ?? 2000;
+  const rule = options.failFast ? new UnreachableRule<SessionReport>((r) => deps.onSession?.(r)) : undefined;
   await mapLimit(toSend, options.concurrency, async (work) => {
     if (authError) return; // the server refused our credential: do not knock again for every session
+    if (rule?.reason) {
+      report({ ...unsent(work), error: notAttempted(rule.reason) });
+      return;
+    }
     const result = await uploadOne(work, options, target, logger);
     if (result.auth) authError ??= result.auth;
     if (result.entry) ledger.set(backend, work.candidate.path, result.entry);
     if (result.report) {
-      report(result.report);
+      reports.push(result.report);
+      if (rule) rule.record(result.report, result.error);
+      else deps.onSession?.(result.report);
       progress.done++;
       if (result.report.status === 'uploaded') {
         progress.uploaded++;
@@ -149,15 +163,18 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
       await ledger.save();
     }
   });
+  rule?.finish();
   await ledger.save();
   if (authError) throw authError;
-  return summarise(reports);
+  return summarise(reports, rule?.reason);
 }
 
 interface OneResult {
   report?: SessionReport;
   entry?: LedgerEntry;
   auth?: AuthError;
+  /** What the session failed with. */
+  error?: unknown;
 }
 
 async function uploadOne(work: Work, options: UploadOptions, target: UploadTarget, logger: Logger): Promise<OneResult> {
@@ -220,8 +237,22 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
       // until the file changes. (A 404 or 409 may be a wrong URL or a deploy: those stay failed.)
       return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, header, { error: message }) };
     }
-    return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }) };
+    return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }), error };
   }
+}
+
+/** A session not sent in this run: nothing about it changes. */
+function unsent({ candidate, header, lineage }: Work): SessionReport {
+  return {
+    file: candidate.path,
+    session_id: header.id,
+    trace_id: lineage.traceId,
+    parent_session: lineage.parentId ?? null,
+    status: 'pending',
+    bytes: candidate.size,
+    key: null,
+    error: lineage.problem ?? null,
+  };
 }
 
 async function planned(work: Work, options: UploadOptions, target: UploadTarget): Promise<SessionReport> {
@@ -230,14 +261,8 @@ async function planned(work: Work, options: UploadOptions, target: UploadTarget)
   try {
     const git = await resolveGit(snapshot, header);
     return {
-      file: candidate.path,
-      session_id: header.id,
-      trace_id: lineage.traceId,
-      parent_session: lineage.parentId ?? null,
-      status: 'pending',
+      ...unsent(work),
       bytes: snapshot.length,
-      key: null,
-      error: lineage.problem ?? null,
       kind: lineage.kind,
       endpoint: target.endpoint(header.id),
       git: git ?? null,

@@ -26,6 +26,7 @@ export function summaryLine(report: UploadReport, backend: string, seconds: numb
   const parts = [`${plural(report.uploaded, 'session')} uploaded (${formatBytes(report.bytes)})`];
   if (report.unchanged) parts.push(`${report.unchanged} unchanged`);
   if (report.failed) parts.push(`${report.failed} not uploaded`);
+  if (report.pending) parts.push(`${report.pending} not attempted`);
   return `${parts.join(', ')} → ${backend} in ${seconds.toFixed(1)} s`;
 }
 
@@ -37,4 +38,9 @@ export function planBlock(r: SessionReport): string {
   if (r.error) lines.push(`  note:   ${r.error}`);
   lines.push(`  → ${r.endpoint}`);
   return lines.join('\n');
+}
+
+/** The one line for a run stopped because the backend could not be reached (upload, events push, sessions save). */
+export function unreachableLine(backend: string, reason: string, kept: number): string {
+  return `error: backend ${backend} is unreachable (${reason}); ${plural(kept, 'session')} kept for the next run`;
 }

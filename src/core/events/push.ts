@@ -7,6 +7,7 @@ import type { Candidate } from '../sessions/discover.js';
 import { scanEntryTree } from '../sessions/entry-tree.js';
 import { buildForest, type SessionNode } from '../sessions/forest.js';
 import { mapLimit } from '../../util/map-limit.js';
+import { notAttempted, UnreachableRule } from '../unreachable.js';
 import { toBatches } from './batch.js';
 import { mapSessionEvents, type MappedEvent } from './map.js';
 import { sessionStartBody } from './session-start.js';
@@ -22,7 +23,8 @@ export interface PushOptions {
 export interface PushResult {
   file: string;
   session_id: string | null;
-  status: 'pushed' | 'unchanged' | 'failed';
+  /** `pending`: not attempted, because the backend could not be reached. */
+  status: 'pushed' | 'unchanged' | 'failed' | 'pending';
   events: number;
   batches: number;
   error: string | null;
@@ -43,6 +45,12 @@ export function openPushLedger(stateDir: string): Ledger<PushMark> {
   return Ledger.load<PushMark>(stateDir, 'events-ledger.json');
 }
 
+export interface PushRun {
+  sessions: PushResult[];
+  /** Set when the run stopped early because the backend could not be reached: why, e.g. ECONNREFUSED. */
+  unreachable: string | null;
+}
+
 /**
  * Pushes each session's events: starts (or updates) the session on the backend, then sends only
  * the events of lines after the last acknowledged one, in batches. Nothing new = no request. Ids
@@ -52,18 +60,25 @@ export async function pushSessions(
   candidates: Candidate[],
   options: PushOptions,
   deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; logger: Logger; onResult?: (r: PushResult) => void },
-): Promise<PushResult[]> {
+): Promise<PushRun> {
   const forest = indexForest(buildForest(candidates));
   const results: PushResult[] = [];
   const cross: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[] = [];
   let authError: AuthError | undefined;
+  const rule = new UnreachableRule<PushResult>((r) => {
+    if (!options.crossSession || r.status !== 'pushed') deps.onResult?.(r);
+  });
   await mapLimit([...forest.values()], options.concurrency, async (node) => {
     if (authError) return;
     const result: PushResult = { file: node.path, session_id: node.header.id, status: 'failed', events: 0, batches: 0, error: null };
+    let failure: unknown;
     try {
       const previous = options.force ? undefined : deps.ledger.get(deps.backend, node.path);
       if (previous && previous.size === node.size && previous.mtimeMs === node.mtimeMs) {
         result.status = 'unchanged';
+      } else if (rule.reason) {
+        result.status = 'pending';
+        result.error = notAttempted(rule.reason);
       } else {
         // Sent on every push of a changed file, not only the first: a repeat merges metadata, and
         // the active path it records moves whenever the file grows (events keep their first copy).
@@ -94,17 +109,25 @@ export async function pushSessions(
     } catch (error) {
       authError ??= refusedCredential(error);
       result.error = describeError(error);
+      failure = error;
     }
-    if (!options.crossSession || result.status !== 'pushed') deps.onResult?.(result);
     results.push(result);
+    if (result.status === 'pending') deps.onResult?.(result);
+    else rule.record(result, failure);
   });
+  rule.finish();
   if (authError) {
     await deps.ledger.save();
     throw authError;
   }
-  if (cross.length) await pushCrossSession(cross, results, deps);
+  if (cross.length && rule.reason) {
+    // Started, not sent: the ledger says so (size -1), so the next run sends their events.
+    for (const { node } of cross) Object.assign(results.find((r) => r.file === node.path)!, { status: 'pending', events: 0, error: notAttempted(rule.reason) });
+  } else if (cross.length) {
+    await pushCrossSession(cross, results, deps);
+  }
   await deps.ledger.save();
-  return results;
+  return { sessions: results, unreachable: rule.reason ?? null };
 }
 
 async function pushCrossSession(

@@ -69,7 +69,7 @@ export async function hook(flags: HookFlags, io: Io): Promise<number> {
     const entries = files.map((f) =>
       Queue.newEntry({ file: f, backend: backendKey, to, allowHttp: flags.allowHttp, maxBytes: flags.maxBytes, save: flags.save, events: flags.events }),
     );
-    await new Queue(state).append(entries);
+    await new Queue(state, { warn: (m) => log.warn(m) }).append(entries);
     if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker drops it if it never appears)`);
     log.debug(`queued ${files.length} session(s) for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
     startWorker(io, flags, log);
@@ -184,7 +184,7 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
   await runWorker(
     join(state, 'worker.lock'),
     {
-      queue: new Queue(state),
+      queue: new Queue(state, { warn: (m) => log.warn(m) }),
       logger: log,
       upload: (backend, entries) => uploadEntries(io, backend, entries, log),
       followUp: (_backend, entries) => followUp(io, entries, log),

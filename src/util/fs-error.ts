@@ -23,7 +23,7 @@ const REASONS: Record<string, { text: string; exitCode: ExitCode }> = {
  */
 export function fsError(error: unknown, what: string, path: string, hint?: string): unknown {
   if (error instanceof TracesError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoCode(error);
   const reason = code === undefined ? undefined : REASONS[code];
   if (!reason) return error;
   const where = (error as NodeJS.ErrnoException).path;
@@ -37,8 +37,15 @@ export function fsError(error: unknown, what: string, path: string, hint?: strin
  */
 export function systemFsError(error: unknown): FileSystemError | undefined {
   const e = error as NodeJS.ErrnoException | undefined;
-  if (!(error instanceof Error) || typeof e?.path !== 'string' || typeof e.syscall !== 'string' || !e.code || !REASONS[e.code]) return undefined;
+  const code = errnoCode(error);
+  if (!(error instanceof Error) || typeof e?.path !== 'string' || typeof e.syscall !== 'string' || !code || !REASONS[code]) return undefined;
   return fsError(error, `cannot ${e.syscall}`, e.path) as FileSystemError;
+}
+
+/** The errno name; fs.rm reports a folder as ERR_FS_EISDIR. */
+function errnoCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ERR_FS_EISDIR' ? 'EISDIR' : code;
 }
 
 /** The hint for every state file: where it lives is one setting. */

@@ -3,6 +3,7 @@ import { EXIT, TracesError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
 import { redactor } from './output/logger.js';
 import { VERSION } from './version.js';
+import { systemFsError } from './util/fs-error.js';
 import { NET_DEFAULTS, bytesOption, durationOption, intOption } from './commands/options.js';
 
 const EXIT_CODES_HELP = `Exit codes:
@@ -254,6 +255,9 @@ export function reportError(error: unknown, io: Io, options: { json?: boolean; s
     if (options.json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message, exit_code: error.exitCode } })}\n`);
     return error.exitCode;
   }
+  // A file-system error that names its path and call came from the environment, not from a bug.
+  const fsProblem = systemFsError(error);
+  if (fsProblem) return reportError(fsProblem, io, options);
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write(`error: unexpected failure; this is a bug in traces ${VERSION}, please report it:\n${detail}\n`);
   return EXIT.failed;

@@ -116,6 +116,17 @@ export class TooLargeError extends TracesError {
   }
 }
 
+/**
+ * A local path (the state dir, a settings file, a lock) that the system would not let us use:
+ * exit 2 when the path is the problem (permissions, a file in the way), 1 when the machine is
+ * (a full disk, an I/O error).
+ */
+export class FileSystemError extends TracesError {
+  constructor(message: string, options: { exitCode: ExitCode; hint?: string; cause?: unknown }) {
+    super(message, { code: 'file_system', ...options });
+  }
+}
+
 /** A 401/403 from the server as the AuthError that stops a run (exit 4); undefined for anything else. */
 export function refusedCredential(error: unknown): AuthError | undefined {
   if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {

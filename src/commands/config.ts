@@ -1,6 +1,6 @@
 import { backendId, OPERATIONS, parseBackend, resolveBackend } from '../config/backend.js';
 import { findCredential } from '../config/credentials.js';
-import { configDir, sessionsDir, stateDir } from '../config/paths.js';
+import { configDir, homeDir, sessionsDir, stateDir } from '../config/paths.js';
 import { assertSettingKey, parseSetting, SETTING_KEYS } from '../config/schema.js';
 import { openSettings, readSettings, settingsPath } from '../config/settings.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ export async function configCommand(verb: Verb, args: string[], flags: { json?: 
     case 'set': {
       const key = assertSettingKey(args[0]!);
       const value = parseSetting(key, args[1]!);
-      if (key.endsWith('_url')) parseBackend(String(value), key, { allowHttp: true, cwd: io.cwd });
+      if (key.endsWith('_url')) parseBackend(String(value), key, { allowHttp: true, cwd: io.cwd, home: homeDir(io.env) });
       (await openSettings(io.env)).set(key, value);
       return EXIT.ok;
     }

@@ -10,6 +10,7 @@ import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import type { ConnectOptions } from '../backend/connect.js';
 import type { Logger } from '../core/logger.js';
+import { Ledger } from '../core/ledger.js';
 
 /** What every command that reads sessions or talks to a backend needs, resolved once. */
 export interface Context {
@@ -50,6 +51,13 @@ export function scanRoots(context: Pick<Context, 'roots' | 'sessionsDir' | 'sess
     throw new UsageError(`${context.sessionsDir} (from ${context.sessionsDirSource}): no such folder`);
   }
   return context.roots;
+}
+
+/** The upload ledger; malformed entries it dropped are a warning. */
+export function loadLedger(stateDir: string, logger: Logger): Ledger {
+  const ledger = Ledger.load(stateDir);
+  if (ledger.problem) logger.warn(ledger.problem);
+  return ledger;
 }
 
 /** The token for an HTTP backend; a folder needs none. Missing = exit 4 with how to provide one. */

@@ -32,6 +32,8 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
   const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
   try {
     const candidates = discover(paths.length ? paths : scanRoots(context), { required: paths.length > 0 });
+    const ledger = openPushLedger(context.stateDir);
+    if (ledger.problem) logger.warn(ledger.problem);
     const { sessions: results, unreachable } = await pushSessions(
       candidates,
       {
@@ -43,7 +45,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
       },
       {
         api,
-        ledger: openPushLedger(context.stateDir),
+        ledger,
         backend: backendId(context.backend),
         logger,
         onResult: (r) => {

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { Queue, type QueueEntry } from '../core/queue.js';
 import { discover, sessionRoots } from '../core/sessions/discover.js';
 import { readHeader } from '../core/sessions/header.js';
+import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, UsageError, describeError } from '../errors.js';
 import { findCredential } from '../config/credentials.js';
 import { NET_DEFAULTS } from './options.js';
@@ -45,6 +46,9 @@ export async function hook(flags: HookFlags, io: Io): Promise<number> {
   });
   if (flags.worker) return worker(flags, io, log);
   const file = await sessionInput(flags, io);
+  // A missing file is queued (the agent may still be writing it); a FIFO or device never will be a session.
+  const notFile = notRegular(resolve(io.cwd, file));
+  if (notFile) throw new UsageError(`${file}: ${notFile}`, 'The hook records a session: name the agent\'s .jsonl file.');
   const files = withSubAgents(resolve(io.cwd, file));
   if (flags.wait) return foreground(files, flags, io, log);
   try {
@@ -65,7 +69,7 @@ export async function hook(flags: HookFlags, io: Io): Promise<number> {
     const entries = files.map((f) =>
       Queue.newEntry({ file: f, backend: backendKey, to, allowHttp: flags.allowHttp, maxBytes: flags.maxBytes, save: flags.save, events: flags.events }),
     );
-    await new Queue(state).append(entries);
+    await new Queue(state, { warn: (m) => log.warn(m) }).append(entries);
     if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker drops it if it never appears)`);
     log.debug(`queued ${files.length} session(s) for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
     startWorker(io, flags, log);
@@ -180,7 +184,7 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
   await runWorker(
     join(state, 'worker.lock'),
     {
-      queue: new Queue(state),
+      queue: new Queue(state, { warn: (m) => log.warn(m) }),
       logger: log,
       upload: (backend, entries) => uploadEntries(io, backend, entries, log),
       followUp: (_backend, entries) => followUp(io, entries, log),

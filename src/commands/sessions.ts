@@ -1,10 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createSessionsApi } from '../backend/connect.js';
 import { PATCH_ID, patchIdOf, type SessionPatch } from '../backend/schemas.js';
 import { saveSessions, type SaveOverrides, type SaveResult } from '../core/save.js';
 import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { readHeader } from '../core/sessions/header.js';
+import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { backendId } from '../config/backend.js';
 import { countStatuses } from '../output/format.js';
@@ -103,7 +104,9 @@ export function patchTarget(arg: string): string {
   if (PATCH_ID.test(arg)) return arg;
   const fromUuid = patchIdOf(arg);
   if (fromUuid && /^[0-9a-f-]{36}$/i.test(arg)) return fromUuid;
-  if (existsSync(arg) && statSync(arg).isFile()) {
+  const notFile = notRegular(arg);
+  if (notFile) throw new UsageError(`${arg}: ${notFile}`);
+  if (existsSync(arg)) {
     const read = readHeader(arg);
     if (!read.ok) throw new UsageError(`${arg}: not a session file: ${read.reason}`);
     const id = patchIdOf(read.header.id);

@@ -1,11 +1,11 @@
 import { backendId } from '../config/backend.js';
-import { Ledger } from '../core/ledger.js';
 import { discover } from '../core/sessions/discover.js';
 import { countStates } from '../core/status.js';
 import { Queue } from '../core/queue.js';
 import { EXIT } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
-import { loadContext } from './context.js';
+import { createLogger } from '../output/logger.js';
+import { loadContext, loadLedger } from './context.js';
 
 export interface StatusFlags {
   to?: string;
@@ -16,12 +16,13 @@ export interface StatusFlags {
 
 export async function status(flags: StatusFlags, io: Io): Promise<number> {
   const context = await loadContext(io, flags);
-  const ledger = Ledger.load(context.stateDir);
+  const logger = createLogger(io, { verbose: false });
+  const ledger = loadLedger(context.stateDir, logger);
   const current = backendId(context.backend);
   const backends = [current, ...Object.keys(ledger.backends()).filter((b) => b !== current)];
   const candidates = discover(context.roots, { required: false });
   const counts = countStates(candidates, ledger, backends);
-  const entries = new Queue(context.stateDir).read();
+  const entries = new Queue(context.stateDir, { warn: (m) => logger.warn(m) }).read();
   const queue = {
     queued: entries.length,
     oldest: entries.reduce<string | null>((min, e) => (min === null || e.at < min ? e.at : min), null),

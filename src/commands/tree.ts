@@ -1,12 +1,12 @@
 import { backendId } from '../config/backend.js';
-import { Ledger } from '../core/ledger.js';
 import { discover } from '../core/sessions/discover.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { fileState } from '../core/sessions/state.js';
 import { EXIT } from '../errors.js';
 import { formatBytes } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
-import { loadContext, scanRoots } from './context.js';
+import { createLogger } from '../output/logger.js';
+import { loadContext, loadLedger, scanRoots } from './context.js';
 
 export interface TreeFlags {
   to?: string;
@@ -29,7 +29,7 @@ interface TreeJson {
 
 export async function tree(path: string | undefined, flags: TreeFlags, io: Io): Promise<number> {
   const context = await loadContext(io, flags);
-  const ledger = Ledger.load(context.stateDir);
+  const ledger = loadLedger(context.stateDir, createLogger(io, { verbose: false }));
   const backend = backendId(context.backend);
   const candidates = discover(path ? [path] : scanRoots(context), { required: Boolean(path) });
   const forest = buildForest(candidates);

@@ -12,7 +12,7 @@ import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
 import { planBlock, progressText, sessionLine, summaryLine, unreachableLine } from '../output/upload-report.js';
-import { loadContext, requireCredential, scanRoots, type Context } from './context.js';
+import { loadContext, loadLedger, requireCredential, scanRoots, type Context } from './context.js';
 
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
@@ -67,7 +67,7 @@ export async function runUpload(
         agentVersion: agentVersionFromEnv(io.env),
         failFast: options.failFast,
       },
-      { target, ledger: deps.ledger ?? Ledger.load(context.stateDir), logger: deps.logger, onProgress: deps.onProgress, onSession: deps.onSession },
+      { target, ledger: deps.ledger ?? loadLedger(context.stateDir, deps.logger), logger: deps.logger, onProgress: deps.onProgress, onSession: deps.onSession },
     );
   } finally {
     await target.close();
@@ -78,8 +78,12 @@ export async function runUpload(
  * What the hook queued for this backend joins the run (DESIGN: any later upload drains the
  * queue first); afterwards the settled entries leave the queue.
  */
-export function withQueued(paths: string[], context: Pick<Context, 'stateDir' | 'backend' | 'roots'>): { paths: string[]; settle(report: UploadReport): Promise<void> } {
-  const queue = new Queue(context.stateDir);
+export function withQueued(
+  paths: string[],
+  context: Pick<Context, 'stateDir' | 'backend' | 'roots'>,
+  logger: Logger,
+): { paths: string[]; settle(report: UploadReport): Promise<void> } {
+  const queue = new Queue(context.stateDir, { warn: (m) => logger.warn(m) });
   const id = backendId(context.backend);
   const queued = queue.read().filter((e) => e.backend === id && existsSync(e.file));
   if (queued.length === 0) return { paths, settle: async () => {} };
@@ -100,7 +104,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
   const json = Boolean(flags.json);
   const progress = await createProgress(io, { json });
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });
-  const run = flags.dryRun ? { paths, settle: async () => {} } : withQueued(paths, context);
+  const run = flags.dryRun ? { paths, settle: async () => {} } : withQueued(paths, context, logger);
   const started = performance.now();
   let report: UploadReport;
   try {

@@ -1,6 +1,5 @@
 import { createUploadTarget } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
-import { Ledger } from '../core/ledger.js';
 import { uploadSessions, type SessionReport } from '../core/upload.js';
 import { UploadScheduler, watchPlan } from '../core/watch.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
@@ -8,7 +7,7 @@ import { AuthError, EXIT } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { sessionLine } from '../output/upload-report.js';
-import { loadContext, requireCredential, scanRoots } from './context.js';
+import { loadContext, loadLedger, requireCredential, scanRoots } from './context.js';
 import { DEFAULT_MAX_BYTES, withQueued } from './upload.js';
 
 export interface WatchFlags {
@@ -41,7 +40,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
   const concurrency = flags.concurrency ?? context.settings.concurrency ?? 4;
   const target = await createUploadTarget(context.backend, { token: credential?.token, timeoutMs: flags.timeout, retries: flags.retries, connections: concurrency, logger });
-  const ledger = Ledger.load(context.stateDir);
+  const ledger = loadLedger(context.stateDir, logger);
   const maxBytes = flags.maxBytes ?? context.settings.max_bytes ?? DEFAULT_MAX_BYTES;
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
 
@@ -99,7 +98,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   // it is tried again by the scheduler; a catch-up that cannot run at all is tried again whole.
   let stopped = false;
   const catchUp = async (attempt: number): Promise<void> => {
-    const queued = withQueued(paths, context);
+    const queued = withQueued(paths, context, logger);
     try {
       const result = await send(queued.paths, false);
       await queued.settle(result);

@@ -1,7 +1,8 @@
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, UsageError } from '../errors.js';
-import type { Env } from './paths.js';
+import { homeDir, type Env } from './paths.js';
 
 export const DEFAULT_API_URL = 'https://api.primeintellect.ai';
 
@@ -28,7 +29,7 @@ export function resolveBackend(
   options: { allowHttp: boolean; cwd: string; operation?: Operation },
 ): BackendSpec {
   const { value, source } = chooseBackend(flag, env, settings, options.operation ?? 'upload');
-  return parseBackend(value, source, options);
+  return parseBackend(value, source, { ...options, home: homeDir(env) });
 }
 
 /** Which value names the backend of `op`, and where it came from, before it is checked. */
@@ -57,11 +58,29 @@ export function operationToken(env: Env, operation: Operation): { token: string;
   return token ? { token, source: name } : undefined;
 }
 
-export function parseBackend(value: string, source: string, options: { allowHttp: boolean; cwd: string }): BackendSpec {
+/**
+ * Reads a backend value. A folder must look like one: `./x`, `../x`, `/x`, `~/x`, a name
+ * without dots, or a `file:` URL. Anything that looks like a host or a URL but is not a valid
+ * http(s):// URL is refused with the URL it probably meant, so a typo never becomes a folder.
+ */
+export function parseBackend(value: string, source: string, options: { allowHttp: boolean; cwd: string; home?: string }): BackendSpec {
   const Bad = source === '--to' ? UsageError : ConfigError;
+  const refuse = (why: string, hint: string): never => {
+    throw new Bad(`${source}: "${value}" ${why}`, hint);
+  };
+  if (value.trim() !== value) {
+    refuse('has spaces around it', `Did you mean ${value.trim()}?`);
+  }
+  const dir = (path: string): BackendSpec => ({ kind: 'dir', dir: resolve(options.cwd, path), source });
+  if (process.platform === 'win32' && (/^[a-z]:[\\/]/i.test(value) || /^\\\\[^\\]/.test(value))) return dir(value);
+  if (value === '~' || value.startsWith('~/')) return dir(join(options.home ?? homedir(), value.slice(2)));
+  if (value.startsWith('//')) refuse('looks like a URL without its scheme', hostHint(value.slice(2)));
+  if (isAbsolute(value) || /^\.\.?([\\/]|$)/.test(value)) return dir(value);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined || (scheme.length === 1 && process.platform === 'win32')) {
-    return { kind: 'dir', dir: isAbsolute(value) ? value : resolve(options.cwd, value), source };
+  if (scheme === undefined) {
+    const first = value.split(/[\\/]/)[0]!;
+    if (first.includes('.') || first.startsWith('[') || first.toLowerCase() === 'localhost') refuse('looks like a host name, not a folder', hostHint(value));
+    return dir(value);
   }
   if (scheme === 'file') {
     try {
@@ -71,13 +90,19 @@ export function parseBackend(value: string, source: string, options: { allowHttp
     }
   }
   if (scheme !== 'http' && scheme !== 'https') {
+    if (/^[^:/]+:\d+(\/|$)/.test(value)) refuse('looks like a host and port, not a URL', hostHint(value));
     throw new Bad(`${source}: unsupported scheme "${scheme}:" in ${value}`, 'Use an https:// URL, a loopback http:// URL, or a folder.');
   }
-  let url: URL;
+  let url: URL | undefined;
   try {
-    url = new URL(value);
+    // The WHATWG parser reads `https:host` or `https:/host` as a URL; only the `scheme://host` form counts.
+    if (/^https?:\/\/[^/]/i.test(value)) url = new URL(value);
   } catch {
-    throw new Bad(`${source}: "${value}" is not a valid URL`);
+    // reported below
+  }
+  if (!url) {
+    const rest = value.replace(/^https?:\/*/i, '');
+    throw new Bad(`${source}: "${value}" is not a valid URL`, rest ? hostHint(rest, scheme) : undefined);
   }
   if (url.username || url.password) {
     throw new Bad(`${source}: credentials in the URL are not accepted`, 'Use `traces login` or TRACES_TOKEN.');
@@ -101,6 +126,15 @@ export function apiRoot(url: URL): URL {
   const root = new URL(url.href);
   root.pathname = root.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
   return root;
+}
+
+/** "Did you mean <url>?" for a value that names a host: http:// for this machine, else https://. */
+function hostHint(rest: string, scheme?: string): string {
+  let host = rest.split('/')[0]!;
+  host = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  const guess = scheme ?? (isLoopback(host) ? 'http' : 'https');
+  const folder = scheme === undefined && !rest.includes(':') ? ` For a folder, write ./${rest}.` : '';
+  return `Did you mean ${guess}://${rest}?${folder}`;
 }
 
 export function isLoopback(hostname: string): boolean {

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { fsError } from '../util/fs-error.js';
 import { configDir, homeDir, type Env } from './paths.js';
 
 export interface Credential {
@@ -8,6 +9,8 @@ export interface Credential {
   /** Where it came from, for `traces whoami` (never the token itself). */
   source: string;
 }
+
+const CREDENTIALS_HINT = 'The stored login lives in the config dir: fix its permissions, or set TRACES_CONFIG_DIR.';
 
 export function credentialsPath(env: Env): string {
   return join(configDir(env), 'credentials.json');
@@ -39,14 +42,22 @@ export function readStoredToken(env: Env): string | undefined {
 /** Stores the token readable by its owner only (0600), atomically. */
 export function storeToken(env: Env, token: string): string {
   const path = credentialsPath(env);
-  writeFileAtomic(path, `${JSON.stringify({ token, saved_at: new Date().toISOString() })}\n`, 0o600);
+  try {
+    writeFileAtomic(path, `${JSON.stringify({ token, saved_at: new Date().toISOString() })}\n`, 0o600);
+  } catch (error) {
+    throw fsError(error, 'cannot store the token in', path, CREDENTIALS_HINT);
+  }
   return path;
 }
 
 export function removeStoredToken(env: Env): boolean {
   const path = credentialsPath(env);
   const existed = readStoredToken(env) !== undefined;
-  rmSync(path, { force: true });
+  try {
+    rmSync(path, { force: true });
+  } catch (error) {
+    throw fsError(error, 'cannot remove', path, CREDENTIALS_HINT);
+  }
   return existed;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { fsError } from '../util/fs-error.js';
 import { configDir, type Env } from './paths.js';
 import { settingsPath } from './settings-file.js';
 
@@ -13,11 +14,17 @@ import { settingsSchema, type SettingKey, type Settings } from './schema.js';
  */
 export function readSettings(env: Env): Settings {
   const path = settingsPath(env);
-  let store: Record<string, unknown>;
+  let text: string;
   try {
-    store = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw fsError(error, 'cannot read the settings', path, CONFIG_HINT);
+  }
+  let store: unknown;
+  try {
+    store = JSON.parse(text);
+  } catch {
     throw new ConfigError(`${path}: not valid JSON`, 'Fix or remove the file; `traces config path` shows where it is.');
   }
   return validate(store, path);
@@ -33,21 +40,30 @@ export interface SettingsStore {
 
 export async function openSettings(env: Env): Promise<SettingsStore> {
   const { default: Conf } = await import('conf');
-  const conf = new Conf<Record<string, unknown>>({
-    projectName: 'traces',
-    projectSuffix: '',
-    cwd: configDir(env),
-    configName: 'config',
-  });
+  const path = settingsPath(env);
+  // conf reads and writes with plain fs calls: a config dir we cannot use is named, not a crash.
+  const guard = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw fsError(error, 'cannot use the settings file', path, CONFIG_HINT);
+    }
+  };
+  const conf = guard(() => new Conf<Record<string, unknown>>({ projectName: 'traces', projectSuffix: '', cwd: configDir(env), configName: 'config' }));
   return {
     path: conf.path,
-    read: () => validate(conf.store, conf.path),
-    set: (key, value) => conf.set(key, value),
-    unset: (key) => conf.delete(key),
+    read: () => validate(guard(() => conf.store), conf.path),
+    set: (key, value) => guard(() => conf.set(key, value)),
+    unset: (key) => guard(() => conf.delete(key)),
   };
 }
 
-function validate(store: Record<string, unknown>, path: string): Settings {
+const CONFIG_HINT = 'Fix the permissions of the config dir, or set TRACES_CONFIG_DIR to a writable folder; `traces config path` shows where the file is.';
+
+function validate(store: unknown, path: string): Settings {
+  if (typeof store !== 'object' || store === null || Array.isArray(store)) {
+    throw new ConfigError(`${path}: not a JSON object of settings`, 'Fix or remove the file; `traces config path` shows where it is.');
+  }
   const known = Object.fromEntries(Object.entries(store).filter(([k]) => k in settingsSchema.shape));
   const result = settingsSchema.safeParse(known);
   if (result.success) return result.data;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { withLock } from '../util/lock.js';
+import { STATE_HINT, fsError } from '../util/fs-error.js';
+import { tryLock, withLock } from '../util/lock.js';
 
 export type LedgerStatus = 'uploaded' | 'failed' | 'invalid' | 'too_large' | 'not_session';
 
@@ -28,25 +29,41 @@ interface LedgerFile<E> {
   backends: Record<string, Record<string, E>>;
 }
 
+/** Whether a value read from disk has the shape of one entry. */
+export type EntryCheck = (value: unknown) => boolean;
+
 /**
  * The ledger: per backend and session file, what was stored. Kept in the state dir, written
  * atomically, and merged under a lock on every save so that several `traces` processes can run at
  * once: each save writes only the entries this process changed over what is on disk now.
+ * Malformed entries found on disk are dropped (`problem` says so, once) and the file rewritten.
  */
 export class Ledger<E = LedgerEntry> {
   readonly path: string;
+  /** Set when the file on disk held malformed entries: a warning for the caller to show. */
+  readonly problem?: string;
   private data: LedgerFile<E>;
   private readonly dirty = new Map<string, Map<string, E | null>>();
+  private readonly isEntry: EntryCheck;
+  private rewrite: boolean;
 
-  private constructor(path: string, data: LedgerFile<E>) {
+  private constructor(path: string, isEntry: EntryCheck) {
     this.path = path;
-    this.data = data;
+    this.isEntry = isEntry;
+    const read = readLedgerFile<E>(path, isEntry);
+    this.data = read.data;
+    this.rewrite = read.dropped !== undefined;
+    if (read.dropped !== undefined) this.problem = `${path}: ${read.dropped}; rewriting the file without them`;
   }
 
-  /** The upload ledger (`ledger.json`), or another file of the same shape (the events ledger). */
-  static load<E = LedgerEntry>(stateDir: string, name = 'ledger.json'): Ledger<E> {
-    const path = join(stateDir, name);
-    return new Ledger<E>(path, readLedgerFile<E>(path));
+  /**
+   * The upload ledger (`ledger.json`), or another file of the same shape (the events ledger).
+   * Each entry is checked with `isEntry` (by default the check known for `name`).
+   */
+  static load<E = LedgerEntry>(stateDir: string, name = 'ledger.json', isEntry: EntryCheck = ENTRY_CHECKS[name] ?? isObject): Ledger<E> {
+    const ledger = new Ledger<E>(join(stateDir, name), isEntry);
+    ledger.repair();
+    return ledger;
   }
 
   get(backend: string, file: string): E | undefined {
@@ -77,22 +94,49 @@ export class Ledger<E = LedgerEntry> {
 
   /** Merges this process's changes into the file on disk. Cheap when nothing changed. */
   async save(): Promise<void> {
-    if (this.pending === 0) return;
+    if (this.pending === 0 && !this.rewrite) return;
     const changes = [...this.dirty.entries()].map(([backend, files]) => [backend, new Map(files)] as const);
     this.dirty.clear();
-    await withLock(`${this.path}.lock`, () => {
-      const disk = readLedgerFile<E>(this.path);
-      for (const [backend, files] of changes) {
-        const entries = (disk.backends[backend] ??= {});
-        for (const [file, entry] of files) {
-          if (entry === null) delete entries[file];
-          else entries[file] = entry;
-        }
-        if (Object.keys(entries).length === 0) delete disk.backends[backend];
+    try {
+      await withLock(`${this.path}.lock`, () => this.merge(changes), { maxHoldMs: 5000 });
+    } catch (error) {
+      throw fsError(error, 'cannot write the ledger', this.path, STATE_HINT);
+    }
+  }
+
+  /**
+   * A file with malformed entries is rewritten at once when its lock is free (so that a read-only
+   * command such as `traces status` warns only once), else at the next save. Best effort: a state
+   * dir we cannot write is reported by the save that needs it.
+   */
+  private repair(): void {
+    if (!this.rewrite) return;
+    try {
+      const release = tryLock(`${this.path}.lock`);
+      if (!release) return;
+      try {
+        this.merge([]);
+      } finally {
+        release();
       }
-      writeFileAtomic(this.path, JSON.stringify(disk));
-      this.data = disk;
-    }, { maxHoldMs: 5000 });
+    } catch {
+      // left for the next save
+    }
+  }
+
+  private merge(changes: (readonly [string, Map<string, E | null>])[]): void {
+    const disk = readLedgerFile<E>(this.path, this.isEntry).data;
+    for (const [backend, files] of changes) {
+      const entries = (disk.backends[backend] ??= {});
+      for (const [file, entry] of files) {
+        if (entry === null) delete entries[file];
+        else entries[file] = entry;
+      }
+      if (Object.keys(entries).length === 0) delete disk.backends[backend];
+    }
+    writeFileAtomic(this.path, JSON.stringify(disk));
+    this.data = disk;
+    this.rewrite = false;
   }
 
   private markDirty(backend: string, file: string, entry: E | null): void {
@@ -102,19 +146,71 @@ export class Ledger<E = LedgerEntry> {
   }
 }
 
-function readLedgerFile<E>(path: string): LedgerFile<E> {
+/**
+ * The file's valid entries, and what was dropped (undefined when nothing was). A file that is
+ * not a ledger at all is started afresh: uploads are idempotent PUTs, so forgetting costs a resend.
+ */
+function readLedgerFile<E>(path: string, isEntry: EntryCheck): { data: LedgerFile<E>; dropped?: string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, backends: {} };
-    throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { data: { version: 1, backends: {} } };
+    throw fsError(error, 'cannot read the ledger', path, STATE_HINT);
   }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as LedgerFile<E>;
-    if (parsed && parsed.version === 1 && typeof parsed.backends === 'object' && parsed.backends !== null) return parsed;
+    parsed = JSON.parse(text);
   } catch {
-    // fall through: a ledger we cannot read is rebuilt; uploads are idempotent PUTs
+    parsed = undefined;
   }
-  return { version: 1, backends: {} };
+  const file = parsed as Partial<LedgerFile<unknown>> | undefined;
+  if (!isObject(file) || file.version !== 1 || !isObject(file.backends)) {
+    return { data: { version: 1, backends: {} }, dropped: 'not a ledger file (no version 1 and backends object); starting a new one' };
+  }
+  let bad = 0;
+  const backends: Record<string, Record<string, E>> = {};
+  for (const [backend, entries] of Object.entries(file.backends as Record<string, unknown>)) {
+    if (!isObject(entries)) {
+      bad++;
+      continue;
+    }
+    const kept: Record<string, E> = {};
+    for (const [key, entry] of Object.entries(entries)) {
+      if (isEntry(entry)) kept[key] = entry as E;
+      else bad++;
+    }
+    if (Object.keys(kept).length) backends[backend] = kept;
+  }
+  return { data: { version: 1, backends }, dropped: bad ? `dropped ${bad} malformed entr${bad === 1 ? 'y' : 'ies'}` : undefined };
 }
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const STATUSES = new Set<string>(['uploaded', 'failed', 'invalid', 'too_large', 'not_session']);
+const optional = (value: unknown, type: 'string' | 'number') => value === undefined || typeof value === type;
+const finite = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+
+/** An upload ledger entry: what every reader of `LedgerEntry` relies on. */
+export function isLedgerEntry(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  return (
+    typeof value.status === 'string' && STATUSES.has(value.status) && finite(value.size) && finite(value.mtimeMs) && typeof value.at === 'string' &&
+    (['sessionId', 'traceId', 'parentId', 'hash', 'key', 'error'] as const).every((k) => optional(value[k], 'string')) &&
+    optional(value.bytes, 'number')
+  );
+}
+
+/** An events ledger entry (PushMark in core/events/push.ts): how far a session was pushed. */
+export function isPushMark(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  return (
+    finite(value.size) && finite(value.mtimeMs) && typeof value.started === 'boolean' && Number.isInteger(value.line) &&
+    Number.isInteger(value.events) && typeof value.at === 'string'
+  );
+}
+
+/** The check for each ledger file, by name, for the callers that name the file only. */
+const ENTRY_CHECKS: Record<string, EntryCheck> = { 'ledger.json': isLedgerEntry, 'events-ledger.json': isPushMark };

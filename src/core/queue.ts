@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { withLock } from '../util/lock.js';
+import { STATE_HINT, fsError } from '../util/fs-error.js';
+import { tryLock, withLock } from '../util/lock.js';
 import { uniqueSuffix } from '../util/unique.js';
 
 /** The queue lock is held for one append or rewrite: older than this, its holder is gone. */
@@ -31,10 +32,14 @@ export interface QueueEntry {
 export class Queue {
   readonly path: string;
   private readonly lockPath: string;
+  private readonly warn: (message: string) => void;
+  private warned = false;
 
-  constructor(stateDir: string) {
+  /** `warn` hears, once, that the file held malformed lines (they are dropped and the file rewritten). */
+  constructor(stateDir: string, options: { warn?: (message: string) => void } = {}) {
     this.path = join(stateDir, 'queue.ndjson');
     this.lockPath = join(stateDir, 'queue.lock');
+    this.warn = options.warn ?? (() => {});
   }
 
   static newEntry(fields: Omit<QueueEntry, 'id' | 'at'>): QueueEntry {
@@ -44,7 +49,7 @@ export class Queue {
   async append(entries: QueueEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const text = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
-    await withLock(this.lockPath, () => {
+    await this.locked(() => {
       mkdirSync(join(this.path, '..'), { recursive: true });
       const fd = openSync(this.path, 'a+');
       try {
@@ -59,26 +64,20 @@ export class Queue {
       } finally {
         closeSync(fd);
       }
-    }, SHORT_HOLD);
+    });
   }
 
-  /** Every entry now in the queue (a torn line from a crash mid-append is passed over). */
+  /**
+   * Every entry now in the queue. A malformed line (a torn append, a hand edit) is dropped with
+   * one warning and the file rewritten without it when its lock is free; an unterminated last
+   * line may be an append in progress and is only passed over.
+   */
   read(): QueueEntry[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch {
-      return [];
-    }
-    const entries: QueueEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const entry = JSON.parse(line) as QueueEntry;
-        if (typeof entry.id === 'string' && typeof entry.file === 'string' && typeof entry.backend === 'string') entries.push(entry);
-      } catch {
-        // torn
-      }
+    const { entries, malformed } = this.parse();
+    if (malformed > 0) {
+      if (!this.warned) this.warn(`${this.path}: dropped ${malformed} malformed line(s); rewriting the file without them`);
+      this.warned = true;
+      this.repair();
     }
     return entries;
   }
@@ -87,9 +86,73 @@ export class Queue {
   async remove(ids: Iterable<string>): Promise<void> {
     const gone = new Set(ids);
     if (gone.size === 0) return;
-    await withLock(this.lockPath, () => {
-      const kept = this.read().filter((e) => !gone.has(e.id));
-      writeFileAtomic(this.path, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    }, SHORT_HOLD);
+    await this.locked(() => this.rewrite(gone));
   }
+
+  private parse(): { entries: QueueEntry[]; malformed: number } {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], malformed: 0 };
+      throw fsError(error, 'cannot read the queue', this.path, STATE_HINT);
+    }
+    const entries: QueueEntry[] = [];
+    let malformed = 0;
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        value = undefined;
+      }
+      if (isQueueEntry(value)) entries.push(value);
+      else if (i < lines.length - 1) malformed++; // the last piece has no newline yet: maybe being written
+    });
+    return { entries, malformed };
+  }
+
+  /** Writes back the valid entries, less `gone`. Under the lock. */
+  private rewrite(gone: Set<string>): void {
+    const kept = this.parse().entries.filter((e) => !gone.has(e.id));
+    writeFileAtomic(this.path, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  }
+
+  /** Best effort: a busy lock or an unwritable state dir leaves the rewrite to a later read or remove. */
+  private repair(): void {
+    try {
+      const release = tryLock(this.lockPath);
+      if (!release) return;
+      try {
+        this.rewrite(new Set());
+      } finally {
+        release();
+      }
+    } catch {
+      // the valid entries are read all the same
+    }
+  }
+
+  private async locked(fn: () => void): Promise<void> {
+    try {
+      await withLock(this.lockPath, fn, SHORT_HOLD);
+    } catch (error) {
+      throw fsError(error, 'cannot write the queue', this.path, STATE_HINT);
+    }
+  }
+}
+
+const optional = (value: unknown, type: 'string' | 'number' | 'boolean') => value === undefined || typeof value === type;
+
+/** The shape every reader of a QueueEntry relies on. Hand-written: the hook loads no zod. */
+function isQueueEntry(value: unknown): value is QueueEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    typeof e.id === 'string' && typeof e.file === 'string' && typeof e.backend === 'string' && typeof e.at === 'string' &&
+    optional(e.allowHttp, 'boolean') && optional(e.to, 'string') && optional(e.save, 'boolean') && optional(e.events, 'boolean') &&
+    (e.maxBytes === undefined || (typeof e.maxBytes === 'number' && Number.isInteger(e.maxBytes) && e.maxBytes > 0))
+  );
 }

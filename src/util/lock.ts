@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, TracesError } from '../errors.js';
 import { uniqueSuffix } from './unique.js';
@@ -22,9 +22,10 @@ export class LockTimeoutError extends TracesError {
 }
 
 /**
- * An exclusive lock file (`O_EXCL`) holding the owner's pid and a nonce. A lock whose process is
- * gone (or that is older than `maxHoldMs`) is stale and taken over, so a crashed holder never
- * blocks anyone; takeovers are serialised by a guard file, so two takers cannot both win.
+ * An exclusive lock file (`O_EXCL`) holding the owner's pid, a nonce and, where the system says,
+ * the owner's start time. A lock whose process is gone (or that is older than `maxHoldMs`) is
+ * stale and taken over, so a crashed holder never blocks anyone; takeovers are serialised by a
+ * guard file, so two takers cannot both win.
  */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
   const release = await acquireLock(path, options);
@@ -61,7 +62,8 @@ export function tryLock(path: string): (() => void) | undefined {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
   }
-  const text = `${process.pid} ${uniqueSuffix()}\n`;
+  const start = processStart(process.pid);
+  const text = `${process.pid} ${uniqueSuffix()}${start === undefined ? '' : ` ${start}`}\n`;
   writeSync(fd, text);
   closeSync(fd);
   let released = false;
@@ -76,13 +78,17 @@ export function tryLock(path: string): (() => void) | undefined {
 interface Holder {
   text: string;
   pid?: number;
+  /** When the holder started (see processStart); absent in locks written by older versions. */
+  start?: string;
 }
 
+/** `<pid> <nonce> [<start time>]`: the start time tells a reused pid from the holder. */
 function readHolder(path: string): Holder | undefined {
   try {
     const text = readFileSync(path, 'utf8');
-    const pid = Number.parseInt(text, 10);
-    return { text, pid: Number.isInteger(pid) && pid > 0 ? pid : undefined };
+    const [first, , start] = text.trim().split(/\s+/);
+    const pid = Number.parseInt(first ?? '', 10);
+    return { text, pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, start: start && /^\d+$/.test(start) ? start : undefined };
   } catch {
     return undefined; // vanished: the next try takes it
   }
@@ -96,7 +102,7 @@ function isStale(path: string, holder: Holder, options: LockOptions): boolean {
     return false;
   }
   if (options.maxHoldMs !== undefined && age > options.maxHoldMs) return true;
-  if (holder.pid !== undefined) return !processAlive(holder.pid);
+  if (holder.pid !== undefined) return !processAlive(holder.pid, holder.start);
   return age > (options.staleMs ?? 60_000); // a lock being written, or garbage: give it time
 }
 
@@ -126,11 +132,41 @@ function takeOver(path: string, judged: string): void {
   }
 }
 
-export function processAlive(pid: number): boolean {
+/**
+ * Whether `pid` is a running process (and, given `start`, the same one that wrote the lock).
+ * Where /proc exists, a zombie (exited, not yet reaped by its parent: kill(pid, 0) still
+ * succeeds for it) is dead, and so is a process whose start time differs (the pid was reused).
+ * Elsewhere, kill(pid, 0).
+ */
+export function processAlive(pid: number, start?: string): boolean {
+  const stat = procStat(pid);
+  if (stat === null) return false;
+  if (stat !== undefined) return stat.state !== 'Z' && stat.state !== 'X' && (start === undefined || stat.start === start);
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The start time of `pid` (clock ticks after boot), where /proc says. */
+export function processStart(pid: number): string | undefined {
+  return procStat(pid)?.start ?? undefined;
+}
+
+/** State and start time from /proc/<pid>/stat; null = no such process; undefined = no /proc here. */
+function procStat(pid: number): { state: string; start: string } | null | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return existsSync('/proc/self/stat') ? null : undefined;
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const start = fields[19]; // field 22 of the line; the fields here start at field 3
+  if (!state || !start || !/^\d+$/.test(start)) return undefined;
+  return { state, start };
 }

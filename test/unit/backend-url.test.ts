@@ -4,7 +4,7 @@ import { DEFAULT_API_URL, backendId, isLoopback, parseBackend, redactUrl, resolv
 import { ConfigError, EXIT, UsageError } from '../../src/errors.js';
 
 const cwd = '/home/me/project';
-const strict = { allowHttp: false, cwd };
+const strict: { allowHttp: boolean; cwd: string; home?: string } = { allowHttp: false, cwd };
 const parse = (value: string, options = strict, source = '--to') => parseBackend(value, source, options);
 
 function http(spec: BackendSpec): URL {
@@ -94,6 +94,30 @@ describe('parseBackend', () => {
       expect(message).not.toContain('token@');
     },
   );
+
+  it.each([
+    ['api.primeintellect.ai', 'https://api.primeintellect.ai'],
+    ['api.example.com/base', 'https://api.example.com/base'],
+    ['localhost:8787', 'http://localhost:8787'],
+    ['[::1]:9000', 'http://[::1]:9000'],
+    ['//example.com:1', 'https://example.com:1'],
+    [' https://api.example.com', 'https://api.example.com'],
+    ['https:api.example.com', 'https://api.example.com'],
+  ])('refuses %j, which is no folder, suggesting %s', (value, suggestion) => {
+    let error: unknown;
+    try {
+      parse(value);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).hint).toContain(`Did you mean ${suggestion}?`);
+  });
+
+  it('reads ~ and ~/x against the home it is given', () => {
+    expect(dir(parse('~/store', { ...strict, home: '/home/me' }))).toBe('/home/me/store');
+    expect(dir(parse('~', { ...strict, home: '/home/me' }))).toBe('/home/me');
+  });
 
   it('refuses a URL that does not parse', () => {
     expect(() => parse('https://')).toThrow(/not a valid URL/);

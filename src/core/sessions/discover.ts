@@ -2,6 +2,7 @@ import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { isStoreRoot } from '../../backend/store/store-dir.js';
+import { fileKind } from './open-file.js';
 
 /** A file that may be a session, with what one stat says about it. */
 export interface Candidate {
@@ -36,7 +37,10 @@ export function discover(paths: string[], options: { required: boolean; named?: 
       throw new UsageError(`${raw}: no such file or folder`);
     }
     if (st.isDirectory()) walk(path, found);
-    else if (!found.has(path)) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: options.named ?? true });
+    else if (!st.isFile()) {
+      // A FIFO, socket or device is never opened: reading a FIFO would wait for a writer for ever.
+      if (options.named ?? true) throw new UsageError(`${raw}: not a regular file (${fileKind(st)})`);
+    } else if (!found.has(path)) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: options.named ?? true });
   }
   return [...found.values()];
 }

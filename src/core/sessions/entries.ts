@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { SessionFileError } from '../../errors.js';
 import { parseHeaderLine, type SessionHeader } from './header.js';
+import { openRegularHandle } from './open-file.js';
 
 /** One entry after the header, with its 1-based line number in the file. */
 export interface Entry {
@@ -45,7 +45,8 @@ export async function readSession(path: string): Promise<EntryReader> {
 async function* splitLines(path: string): AsyncGenerator<{ text: string; line: number; terminated: boolean }> {
   let partial: Buffer[] = [];
   let line = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  const handle = await openRegularHandle(path);
+  for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openRegularFile } from './open-file.js';
 
 /** Line 1 of a prime-agent session file (DESIGN §1). Unknown fields are kept. */
 export interface SessionHeader {
@@ -31,12 +32,9 @@ const CHUNK = 16 * 1024;
 
 /** Reads and validates line 1 of a file, reading no more than the line itself (in 16 KiB steps). */
 export function readHeader(path: string): HeaderResult {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    return { ok: false, reason: `cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
-  }
+  const opened = openRegularFile(path);
+  if (!opened.ok) return opened;
+  const fd = opened.fd;
   try {
     return readHeaderFd(fd);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { openRegularHandle } from './open-file.js';
 
 /**
  * A consistent view of a session file at one moment: the open handle pins the inode, so an atomic
@@ -37,7 +38,7 @@ const TAIL_CHUNK = 64 * 1024;
  * bytes is not examined (the whole file is then over the size limit anyway) and is held back.
  */
 export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEGER): Promise<Snapshot> {
-  const handle = await open(path, 'r');
+  const handle = await openRegularHandle(path);
   try {
     const st = await handle.stat();
     const length = await sendableLength(handle, st.size, maxTail);

@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHome } from '../../fixtures/builder.mjs';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let env: Record<string, string | undefined>;
+let cwd: string;
+
+beforeEach(() => {
+  tmp = tempDir();
+  const home = buildHome(join(tmp.path, 'agent'), { turns: 1 });
+  env = isolatedEnv(tmp.path, { TRACES_TOKEN: 'secret-token-value', TRACES_SESSIONS_DIR: home.sessions });
+  cwd = join(tmp.path, 'cwd');
+  mkdirSync(cwd);
+});
+
+afterEach(() => tmp.cleanup());
+
+const entries = () => readdirSync(cwd).sort();
+
+describe('a backend value that is not clearly a folder never becomes one', () => {
+  it.each([
+    ['api.primeintellect.ai', /did you mean https:\/\/api\.primeintellect\.ai\?/i],
+    [' http://127.0.0.1:1', /did you mean http:\/\/127\.0\.0\.1:1\?/i],
+    ['http://127.0.0.1:1 ', /did you mean http:\/\/127\.0\.0\.1:1\?/i],
+    ['//host.example:1', /did you mean https:\/\/host\.example:1\?/i],
+    ['localhost:8787', /did you mean http:\/\/localhost:8787\?/i],
+    ['127.0.0.1:8787', /did you mean http:\/\/127\.0\.0\.1:8787\?/i],
+    ['10.1.2.3', /did you mean https:\/\/10\.1\.2\.3\?/i],
+    ['my.archive', /\.\/my\.archive/],
+    ['localhost', /did you mean http:\/\/localhost\?/i],
+    ['https:/api.example.com', /not a valid URL/],
+  ])('--to %j is a usage error (exit 2) and writes nothing', async (value, hint) => {
+    const before = entries();
+    const result = await runCli(['upload', '--to', value], { env, cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(hint);
+    expect(result.stderr).not.toMatch(/this is a bug/);
+    expect(entries()).toEqual(before);
+  });
+
+  it('the same value from TRACES_API_URL or config api_url is a configuration error (exit 2)', async () => {
+    const before = entries();
+    const fromEnv = await runCli(['upload'], { env: { ...env, TRACES_API_URL: 'api.primeintellect.ai' }, cwd });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/TRACES_API_URL: .*api\.primeintellect\.ai/);
+    const set = await runCli(['config', 'set', 'api_url', 'api.primeintellect.ai'], { env, cwd });
+    expect(set.code).toBe(2);
+    expect(set.stderr).toMatch(/did you mean https:\/\/api\.primeintellect\.ai\?/i);
+    expect((await runCli(['config', 'get', 'api_url'], { env, cwd })).stdout).toBe('');
+    expect(entries()).toEqual(before);
+  });
+
+  it.each([
+    ['archive', 'archive'],
+    ['traces-archive', 'traces-archive'],
+    ['./my.archive', 'my.archive'],
+  ])('--to %j is a folder under the working directory', async (value, name) => {
+    const result = await runCli(['upload', '--to', value, '--json'], { env, cwd });
+    expect(result.code).toBe(0);
+    expect(existsSync(join(cwd, name))).toBe(true);
+  });
+
+  it('--to ~/x is a folder in the home directory the CLI was given', async () => {
+    const result = await runCli(['upload', '--to', '~/store', '--json'], { env, cwd });
+    expect(result.code).toBe(0);
+    expect(existsSync(join(env.HOME!, 'store'))).toBe(true);
+    expect(existsSync(join(cwd, '~'))).toBe(false);
+  });
+});

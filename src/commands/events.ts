@@ -15,7 +15,7 @@ import { countStatuses } from '../output/format.js';
 import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
-import { VERSION } from '../version.js';
+import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { connectApi, scanRoots, type NetFlags } from './context.js';
 
 type EventFlags = NetFlags;
@@ -41,7 +41,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
         crossSession: Boolean(flags.crossSession),
         maxStringBytes: flags.maxString ?? DEFAULT_MAX_STRING_BYTES,
         concurrency: flags.concurrency ?? context.settings.concurrency ?? 4,
-        agentVersion: VERSION,
+        agentVersion: agentVersionFromEnv(io.env),
       },
       {
         api,
@@ -105,7 +105,7 @@ export async function create(arg: string, flags: EventFlags, io: Io): Promise<nu
     const file = findSessionFile(arg, context.roots);
     const node = findNode(file, context.roots);
     const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
-    const session = await api.startSession(await sessionStartBody(node.path, node.lineage, children, VERSION));
+    const session = await api.startSession(await sessionStartBody(node.path, node.lineage, children, agentVersionFromEnv(io.env)));
     if (flags.json) writeJson(io, { ...session, status: 'created' });
     else io.stdout.write(`${session.session_id ?? node.header.id}  ${String(session.event_name ?? '')}\n`);
     return EXIT.ok;

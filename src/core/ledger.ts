@@ -60,7 +60,7 @@ export class Ledger<E = LedgerEntry> {
    * The upload ledger (`ledger.json`), or another file of the same shape (the events ledger).
    * Each entry is checked with `isEntry` (by default the check known for `name`).
    */
-  static load<E = LedgerEntry>(stateDir: string, name = 'ledger.json', isEntry: EntryCheck = ENTRY_CHECKS[name] ?? isObject): Ledger<E> {
+  static load<E = LedgerEntry>(stateDir: string, name = 'ledger.json', isEntry: EntryCheck = isLedgerEntry): Ledger<E> {
     const ledger = new Ledger<E>(join(stateDir, name), isEntry);
     ledger.repair();
     return ledger;
@@ -185,13 +185,13 @@ function readLedgerFile<E>(path: string, isEntry: EntryCheck): { data: LedgerFil
   return { data: { version: 1, backends }, dropped: bad ? `dropped ${bad} malformed entr${bad === 1 ? 'y' : 'ies'}` : undefined };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const STATUSES = new Set<string>(['uploaded', 'failed', 'invalid', 'too_large', 'not_session']);
 const optional = (value: unknown, type: 'string' | 'number') => value === undefined || typeof value === type;
-const finite = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+export const finite = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
 
 /** An upload ledger entry: what every reader of `LedgerEntry` relies on. */
 export function isLedgerEntry(value: unknown): boolean {
@@ -202,15 +202,3 @@ export function isLedgerEntry(value: unknown): boolean {
     optional(value.bytes, 'number')
   );
 }
-
-/** An events ledger entry (PushMark in core/events/push.ts): how far a session was pushed. */
-export function isPushMark(value: unknown): boolean {
-  if (!isObject(value)) return false;
-  return (
-    finite(value.size) && finite(value.mtimeMs) && typeof value.started === 'boolean' && Number.isInteger(value.line) &&
-    Number.isInteger(value.events) && typeof value.at === 'string'
-  );
-}
-
-/** The check for each ledger file, by name, for the callers that name the file only. */
-const ENTRY_CHECKS: Record<string, EntryCheck> = { 'ledger.json': isLedgerEntry, 'events-ledger.json': isPushMark };

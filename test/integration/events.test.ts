@@ -116,6 +116,18 @@ describe('traces events push', () => {
   });
 });
 
+describe('the agent version in the session metadata', () => {
+  it("is the agent's (the file's, else TRACES_AGENT_VERSION), never traces' own", async () => {
+    const server = await serve('a');
+    expect((await cli(server, 'events', 'push')).code).toBe(0);
+    expect(server.traces.store.events.getSession(home.rootId)!.metadata.agent_version).toBeNull();
+    const other = await serve('b');
+    const created = await runCli(['sessions', 'create', home.childId, '--json'], { env: { ...env, TRACES_TOKEN: other.token, TRACES_API_URL: other.url, TRACES_AGENT_VERSION: '0.8.0' } });
+    expect(created.code).toBe(0);
+    expect(other.traces.store.events.getSession(home.childId)!.metadata.agent_version).toBe('0.8.0');
+  });
+});
+
 describe('traces sessions create', () => {
   it('starts the session and merges metadata on a repeat', async () => {
     const server = await serve('a');

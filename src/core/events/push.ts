@@ -1,7 +1,7 @@
 import { describeError, refusedCredential, type AuthError } from '../../errors.js';
 import type { EventsApi } from '../../backend/events-api.js';
 import type { TraceEvent } from '../../backend/schemas.js';
-import { Ledger } from '../ledger.js';
+import { finite, isObject, Ledger } from '../ledger.js';
 import type { Logger } from '../logger.js';
 import type { Candidate } from '../sessions/discover.js';
 import { scanEntryTree } from '../sessions/entry-tree.js';
@@ -17,7 +17,8 @@ export interface PushOptions {
   crossSession: boolean;
   maxStringBytes: number;
   concurrency: number;
-  agentVersion: string;
+  /** The agent version from the environment, for files that do not record one. */
+  agentVersion?: string;
 }
 
 export interface PushResult {
@@ -42,7 +43,16 @@ export interface PushMark {
 }
 
 export function openPushLedger(stateDir: string): Ledger<PushMark> {
-  return Ledger.load<PushMark>(stateDir, 'events-ledger.json');
+  return Ledger.load<PushMark>(stateDir, 'events-ledger.json', isPushMark);
+}
+
+/** An events ledger entry as every reader of PushMark relies on it; others are dropped on load. */
+export function isPushMark(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  return (
+    finite(value.size) && finite(value.mtimeMs) && typeof value.started === 'boolean' && Number.isInteger(value.line) &&
+    Number.isInteger(value.events) && typeof value.at === 'string'
+  );
 }
 
 export interface PushRun {

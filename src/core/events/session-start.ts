@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { SessionFileError } from '../../errors.js';
 import { UUID_TEXT, type SessionStart } from '../../backend/schemas.js';
 import { scanEntryTree, type EntryTree } from '../sessions/entry-tree.js';
+import { sessionAgentVersion } from '../sessions/agent-version.js';
 import { headerGit } from '../sessions/header.js';
 import type { Lineage } from '../sessions/tree.js';
 
@@ -18,7 +19,8 @@ export async function sessionStartBody(
   path: string,
   lineage: Lineage,
   childrenIds: string[],
-  agentVersion: string,
+  /** The agent version from the environment, for a file that does not record one. */
+  agentVersion: string | undefined,
   tree?: EntryTree,
 ): Promise<SessionStart> {
   const { header, title, firstTime, lastTime, leaf, activePath, branches, labels } = tree ?? (await scanEntryTree(path));
@@ -27,7 +29,7 @@ export async function sessionStartBody(
   const end = lastTime ?? start;
   const metadata: Record<string, unknown> = {
     cwd: header.cwd,
-    agent_version: typeof header.agentVersion === 'string' ? header.agentVersion : agentVersion,
+    agent_version: sessionAgentVersion(header, agentVersion) ?? null,
     trace_id: lineage.traceId,
     kind: lineage.kind,
     active_leaf: leaf ?? null,

@@ -204,7 +204,7 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
     io,
     { settings, backend: spec, roots: sessionRoots(sessions.dir), stateDir: stateDir(io.env) },
     [...new Set(entries.map((e) => e.file))],
-    { maxBytes: entries[0]?.maxBytes, ...NET_DEFAULTS },
+    { maxBytes: entries[0]?.maxBytes, ...NET_DEFAULTS, failFast: true },
     { logger: log },
   );
   for (const s of report.sessions) log.debug(`${s.status} ${s.session_id ?? '-'} ${s.file}${s.error ? `: ${s.error}` : ''}`);

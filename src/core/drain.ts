@@ -57,7 +57,10 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         const reports = await deps.upload(target, present);
         const ok = new Set(reports.filter((r) => SETTLED.has(r.status)).map((r) => r.file));
         const uploaded = present.filter((e) => ok.has(e.file));
-        for (const r of reports) if (!SETTLED.has(r.status)) deps.logger.warn(`${r.file}: ${r.error ?? r.status}`);
+        // Sessions a run did not attempt (it stopped on an unreachable backend) share one reason: one line.
+        const notAttempted = reports.filter((r) => r.status === 'pending');
+        for (const r of reports) if (!SETTLED.has(r.status) && r.status !== 'pending') deps.logger.warn(`${r.file}: ${r.error ?? r.status}`);
+        if (notAttempted.length) deps.logger.warn(`${notAttempted.length} session(s) ${notAttempted[0]!.error ?? 'not attempted'}`);
         settled.push(...uploaded.map((e) => e.id));
         if (uploaded.length < present.length) failed = true;
         if (deps.followUp && uploaded.some((e) => e.save || e.events)) {

@@ -69,6 +69,31 @@ describe('drainQueue', () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBe(10_000);
   });
 
+  it('says once per round that sessions were not attempted (an unreachable backend), keeping them queued', async () => {
+    const queue = new Queue(dir);
+    const files = Array.from({ length: 30 }, (_, i) => file(`s${i}.jsonl`));
+    await queue.append(files.map((f) => Queue.newEntry({ file: f, backend: 'b' })));
+    const warnings: string[] = [];
+    let clock = 0;
+    const result = await drainQueue(
+      {
+        queue,
+        logger: { debug() {}, warn: (m) => warnings.push(m) },
+        upload: async (_b, entries: QueueEntry[]) =>
+          entries.map((e, i) => ({ ...report(e.file, i < 2 ? 'failed' : 'pending'), error: i < 2 ? 'ECONNREFUSED' : 'not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run' })),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now: () => clock,
+      },
+      { giveUpAfterMs: 1000 },
+    );
+    expect(result).toMatchObject({ done: 0, left: 30 });
+    expect(queue.read()).toHaveLength(30);
+    const notAttempted = warnings.filter((w) => w.includes('not attempted'));
+    expect(notAttempted).toEqual(['28 session(s) not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run', '28 session(s) not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run']);
+  });
+
   it('stops at once on a refused credential, keeping the entries', async () => {
     const queue = new Queue(dir);
     await queue.append([Queue.newEntry({ file: file('a.jsonl'), backend: 'b' })]);

@@ -100,6 +100,10 @@ export class Ledger<E = LedgerEntry> {
     try {
       await withLock(`${this.path}.lock`, () => this.merge(changes), { maxHoldMs: 5000 });
     } catch (error) {
+      // Not written: the changes stay pending for the next save (a newer change to a file wins).
+      for (const [backend, files] of changes) {
+        for (const [file, entry] of files) if (!this.dirty.get(backend)?.has(file)) this.markDirty(backend, file, entry);
+      }
       throw fsError(error, 'cannot write the ledger', this.path, STATE_HINT);
     }
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +23,19 @@ const entry = (size: number, extra: Partial<LedgerEntry> = {}): LedgerEntry => (
 });
 
 describe('Ledger', () => {
+  it('keeps the changes of a save that failed, so a later save still writes them', async () => {
+    const ledger = Ledger.load(dir);
+    ledger.set(BACKEND, '/a.jsonl', entry(1));
+    // A folder where the file should go: the write fails (as ENOSPC or EACCES would).
+    mkdirSync(join(dir, 'ledger.json'));
+    await expect(ledger.save()).rejects.toThrow(/ledger/);
+    expect(ledger.pending).toBe(1);
+    rmSync(join(dir, 'ledger.json'), { recursive: true });
+    ledger.set(BACKEND, '/b.jsonl', entry(2));
+    await ledger.save();
+    expect(Object.keys(Ledger.load(dir).backends()[BACKEND]!).sort()).toEqual(['/a.jsonl', '/b.jsonl']);
+  });
+
   it('starts empty when there is no ledger file, and saving nothing writes nothing', async () => {
     const ledger = Ledger.load(dir);
     expect(ledger.backends()).toEqual({});

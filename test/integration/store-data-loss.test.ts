@@ -125,6 +125,23 @@ describe('concurrent PUTs of one session with different trace ids', () => {
     }
   });
 
+  it('answers every GET with a whole body while PUTs move the session between traces', async () => {
+    expect((await put('trace-a', '{"type":"session","n":-1}\n')).status).toBe(200);
+    const bodies = Array.from({ length: 150 }, (_, i) => `{"type":"session","n":${i}}\n`);
+    let putting = true;
+    const answers: { status: number; text: string }[] = [];
+    // Four readers GET the session over and over for as long as the PUTs go on.
+    const readers = Array.from({ length: 4 }, async () => {
+      while (putting) answers.push(await call(`${url}/api/v1/agent-traces/sessions/${sid}`, { token: server.token }));
+    });
+    await Promise.all(bodies.map((b, i) => put(i % 2 ? 'trace-b' : 'trace-a', b)));
+    putting = false;
+    await Promise.all(readers);
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+    for (const a of answers) expect([...bodies, '{"type":"session","n":-1}\n']).toContain(a.text);
+  });
+
   it('removes the body of a PUT that died between its rename and its index write, when the store opens', async () => {
     expect((await put('trace-a', '{"type":"session","n":1}\n')).status).toBe(200);
     await server.stop();

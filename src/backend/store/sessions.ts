@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -110,6 +110,26 @@ export class SessionFiles {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The session's record and its body, opened: the pair a reader can stream. A PUT that moves the
+   * session to another trace may remove the body the index named a moment ago; the index is then
+   * read again, so a reader sees the old version or the new one, never a 404.
+   */
+  async openBody(sessionId: string): Promise<{ record: StoredSessionRecord; handle: FileHandle } | undefined> {
+    let record = await this.get(sessionId);
+    for (let attempt = 0; record && attempt < 5; attempt++) {
+      try {
+        return { record, handle: await open(this.bodyPath(record), 'r') };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      const again = await this.read(sessionId);
+      if (again?.key === record.key && again.updated === record.updated) return undefined;
+      record = again;
+    }
+    return undefined;
   }
 
   bodyPath(record: StoredSessionRecord): string {

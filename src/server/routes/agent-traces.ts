@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { encodeHeaderValue } from '../../backend/header-value.js';
 import { LengthMismatchError } from '../../backend/store/sessions.js';
@@ -57,11 +56,10 @@ export async function putSession(ex: Exchange, store: LocalStore, maxBytes: numb
 
 /** GET /api/v1/agent-traces/sessions/{id}: the stored bytes, exactly as uploaded. */
 export async function getSession(ex: Exchange, store: LocalStore): Promise<void> {
-  const record = await store.sessions.get(sessionId(ex));
-  if (!record) throw problem(404, 'session not found');
+  const found = await store.sessions.openBody(sessionId(ex));
+  if (!found) throw problem(404, 'session not found');
+  const { record, handle } = found;
   // The length comes from the file opened, not the index, so a concurrent overwrite cannot mismatch them.
-  const handle = await open(store.sessions.bodyPath(record), 'r').catch(() => undefined);
-  if (!handle) throw problem(404, 'session not found');
   const { size } = await handle.stat();
   ex.res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': size, 'x-trace-id': encodeHeaderValue(record.trace_id) });
   await pipeline(handle.createReadStream(), ex.res);

@@ -203,7 +203,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--port <port>', 'port (0 = any free port)', intOption(0, 65535), 8787)
     .option('--data <dir>', 'where to store what is received', './traces-data')
     .option('--max-bytes <n>', 'largest session upload accepted, e.g. 100M (default 100 MiB)', bytesOption)
-    .option('--no-auth', 'accept requests without a token (loopback hosts only)')
+    .option('--no-auth', 'accept requests without a token (loopback hosts only: 127.0.0.0/8, ::1, localhost)')
+    .option('--body-timeout <ms>', 'answer 408 and close when a request body (or its headers) sends nothing this long, e.g. 30s (default 30s)', durationOption)
+    .option('--max-connections <n>', 'connections served at once; more are closed at once (default 256)', intOption(1, 65_535))
     .addHelpText('after', '\nAccepted tokens come from TRACES_SERVE_TOKEN (comma-separated).')
     .action(async (flags) => {
       const { serve, DEFAULT_SERVE_MAX_BYTES } = await import('./commands/serve.js');

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { LengthMismatchError } from '../../backend/store/sessions.js';
 import type { LocalStore } from '../../backend/store/index.js';
-import { headerText, HttpProblem, refuseBody, sendJson, type Exchange } from '../http.js';
+import { headerText, HttpProblem, refuseBody, requestBody, sendJson, type Exchange } from '../http.js';
 import { NdjsonError, ndjsonCheck } from '../ndjson-check.js';
 
 /** DESIGN §2.1 errors: `{detail}`, and `{errors:[{param,details}]}` for a body that is not NDJSON. */
@@ -40,7 +40,7 @@ export async function putSession(ex: Exchange, store: LocalStore, maxBytes: numb
         gitRepo: headerText(req.headers['x-git-repo']) ?? null,
         gitCommit: headerText(req.headers['x-git-commit']) ?? null,
       },
-      req,
+      requestBody(ex),
       length,
       check,
     );
@@ -59,7 +59,11 @@ export async function getSession(ex: Exchange, store: LocalStore): Promise<void>
   const record = await store.sessions.get(sessionId(ex));
   if (!record) throw problem(404, 'session not found');
   // The length comes from the file opened, not the index, so a concurrent overwrite cannot mismatch them.
-  const handle = await open(store.sessions.bodyPath(record), 'r').catch(() => undefined);
+  // Only a missing file is "not found"; any other failure (out of descriptors) is the server's.
+  const handle = await open(store.sessions.bodyPath(record), 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
   if (!handle) throw problem(404, 'session not found');
   const { size } = await handle.stat();
   ex.res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': size, 'x-trace-id': record.trace_id });

@@ -233,8 +233,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
-    const { findCredential } = await import('./config/credentials.js');
-    const secrets = [findCredential(io.env)?.token, io.env.TRACES_UPLOAD_TOKEN, io.env.TRACES_SESSIONS_TOKEN, io.env.TRACES_EVENTS_TOKEN];
+    // Loading the credential module can fail for the same reason as the command (no file descriptors left).
+    const credentials = await import('./config/credentials.js').catch(() => undefined);
+    const secrets = [credentials?.findCredential(io.env)?.token, io.env.TRACES_TOKEN, io.env.PRIME_AGENT_TRACES_API_KEY, io.env.PRIME_API_KEY, io.env.TRACES_UPLOAD_TOKEN, io.env.TRACES_SESSIONS_TOKEN, io.env.TRACES_EVENTS_TOKEN];
     return reportError(error, io, { json: argv.includes('--json'), secrets });
   }
 }
@@ -247,6 +248,15 @@ export function reportError(error: unknown, io: Io, options: { json?: boolean; s
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
     return EXIT.usage; // commander already printed the message
+  }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'EMFILE' || errno === 'ENFILE') {
+    // The machine's limit, not a bug: often met while loading modules under a low `ulimit -n`.
+    error = new TracesError(`too many open files (${errno}): ${(error as Error).message}`, {
+      code: 'too_many_open_files',
+      exitCode: EXIT.failed,
+      hint: 'Raise the limit of open files (ulimit -n; 1024 is plenty) and run again.',
+    });
   }
   if (error instanceof TracesError) {
     const redact = redactor(options.secrets ?? []);

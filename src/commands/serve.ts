@@ -24,7 +24,10 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
     .map((t) => t.trim())
     .filter(Boolean);
   // `[::1]` as written in a URL is the address ::1 to listen on.
-  const host = flags.host.replace(/^\[(.*)\]$/, '$1');
+  const host = flags.host.trim().replace(/^\[(.*)\]$/, '$1');
+  // An empty host would mean every interface, an empty --data the current folder: neither is what was meant.
+  if (host === '') throw new UsageError('--host is empty', 'Use 127.0.0.1 (this machine only), or 0.0.0.0 (every interface).');
+  if (flags.data.trim() === '') throw new UsageError('--data is empty');
   if (!flags.auth && !isLoopback(host)) {
     throw new UsageError(`--no-auth is only allowed on a loopback host, not ${flags.host}`, 'Loopback means 127.0.0.0/8, ::1 or exactly localhost.');
   }

@@ -46,6 +46,23 @@ function expectUsageError(run: { code: number | null; stdout: string; stderr: st
   expect(run.code).toBe(2);
 }
 
+describe('traces under a file limit too low to start', () => {
+  it('says so and how to fix it, instead of crashing with a stack', async () => {
+    assertBuilt();
+    const child = spawn('sh', ['-c', 'ulimit -n 40 && exec "$0" "$@"', process.execPath, BIN, 'serve', '--no-auth', '--port', '0', '--data', join(tmp.path, 'data')], {
+      env: { PATH: process.env.PATH ?? '', HOME: join(tmp.path, 'home') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await within(new Promise((resolve) => child.on('close', resolve)), 'traces to exit');
+    expect(stderr).toMatch(/^error: too many open files/m);
+    expect(stderr).toMatch(/ulimit -n/);
+    expect(stderr).not.toMatch(/this is a bug|node:internal/);
+    expect(code).toBe(1);
+  });
+});
+
 describe('traces serve: what stops it from starting is a usage error (exit 2)', () => {
   it('a port in use', async () => {
     busy = createServer();
@@ -57,6 +74,11 @@ describe('traces serve: what stops it from starting is a usage error (exit 2)', 
   it('a host that does not resolve, or is not an address of this machine', async () => {
     expectUsageError(await serve('--port', '0', '--host', 'no-such-host.invalid'), /--host no-such-host\.invalid: .*(does not resolve|could not be resolved)/);
     expectUsageError(await serve('--port', '0', '--host', '192.0.2.1'), /--host 192\.0\.2\.1 is not an address of this machine/);
+  });
+
+  it('an empty --host or --data', async () => {
+    expectUsageError(await serve('--port', '0', '--host', ''), /--host is empty/);
+    expectUsageError(await serve('--port', '0', '--data', ' '), /--data is empty/);
   });
 
   it('--data that is a file, under a file, or cannot be written', async () => {

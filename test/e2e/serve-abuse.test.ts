@@ -57,13 +57,15 @@ function onConnection(agent: Agent, method: string, path: string, body?: string)
 describe('traces serve under abuse', () => {
   it('answers 408 to a body or headers that go quiet, closes the connection and keeps the stored version whole', async () => {
     const data = join(tmp.path, 'data');
-    served = await spawnServe(['--no-auth', '--data', data, '--body-timeout', '500ms']);
-    expect((await call(`${served.url}${sessionPath}`, { method: 'PUT', body: v1 })).status).toBe(200);
+    const token = 'serve-token-7f3a9c';
+    const auth = { Authorization: `Bearer ${token}` };
+    served = await spawnServe(['--data', data, '--body-timeout', '500ms'], { TRACES_SERVE_TOKEN: token });
+    expect((await call(`${served.url}${sessionPath}`, { method: 'PUT', body: v1, token })).status).toBe(200);
 
-    const upload = raw(`${headOf('PUT', sessionPath, 100_000)}{"n":2}\n`);
-    const start = raw(`${headOf('POST', '/v1/sessions', 100)}{"session_id":`);
-    const save = raw(`${headOf('POST', '/api/v1/org/o/ws/w/sessions', 100)}{"id":`);
-    const headers = raw('PUT /x HTTP/1.1\r\nHost: test\r\nContent-');
+    const upload = raw(`${headOf('PUT', sessionPath, 100_000, auth)}{"n":2}\n`);
+    const start = raw(`${headOf('POST', '/v1/sessions', 100, auth)}{"session_id":`);
+    const save = raw(`${headOf('POST', '/api/v1/org/o/ws/w/sessions', 100, auth)}{"id":`);
+    const headers = raw(`PUT /x HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${token}\r\nContent-`);
     await within(Promise.all([upload, start, save, headers].map((c) => c.closed)), 'the server to close the stalled connections');
 
     expect(statusOf(upload.text())).toBe('408');
@@ -75,8 +77,9 @@ describe('traces serve under abuse', () => {
     expect(statusOf(headers.text())).toBe('408');
 
     expect(tempFiles(data)).toEqual([]);
-    expect((await call(`${served.url}${sessionPath}`)).text).toBe(v1);
+    expect((await call(`${served.url}${sessionPath}`, { token })).text).toBe(v1);
     expect(served.stderr()).toMatch(new RegExp(`PUT ${sessionPath} 408 `));
+    expect(served.stderr()).not.toContain(token);
   });
 
   it('drops connections over --max-connections and serves again once the stalled ones time out', async () => {

@@ -204,7 +204,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--port <port>', 'port (0 = any free port)', intOption(0, 65535), 8787)
     .option('--data <dir>', 'where to store what is received', './traces-data')
     .option('--max-bytes <n>', 'largest session upload accepted, e.g. 100M (default 100 MiB)', bytesOption)
-    .option('--no-auth', 'accept requests without a token (loopback hosts only)')
+    .option('--no-auth', 'accept requests without a token (loopback hosts only: 127.0.0.0/8, ::1, localhost)')
+    .option('--body-timeout <ms>', 'answer 408 and close when a request body (or its headers) sends nothing this long, e.g. 30s (default 30s)', durationOption)
+    .option('--max-connections <n>', 'connections served at once; more are closed at once (default 256)', intOption(1, 65_535))
     .addHelpText('after', '\nAccepted tokens come from TRACES_SERVE_TOKEN (comma-separated).')
     .action(async (flags) => {
       const { serve, DEFAULT_SERVE_MAX_BYTES } = await import('./commands/serve.js');
@@ -232,8 +234,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
-    const { findCredential } = await import('./config/credentials.js');
-    const secrets = [findCredential(io.env)?.token, io.env.TRACES_UPLOAD_TOKEN, io.env.TRACES_SESSIONS_TOKEN, io.env.TRACES_EVENTS_TOKEN];
+    // Loading the credential module can fail for the same reason as the command (no file descriptors left).
+    const credentials = await import('./config/credentials.js').catch(() => undefined);
+    const secrets = [credentials?.findCredential(io.env)?.token, io.env.TRACES_TOKEN, io.env.PRIME_AGENT_TRACES_API_KEY, io.env.PRIME_API_KEY, io.env.TRACES_UPLOAD_TOKEN, io.env.TRACES_SESSIONS_TOKEN, io.env.TRACES_EVENTS_TOKEN];
     return reportError(error, io, { json: argv.includes('--json'), secrets });
   }
 }
@@ -246,6 +249,15 @@ export function reportError(error: unknown, io: Io, options: { json?: boolean; s
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
     return EXIT.usage; // commander already printed the message
+  }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'EMFILE' || errno === 'ENFILE') {
+    // The machine's limit, not a bug: often met while loading modules under a low `ulimit -n`.
+    error = new TracesError(`too many open files (${errno}): ${(error as Error).message}`, {
+      code: 'too_many_open_files',
+      exitCode: EXIT.failed,
+      hint: 'Raise the limit of open files (ulimit -n; 1024 is plenty) and run again.',
+    });
   }
   if (error instanceof TracesError) {
     const redact = redactor(options.secrets ?? []);

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeHeaderValue } from '../backend/header-value.js';
+import { PassThrough, type Readable } from 'node:stream';
 
 /** What a handler gets: the request, the response, the route's captures, and a byte counter for the log. */
 export interface Exchange {
@@ -9,6 +10,44 @@ export interface Exchange {
   params: string[];
   /** Request body bytes read, for the access log. */
   bytesIn: number;
+  /** How long the body may go without a byte before it is given up (408). */
+  bodyTimeoutMs: number;
+}
+
+/** The client stopped sending the request body: nothing arrived for `ms`. */
+export class BodyTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`no data for ${ms} ms: the request body timed out`);
+  }
+}
+
+/**
+ * The request body, failing with BodyTimeoutError when the client sends nothing for
+ * `ex.bodyTimeoutMs`. The body is not a pipeline with the request: on a timeout the request stays
+ * open, so that the 408 can still be written to its connection (which is then closed).
+ */
+export function requestBody(ex: Exchange): Readable {
+  const { req } = ex;
+  const body = new PassThrough();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => body.destroy(new BodyTimeoutError(ex.bodyTimeoutMs)), ex.bodyTimeoutMs);
+  };
+  const disarm = () => clearTimeout(timer);
+  req.on('data', arm);
+  req.once('end', disarm);
+  req.once('error', (error) => body.destroy(error));
+  req.once('close', () => {
+    if (!req.complete) body.destroy(new Error('the client closed the connection before the end of the body'));
+  });
+  body.once('close', () => {
+    disarm();
+    req.off('data', arm);
+  });
+  req.pipe(body);
+  arm();
+  return body;
 }
 
 export class HttpProblem extends Error {
@@ -41,10 +80,15 @@ export async function readJsonBody(ex: Exchange, problem: (status: number, messa
   const declared = Number(ex.req.headers['content-length'] ?? Number.NaN);
   if (declared > MAX_JSON_BODY) throw problem(413, `body of ${declared} bytes is over the limit of ${MAX_JSON_BODY}`);
   const chunks: Buffer[] = [];
-  for await (const chunk of ex.req as AsyncIterable<Buffer>) {
-    ex.bytesIn += chunk.length;
-    if (ex.bytesIn > MAX_JSON_BODY) throw problem(413, `body is over the limit of ${MAX_JSON_BODY} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of requestBody(ex) as AsyncIterable<Buffer>) {
+      ex.bytesIn += chunk.length;
+      if (ex.bytesIn > MAX_JSON_BODY) throw problem(413, `body is over the limit of ${MAX_JSON_BODY} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof BodyTimeoutError) throw problem(408, error.message);
+    throw error;
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalStore } from '../backend/store/index.js';
-import { HttpProblem, sendJson, tokenIndex, type Exchange } from './http.js';
+import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange } from './http.js';
 import { getSession, listSessions, putSession } from './routes/agent-traces.js';
 import { crossSessionBatch, sessionBatch, startSession } from './routes/events.js';
 import { metadataProblem, saveMetadata } from './routes/metadata.js';
@@ -19,10 +19,25 @@ export interface ServeOptions {
   tokens: string[] | null;
   /** Largest session upload accepted (413 above it). */
   maxBytes: number;
+  /** A request body that sends nothing for this long is answered 408 and its connection closed; also the limit for the headers. @default 30_000 */
+  bodyTimeoutMs?: number;
+  /** Connections served at once; more are closed as soon as they are accepted. @default DEFAULT_MAX_CONNECTIONS */
+  maxConnections?: number;
   /** One line per request; never contains a token. */
   log?: (line: string) => void;
   faults?: ServerFaults;
 }
+
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/**
+ * Well under the usual limit of 1024 open files: each connection holds a socket, an upload also
+ * its temp file, and the store opens more while it works.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** Errors of the machine, not of the request: the client may try again later. */
+const OUT_OF_DESCRIPTORS = new Set(['EMFILE', 'ENFILE']);
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
 
@@ -48,8 +63,17 @@ export class TracesServer {
       ['POST', /^\/v1\/events\/batch$/, (ex) => crossSessionBatch(ex, store)],
       ['GET', /^\/api\/v1\/user\/whoami$/, async (ex, user) => sendJson(ex.res, 200, { ...user, name: 'traces serve' })],
     ];
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.requestTimeout = 0; // large uploads may take long; idle sockets still time out
+    const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+    // How often Node looks for connections whose headers are late; by default only every 30 s.
+    const connectionsCheckingInterval = Math.min(30_000, Math.max(50, Math.floor(bodyTimeoutMs / 4)));
+    this.server = createServer({ connectionsCheckingInterval }, (req, res) => void this.handle(req, res));
+    // A large upload may take long as a whole; what is limited is silence (the body timeout, in
+    // handle), the time to send the headers, and idle keep-alive connections (Node's 5 s).
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = bodyTimeoutMs;
+    this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    const refused = rateLimited(options.log, (n) => `refused ${n} connection(s): at --max-connections ${this.server.maxConnections}`);
+    this.server.on('drop', () => refused());
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -60,6 +84,9 @@ export class TracesServer {
         resolve();
       });
     });
+    // Once listening, an error is one failed accept (out of descriptors, say): log it and go on.
+    const failed = rateLimited(this.options.log, (n, error) => `error: ${n} connection(s) not accepted: ${(error as Error).message}`);
+    this.server.on('error', (error) => failed(error));
     return this.url;
   }
 
@@ -81,10 +108,11 @@ export class TracesServer {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    const ex: Exchange = { req, res, params: [], bytesIn: 0 };
-    res.on('finish', () =>
-      this.options.log?.(`${req.method} ${path} ${res.statusCode} ${ex.bytesIn}B ${Math.round(performance.now() - started)}ms`),
-    );
+    const ex: Exchange = { req, res, params: [], bytesIn: 0, bodyTimeoutMs: this.options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+    res.on('close', () => {
+      const outcome = res.writableFinished ? String(res.statusCode) : 'closed by the client';
+      this.options.log?.(`${req.method} ${path} ${outcome} ${ex.bytesIn}B ${Math.round(performance.now() - started)}ms`);
+    });
     try {
       const user = this.authenticate(req);
       const route = this.route(req.method ?? 'GET', path, ex);
@@ -126,13 +154,29 @@ export class TracesServer {
 
   private fail(ex: Exchange, error: unknown): void {
     const { req, res } = ex;
-    if (res.headersSent) {
-      res.destroy();
+    if (res.headersSent || req.socket.destroyed) {
+      res.destroy(); // nobody to answer, or too late to
+      return;
+    }
+    // An answer before the whole body was read: do not keep a half-read connection alive.
+    if (!req.complete) res.shouldKeepAlive = false;
+    if (error instanceof BodyTimeoutError) {
+      sendJson(res, 408, { detail: error.message });
+      return;
+    }
+    const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+    if (OUT_OF_DESCRIPTORS.has(code)) {
+      this.options.log?.(`error: ${(error as Error).message}`);
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, { detail: 'the server has too many open files right now; try again shortly' });
+      return;
+    }
+    if (OUT_OF_SPACE.has(code)) {
+      this.options.log?.(`error: ${(error as Error).message}`);
+      sendJson(res, 507, { detail: 'the server is out of disk space' });
       return;
     }
     if (error instanceof HttpProblem) {
-      // An error answered before the body was read: do not keep a half-read connection alive.
-      if (!req.complete) res.shouldKeepAlive = false;
       sendJson(res, error.status, error.body, error.contentType);
       return;
     }
@@ -143,4 +187,21 @@ export class TracesServer {
     this.options.log?.(`error: ${error instanceof Error ? error.message : String(error)}`);
     sendJson(res, 500, { detail: 'internal error' });
   }
+}
+
+/**
+ * A logger for events that may come in floods (refused connections): the first is logged at once,
+ * the rest at most once a second, with their count.
+ */
+function rateLimited(log: ((line: string) => void) | undefined, line: (count: number, detail?: unknown) => string): (detail?: unknown) => void {
+  let lastAt = 0;
+  let unlogged = 0;
+  return (detail) => {
+    unlogged += 1;
+    const now = Date.now();
+    if (now - lastAt < 1000) return;
+    lastAt = now;
+    log?.(line(unlogged, detail));
+    unlogged = 0;
+  };
 }

@@ -17,10 +17,18 @@ export interface Served {
   exited: Promise<number | null>;
 }
 
-/** Starts `traces serve --port 0` as a real process and waits for its "listening on" line. */
-export async function spawnServe(args: string[], env: Record<string, string | undefined> = {}): Promise<Served> {
+/**
+ * Starts `traces serve --port 0` as a real process and waits for its "listening on" line;
+ * `fileLimit` runs it under `ulimit -n` (through sh).
+ */
+export async function spawnServe(args: string[], env: Record<string, string | undefined> = {}, options: { fileLimit?: number } = {}): Promise<Served> {
   assertBuilt();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const argv = [BIN, 'serve', '--port', '0', ...args];
+  const [command, commandArgs] =
+    options.fileLimit === undefined
+      ? [process.execPath, argv]
+      : ['sh', ['-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -26,14 +26,14 @@ describe('parseBackend', () => {
     expect(http(parse('HTTPS://API.EXAMPLE.COM')).hostname).toBe('api.example.com');
   });
 
-  it.each(['http://127.0.0.1:8080', 'http://127.5.6.7/', 'http://localhost:3000/x', 'http://LOCALHOST', 'http://api.localhost', 'http://[::1]:9000/'])(
+  it.each(['http://127.0.0.1:8080', 'http://127.5.6.7/', 'http://localhost:3000/x', 'http://LOCALHOST', 'http://[::1]:9000/', 'http://[0:0:0:0:0:0:0:1]/', 'http://127.1/'])(
     'accepts loopback http %s without --allow-http',
     (value) => {
       expect(http(parse(value)).protocol).toBe('http:');
     },
   );
 
-  it.each(['http://example.com', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'http://[::2]/', 'http://0.0.0.0'])(
+  it.each(['http://example.com', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'http://api.localhost', 'http://localhost./', 'http://[::2]/', 'http://0.0.0.0'])(
     'refuses non-loopback http %s without --allow-http',
     (value) => {
       expect(() => parse(value)).toThrow(/clear text/);
@@ -150,8 +150,8 @@ describe('resolveBackend', () => {
 
 describe('isLoopback, redactUrl and backendId', () => {
   it('isLoopback knows the loopback names only', () => {
-    for (const host of ['localhost', '127.0.0.1', '127.255.0.9', '[::1]', '::1', 'x.localhost']) expect(isLoopback(host)).toBe(true);
-    for (const host of ['localhost.com', '128.0.0.1', '127.0.0', 'example.com', '::', '[::ffff:7f00:1]x']) expect(isLoopback(host)).toBe(false);
+    for (const host of ['localhost', '127.0.0.1', '127.255.0.9', '[::1]', '::1']) expect(isLoopback(host)).toBe(true);
+    for (const host of ['localhost.com', '128.0.0.1', '127.0.0', 'x.localhost', 'example.com', '::', '[::ffff:7f00:1]x']) expect(isLoopback(host)).toBe(false);
   });
 
   it('redactUrl drops credentials and trailing slashes', () => {

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { encodeHeaderValue } from '../../backend/header-value.js';
 import { LengthMismatchError } from '../../backend/store/sessions.js';
 import type { LocalStore } from '../../backend/store/index.js';
-import { headerText, HttpProblem, refuseBody, sendJson, type Exchange } from '../http.js';
+import { headerText, HttpProblem, refuseBody, requestBody, sendJson, type Exchange } from '../http.js';
 import { NdjsonError, ndjsonCheck } from '../ndjson-check.js';
 
 /** DESIGN §2.1 errors: `{detail}`, and `{errors:[{param,details}]}` for a body that is not NDJSON. */
@@ -40,7 +40,7 @@ export async function putSession(ex: Exchange, store: LocalStore, maxBytes: numb
         gitRepo: headerText(req.headers['x-git-repo']) ?? null,
         gitCommit: headerText(req.headers['x-git-commit']) ?? null,
       },
-      req,
+      requestBody(ex),
       length,
       check,
     );

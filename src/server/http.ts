@@ -50,6 +50,16 @@ export function requestBody(ex: Exchange): Readable {
   return body;
 }
 
+/** Errors of the machine, not of the request (the client may try again later): answered 503 and 507. */
+export const OUT_OF_DESCRIPTORS = new Set(['EMFILE', 'ENFILE']);
+export const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/** An error the server answers as the machine's own trouble (503, 507), whatever the route. */
+export function isMachineError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  return OUT_OF_DESCRIPTORS.has(code) || OUT_OF_SPACE.has(code);
+}
+
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,

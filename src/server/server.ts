@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalStore } from '../backend/store/index.js';
-import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange } from './http.js';
+import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
 import { getSession, listSessions, putSession } from './routes/agent-traces.js';
 import { crossSessionBatch, sessionBatch, startSession } from './routes/events.js';
 import { metadataProblem, saveMetadata } from './routes/metadata.js';
@@ -35,9 +35,6 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 
-/** Errors of the machine, not of the request: the client may try again later. */
-const OUT_OF_DESCRIPTORS = new Set(['EMFILE', 'ENFILE']);
-const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
 

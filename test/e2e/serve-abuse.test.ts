@@ -133,6 +133,9 @@ describe('traces serve under abuse', () => {
       expect([save.reused, save.status, save.headers['retry-after'] !== undefined]).toEqual([true, 503, true]);
       const put = await onConnection(agent, 'PUT', sessionPath, v2);
       expect([put.reused, put.status, put.headers['retry-after'] !== undefined]).toEqual([true, 503, true]);
+      const events = JSON.stringify({ events: [{ event_id: 'e1', event_type: 'tool', inputs: {} }] });
+      const batch = await onConnection(agent, 'POST', `/v1/sessions/${id}/events/batch`, events);
+      expect([batch.reused, batch.status, batch.headers['retry-after'] !== undefined]).toEqual([true, 503, true]);
       expect(readFileSync(join(data, 'agent-traces', id, `${id}.jsonl`), 'utf8')).toBe(v1);
       expect(tempFiles(data)).toEqual([]);
 
@@ -142,6 +145,8 @@ describe('traces serve under abuse', () => {
       expect(await within(putOnceFree(served.url, v2), 'the upload to be served')).toBe(200);
       expect((await call(`${served.url}${sessionPath}`)).text).toBe(v2);
       expect((await call(`${served.url}/api/v1/org/o/ws/w/sessions`, { method: 'POST', json: { id, model: 'm' } })).status).toBe(201);
+      expect((await call(`${served.url}/v1/sessions/${id}/events/batch`, { method: 'POST', body: events, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      expect(readFileSync(join(data, 'events', id, 'events.ndjson'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
       expect(tempFiles(data)).toEqual([]);
       expect(served.child.exitCode).toBeNull();
     } finally {

@@ -1,7 +1,7 @@
 import type { LocalStore } from '../../backend/store/index.js';
 import { crossSessionBatchSchema, eventBatchSchema, issueDetails, sessionStartSchema } from '../../backend/schemas.js';
 import type { ServerFaults } from '../server.js';
-import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
+import { HttpProblem, readJsonBody, sendJson, type Exchange, isMachineError } from '../http.js';
 
 /** DESIGN §2.4 errors: `{error:{message, details}}`; validation failures are 400. */
 const problem = (status: number, message: string, details: unknown[] = []) => new HttpProblem(status, { error: { message, details } });
@@ -27,7 +27,9 @@ export async function sessionBatch(ex: Exchange, store: LocalStore, faults: Serv
   const cut = faults.partialBatch?.(events.length);
   try {
     await store.events.append(sessionId, events, cut);
-  } catch {
+  } catch (error) {
+    // Out of descriptors or space: the server answers 503/507, which the client retries later.
+    if (isMachineError(error)) throw error;
     throw problem(500, 'internal error while storing events');
   }
   sendJson(ex.res, 200, { success: true });

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { ConfigError, UsageError } from '../errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
@@ -42,7 +44,7 @@ export async function createHttpClient(url: URL, options: ConnectOptions): Promi
 export async function createUploadTarget(spec: BackendSpec, options: ConnectOptions): Promise<UploadTarget> {
   if (spec.kind === 'dir') {
     const { StoreUploadTarget } = await import('./store-target.js');
-    return new StoreUploadTarget(spec.dir);
+    return new StoreUploadTarget(storeFolder(spec));
   }
   const { HttpUploadTarget, sessionPath } = await import('./agent-traces.js');
   let real: Promise<UploadTarget> | undefined;
@@ -66,7 +68,7 @@ export async function createSessionsApi(spec: BackendSpec, options: ConnectOptio
   const { HttpSessionsApi, StoreSessionsApi } = await import('./sessions-api.js');
   if (spec.kind === 'http') return new HttpSessionsApi(await createHttpClient(spec.url, options));
   const { LocalStore } = await import('./store/index.js');
-  return new StoreSessionsApi(new LocalStore(spec.dir));
+  return new StoreSessionsApi(new LocalStore(storeFolder(spec)));
 }
 
 /** DESIGN §2.4 for a backend: HTTP, or the embedded store for a folder. */
@@ -74,5 +76,22 @@ export async function createEventsApi(spec: BackendSpec, options: ConnectOptions
   const { HttpEventsApi, StoreEventsApi } = await import('./events-api.js');
   if (spec.kind === 'http') return new HttpEventsApi(await createHttpClient(spec.url, options));
   const { LocalStore } = await import('./store/index.js');
-  return new StoreEventsApi(new LocalStore(spec.dir));
+  return new StoreEventsApi(new LocalStore(storeFolder(spec)));
+}
+
+/**
+ * A folder backend's path, refused at once when something other than a folder is in the way (else
+ * every session would fail on its own with ENOTDIR). A folder that does not exist yet is made by
+ * the first write.
+ */
+function storeFolder(spec: { dir: string; source: string }): string {
+  let stats;
+  try {
+    stats = statSync(spec.dir);
+  } catch {
+    return spec.dir;
+  }
+  if (stats.isDirectory()) return spec.dir;
+  const Bad = spec.source === '--to' ? UsageError : ConfigError;
+  throw new Bad(`${spec.source}: ${spec.dir} is not a folder (a file is in the way)`, 'Name a folder for the local store, or an https:// URL.');
 }

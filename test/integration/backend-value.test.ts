@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
@@ -68,5 +68,16 @@ describe('a backend value that is not clearly a folder never becomes one', () =>
     expect(result.code).toBe(0);
     expect(existsSync(join(env.HOME!, 'store'))).toBe(true);
     expect(existsSync(join(cwd, '~'))).toBe(false);
+  });
+});
+
+describe('a folder backend that is a file', () => {
+  it.each([['upload'], ['events', 'push'], ['sessions', 'save', '--all', '--org', 'o', '--workspace', 'w']])('--to FILE (%s) is a usage error naming it (exit 2), before any session', async (...command) => {
+    const file = join(cwd, 'archive');
+    writeFileSync(file, 'not a folder');
+    const result = await runCli([...command, '--to', file], { env, cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file} is not a folder`);
+    expect(result.stderr).not.toMatch(/ENOTDIR|this is a bug/);
   });
 });

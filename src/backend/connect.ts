@@ -3,7 +3,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
-import { backendId, type BackendSpec } from '../config/backend.js';
+import { backendId, type BackendSpec } from '../contracts/backend-id.js';
 import { USER_AGENT } from '../version.js';
 import type { HttpClient } from './http-client.js';
 import type { SessionsApi } from './sessions-api.js';

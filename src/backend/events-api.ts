@@ -1,5 +1,5 @@
 import type { HttpClient } from './http-client.js';
-import type { SessionStart, TraceEvent } from './schemas.js';
+import type { SessionStart, TraceEvent } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
 /** DESIGN §2.4, over HTTP or straight into the local store. Every call is safe to repeat. */

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
-import { PATCH_ID, metadataSaveSchema, type MetadataSave, type SessionPatch } from './schemas.js';
+import { PATCH_ID, metadataSaveSchema, type MetadataSave, type SessionPatch } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
 export type SaveOutcome = { status: 'saved' | 'exists'; session: Record<string, unknown> };

@@ -1,5 +1,6 @@
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
+import { backendId } from '../contracts/backend-id.js';
 import { SessionFiles } from './store/sessions.js';
 
 /** `--to DIR`: the PUT of DESIGN §2.1 written straight into the embedded store, in-process. */
@@ -8,7 +9,7 @@ export class StoreUploadTarget implements UploadTarget {
   private readonly files: SessionFiles;
 
   constructor(readonly dir: string) {
-    this.id = `file:${dir}`;
+    this.id = backendId({ kind: 'dir', dir });
     this.files = new SessionFiles(dir);
   }
 

@@ -1,5 +1,5 @@
 import { SessionFileError } from '../errors.js';
-import { UUID_TEXT } from '../backend/schemas.js';
+import { UUID_TEXT } from '../contracts/wire.js';
 import { readSession } from './sessions/entries.js';
 import { titleAfter } from './sessions/title.js';
 

@@ -1,6 +1,6 @@
 import { describeError, refusedCredential, type AuthError } from '../errors.js';
 import type { SessionsApi } from '../backend/sessions-api.js';
-import type { MetadataSave } from '../backend/schemas.js';
+import type { MetadataSave } from '../contracts/wire.js';
 import { mapLimit } from '../util/map-limit.js';
 import { deriveMetadata } from './metadata.js';
 import { readHeader } from './sessions/header.js';

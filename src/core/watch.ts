@@ -1,5 +1,6 @@
 import { dirname, join, resolve, sep } from 'node:path';
 import { existsSync } from 'node:fs';
+import { describeError } from '../errors.js';
 import type { Logger } from './logger.js';
 
 const MAX_RETRY_MS = 5 * 60_000;
@@ -130,7 +131,7 @@ export class UploadScheduler {
       this.active++;
       this.upload(file)
         .catch((error) => {
-          this.logger.warn(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(`${file}: ${describeError(error)}`);
           return false;
         })
         .then((settled) => {

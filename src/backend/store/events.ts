@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, stat
 import { join } from 'node:path';
 import { ApiError } from '../../errors.js';
 import { fsyncDir } from '../../util/atomic-write.js';
-import { tooDeepAt, tooDeepMessage, UUID_TEXT, type SessionStart, type TraceEvent } from '../schemas.js';
+import { tooDeepAt, tooDeepMessage, UUID_TEXT, type SessionStart, type TraceEvent } from '../../contracts/wire.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 import { StoreDir } from './store-dir.js';

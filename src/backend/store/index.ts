@@ -1,7 +1,7 @@
 import { EventFiles } from './events.js';
 import { MetadataFiles } from './metadata.js';
 import { PatchFiles, type PatchedSession } from './patches.js';
-import { uuidOfPatchId, type SessionPatch } from '../schemas.js';
+import { uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { SessionFiles } from './sessions.js';
 import { StoreDir } from './store-dir.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import type { metadataSaveSchema } from '../schemas.js';
+import type { metadataSaveSchema } from '../../contracts/wire.js';
 import { createJsonExclusive, readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 import type { StoreDir } from './store-dir.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { SessionPatch } from '../schemas.js';
+import type { SessionPatch } from '../../contracts/wire.js';
 import { readJson, writeJson } from './json-files.js';
 import type { StoreDir } from './store-dir.js';
 

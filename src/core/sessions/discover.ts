@@ -1,7 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { isStoreRoot } from '../../backend/store/store-dir.js';
+import { isStoreRoot } from '../../contracts/store-marker.js';
 import { fileKind } from './open-file.js';
 
 /** A file that may be a session, with what one stat says about it. */

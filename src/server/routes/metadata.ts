@@ -1,5 +1,5 @@
 import type { LocalStore } from '../../backend/store/index.js';
-import { issueDetails, metadataSaveSchema } from '../../backend/schemas.js';
+import { issueDetails, metadataSaveSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
 /** DESIGN §2.2 envelope: `{status, message, details:[{loc,msg,type}], type}`. */

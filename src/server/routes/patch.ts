@@ -1,5 +1,5 @@
 import type { LocalStore } from '../../backend/store/index.js';
-import { PATCH_ID, patchSchema } from '../../backend/schemas.js';
+import { PATCH_ID, patchSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
 /** DESIGN §2.3 errors are RFC 9457 problem+json. */

@@ -1,7 +1,8 @@
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { existsSync } from 'node:fs';
 import { describeError } from '../errors.js';
 import type { Logger } from './logger.js';
+import { sessionRoots } from './sessions/discover.js';
 
 const MAX_RETRY_MS = 5 * 60_000;
 
@@ -160,9 +161,8 @@ export class UploadScheduler {
  */
 export function watchPlan(paths: string[], sessionsDir: string): { watch: string[]; ignored: (path: string, stats?: { isFile(): boolean }) => boolean } {
   if (paths.length) return { watch: paths.map((p) => resolve(p)), ignored: (p, stats) => isOtherFile(p, stats) };
-  const sessions = resolve(sessionsDir);
+  const [sessions, artifacts] = sessionRoots(sessionsDir) as [string, string];
   const home = dirname(sessions);
-  const artifacts = join(home, 'session-artifacts');
   const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + sep);
   return {
     watch: [existsSync(home) ? home : sessions],

@@ -1,13 +1,12 @@
 import { statSync } from 'node:fs';
 import { ConfigError, UsageError } from '../errors.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../contracts/logger.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
 import { backendId, type BackendSpec } from '../contracts/backend-id.js';
 import { USER_AGENT } from '../version.js';
 import type { HttpClient } from './http-client.js';
-import type { SessionsApi } from './sessions-api.js';
-import type { EventsApi } from './events-api.js';
+import type { EventsApi, SessionsApi } from '../contracts/apis.js';
 import { DEFAULT_RETRY } from './retry.js';
 
 export interface ConnectOptions {

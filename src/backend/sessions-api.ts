@@ -1,16 +1,9 @@
 import { ApiError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
+import type { SaveOutcome, SessionsApi } from '../contracts/apis.js';
 import { PATCH_ID, type MetadataSave, type SessionPatch } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
-export type SaveOutcome = { status: 'saved' | 'exists'; session: Record<string, unknown> };
-
-/** Metadata saves and patches (see README, wire contracts), over HTTP or straight into the local store. */
-export interface SessionsApi {
-  save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome>;
-  patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>>;
-  close(): Promise<void>;
-}
 
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 

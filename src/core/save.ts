@@ -1,5 +1,5 @@
 import { describeError, refusedCredential, type AuthError } from '../errors.js';
-import type { SessionsApi } from '../backend/sessions-api.js';
+import type { SessionsApi } from '../contracts/apis.js';
 import type { MetadataSave } from '../contracts/wire.js';
 import { mapLimit } from '../util/map-limit.js';
 import { deriveMetadata } from './metadata.js';

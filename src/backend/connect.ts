@@ -62,7 +62,7 @@ export async function createUploadTarget(spec: BackendSpec, options: ConnectOpti
   };
 }
 
-/** DESIGN §2.2/§2.3 for a backend: HTTP, or the embedded store for a folder. */
+/** Metadata saves and patches for a backend: HTTP, or the embedded store for a folder. */
 export async function createSessionsApi(spec: BackendSpec, options: ConnectOptions): Promise<SessionsApi> {
   const { HttpSessionsApi, StoreSessionsApi } = await import('./sessions-api.js');
   if (spec.kind === 'http') return new HttpSessionsApi(await createHttpClient(spec.url, options));
@@ -70,7 +70,7 @@ export async function createSessionsApi(spec: BackendSpec, options: ConnectOptio
   return new StoreSessionsApi(new LocalStore(storeFolder(spec)));
 }
 
-/** DESIGN §2.4 for a backend: HTTP, or the embedded store for a folder. */
+/** Session starts and event batches for a backend: HTTP, or the embedded store for a folder. */
 export async function createEventsApi(spec: BackendSpec, options: ConnectOptions): Promise<EventsApi> {
   const { HttpEventsApi, StoreEventsApi } = await import('./events-api.js');
   if (spec.kind === 'http') return new HttpEventsApi(await createHttpClient(spec.url, options));

@@ -3,7 +3,7 @@ import type { SessionToUpload, StoredSession, UploadTarget } from '../core/uploa
 import { backendId } from '../contracts/backend-id.js';
 import { SessionFiles } from './store/sessions.js';
 
-/** `--to DIR`: the PUT of DESIGN §2.1 written straight into the embedded store, in-process. */
+/** `--to DIR`: the session-file PUT written straight into the embedded store, in-process. */
 export class StoreUploadTarget implements UploadTarget {
   readonly id: string;
   private readonly files: SessionFiles;

@@ -11,7 +11,7 @@ export { backendId, redactUrl, type BackendSpec } from '../contracts/backend-id.
 
 export const DEFAULT_API_URL = 'https://api.primeintellect.ai';
 
-/** The three kinds of data that may each go to a different service (issue #5). */
+/** The three kinds of data that may each go to a different service (`TRACES_<OP>_URL`). */
 export type Operation = 'upload' | 'sessions' | 'events';
 export const OPERATIONS: Operation[] = ['upload', 'sessions', 'events'];
 
@@ -19,7 +19,7 @@ const OP_ENV: Record<Operation, string> = { upload: 'TRACES_UPLOAD_URL', session
 const OP_TOKEN: Record<Operation, string> = { upload: 'TRACES_UPLOAD_TOKEN', sessions: 'TRACES_SESSIONS_TOKEN', events: 'TRACES_EVENTS_TOKEN' };
 
 /**
- * Where one operation's data goes (DESIGN §3, issue #5): `--to`; the operation's own
+ * Where one operation's data goes, first set wins: `--to`; the operation's own
  * `TRACES_<OP>_URL` and config `<op>_url`; then `TRACES_API_URL`, `PRIME_AGENT_TRACES_BASE_URL`,
  * config `api_url`, the default. A folder or `file:` URL is the embedded local store.
  */

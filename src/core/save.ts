@@ -31,7 +31,7 @@ export interface SaveResult {
   session: Record<string, unknown> | null;
 }
 
-/** The body of DESIGN §2.2 for one file: derived fields, then the flags. */
+/** The metadata save body for one file: derived fields, then the flags. */
 export async function saveBody(file: string, overrides: SaveOverrides): Promise<MetadataSave> {
   const derived = await deriveMetadata(file);
   const model = overrides.model ?? derived.model;

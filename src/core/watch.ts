@@ -26,7 +26,7 @@ interface FileState {
 }
 
 /**
- * When to upload each watched session (issue #6): `debounceMs` after its last change, at most
+ * When to upload each watched session: `debounceMs` after its last change, at most
  * once per `minIntervalMs`, and never later than `minIntervalMs` after its first unsent change, so
  * a session that never stops changing is still sent regularly. Due uploads wait in one FIFO line
  * for a free slot, so a busy session cannot starve the others.

@@ -35,7 +35,7 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 
 type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
 
-/** `traces serve`: every route of DESIGN §2 over the embedded store. */
+/** `traces serve`: every route of the four wire contracts (see docs/ARCHITECTURE.md) over the embedded store. */
 export class TracesServer {
   readonly store: LocalStore;
   private readonly server: Server;

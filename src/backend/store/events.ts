@@ -10,7 +10,7 @@ import { StoreDir } from './store-dir.js';
 
 export type StoredEvent = TraceEvent & { event_id: string; session_id: string };
 
-/** The session event that `POST /v1/sessions` creates and returns (DESIGN §2.4). */
+/** The session event that `POST /v1/sessions` creates and returns. */
 export interface SessionEvent {
   session_id: string;
   event_id: string;

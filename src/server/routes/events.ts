@@ -8,7 +8,7 @@ export interface ServerFaults {
   partialBatch?: (n: number) => number | undefined;
 }
 
-/** DESIGN §2.4 errors: `{error:{message, details}}`; validation failures are 400. */
+/** The events contract's errors: `{error:{message, details}}`; validation failures are 400. */
 const problem = (status: number, message: string, details: unknown[] = []) => new HttpProblem(status, { error: { message, details } });
 
 async function validBody<T>(ex: Exchange, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }): Promise<T> {

@@ -1,13 +1,12 @@
 import { statSync } from 'node:fs';
 import { ConfigError, UsageError } from '../errors.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../contracts/logger.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
-import { backendId, type BackendSpec } from '../config/backend.js';
+import { backendId, type BackendSpec } from '../contracts/backend-id.js';
 import { USER_AGENT } from '../version.js';
 import type { HttpClient } from './http-client.js';
-import type { SessionsApi } from './sessions-api.js';
-import type { EventsApi } from './events-api.js';
+import type { EventsApi, SessionsApi } from '../contracts/apis.js';
 import { DEFAULT_RETRY } from './retry.js';
 
 export interface ConnectOptions {
@@ -63,7 +62,7 @@ export async function createUploadTarget(spec: BackendSpec, options: ConnectOpti
   };
 }
 
-/** DESIGN §2.2/§2.3 for a backend: HTTP, or the embedded store for a folder. */
+/** Metadata saves and patches for a backend: HTTP, or the embedded store for a folder. */
 export async function createSessionsApi(spec: BackendSpec, options: ConnectOptions): Promise<SessionsApi> {
   const { HttpSessionsApi, StoreSessionsApi } = await import('./sessions-api.js');
   if (spec.kind === 'http') return new HttpSessionsApi(await createHttpClient(spec.url, options));
@@ -71,7 +70,7 @@ export async function createSessionsApi(spec: BackendSpec, options: ConnectOptio
   return new StoreSessionsApi(new LocalStore(storeFolder(spec)));
 }
 
-/** DESIGN §2.4 for a backend: HTTP, or the embedded store for a folder. */
+/** Session starts and event batches for a backend: HTTP, or the embedded store for a folder. */
 export async function createEventsApi(spec: BackendSpec, options: ConnectOptions): Promise<EventsApi> {
   const { HttpEventsApi, StoreEventsApi } = await import('./events-api.js');
   if (spec.kind === 'http') return new HttpEventsApi(await createHttpClient(spec.url, options));

@@ -1,6 +1,6 @@
 /**
  * Turns an error response body into a sentence. The services answer in several envelopes
- * (DESIGN §2); each is read, and anything else is shown as text, never as [object Object].
+ * (listed in docs/ARCHITECTURE.md); each is read, and anything else is shown as text, never as [object Object].
  */
 export function errorMessage(status: number, statusText: string, body: string): string {
   const fromBody = describeBody(body);

@@ -1,14 +1,8 @@
 import type { HttpClient } from './http-client.js';
-import type { SessionStart, TraceEvent } from './schemas.js';
+import type { EventsApi } from '../contracts/apis.js';
+import type { SessionStart, TraceEvent } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
-/** DESIGN §2.4, over HTTP or straight into the local store. Every call is safe to repeat. */
-export interface EventsApi {
-  startSession(body: SessionStart): Promise<Record<string, unknown>>;
-  sendBatch(sessionId: string, events: TraceEvent[]): Promise<void>;
-  sendCrossSession(events: TraceEvent[]): Promise<string[]>;
-  close(): Promise<void>;
-}
 
 export class HttpEventsApi implements EventsApi {
   constructor(private readonly client: HttpClient) {}

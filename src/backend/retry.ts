@@ -1,6 +1,6 @@
 import { ApiError, NetworkError, TimeoutError } from '../errors.js';
 
-/** Statuses worth another try (DESIGN; Octokit and ky agree): the rest of 4xx is final. */
+/** Statuses worth another try (Octokit and ky agree): the rest of 4xx is final. */
 export const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 export interface RetryPolicy {
@@ -41,7 +41,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 
 /**
  * A pause shared by every worker talking to one backend: a 429 stops them all, not only the one
- * that got it (issue #2).
+ * that got it, so they do not keep hammering a backend that asked them to wait.
  */
 export class BackendGate {
   private resumeAt = 0;

@@ -1,16 +1,9 @@
 import { ApiError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
-import { PATCH_ID, metadataSaveSchema, type MetadataSave, type SessionPatch } from './schemas.js';
+import type { SaveOutcome, SessionsApi } from '../contracts/apis.js';
+import { PATCH_ID, type MetadataSave, type SessionPatch } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
-export type SaveOutcome = { status: 'saved' | 'exists'; session: Record<string, unknown> };
-
-/** DESIGN §2.2 and §2.3, over HTTP or straight into the local store. */
-export interface SessionsApi {
-  save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome>;
-  patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>>;
-  close(): Promise<void>;
-}
 
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
@@ -49,14 +42,12 @@ export class StoreSessionsApi implements SessionsApi {
   constructor(private readonly store: LocalStore) {}
 
   async save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome> {
-    const parsed = metadataSaveSchema.safeParse(body);
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${['body', ...i.path].join('.')}: ${i.message}`).join('; ');
+    const outcome = await this.store.saveMetadata(org, workspace, body, { id: 'local', email: null });
+    if (outcome.status === 'invalid') {
+      const detail = outcome.error.issues.map((i) => `${['body', ...i.path].join('.')}: ${i.message}`).join('; ');
       throw new ApiError(`422 validation failed; ${detail}`, { status: 422, body: '' });
     }
-    const { created, record } = this.store.metadata.create(org, workspace, parsed.data, { id: 'local', email: null });
-    const { org: _o, workspace: _w, ...session } = record;
-    return { status: created ? 'saved' : 'exists', session };
+    return { status: outcome.status === 'created' ? 'saved' : 'exists', session: { ...outcome.session } };
   }
 
   async patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>> {

@@ -1,14 +1,15 @@
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
+import { backendId } from '../contracts/backend-id.js';
 import { SessionFiles } from './store/sessions.js';
 
-/** `--to DIR`: the PUT of DESIGN §2.1 written straight into the embedded store, in-process. */
+/** `--to DIR`: the session-file PUT written straight into the embedded store, in-process. */
 export class StoreUploadTarget implements UploadTarget {
   readonly id: string;
   private readonly files: SessionFiles;
 
   constructor(readonly dir: string) {
-    this.id = `file:${dir}`;
+    this.id = backendId({ kind: 'dir', dir });
     this.files = new SessionFiles(dir);
   }
 

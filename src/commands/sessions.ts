@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createSessionsApi } from '../backend/connect.js';
-import { PATCH_ID, patchIdOf, type SessionPatch } from '../backend/schemas.js';
+import { PATCH_ID, patchIdOf, type SessionPatch } from '../contracts/wire.js';
 import { saveSessions, type SaveOverrides, type SaveResult } from '../core/save.js';
 import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';

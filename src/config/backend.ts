@@ -2,16 +2,16 @@ import { homedir } from 'node:os';
 import { isIPv4, isIPv6 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { folderOfBackendId, type BackendSpec } from '../contracts/backend-id.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { homeDir, type Env } from './paths.js';
 
+// Config resolves backends; their naming is shared with backend/ and core/, so it lives in contracts/.
+export { backendId, redactUrl, type BackendSpec } from '../contracts/backend-id.js';
+
 export const DEFAULT_API_URL = 'https://api.primeintellect.ai';
 
-export type BackendSpec =
-  | { kind: 'http'; url: URL; source: string }
-  | { kind: 'dir'; dir: string; source: string };
-
-/** The three kinds of data that may each go to a different service (issue #5). */
+/** The three kinds of data that may each go to a different service (`TRACES_<OP>_URL`). */
 export type Operation = 'upload' | 'sessions' | 'events';
 export const OPERATIONS: Operation[] = ['upload', 'sessions', 'events'];
 
@@ -19,7 +19,7 @@ const OP_ENV: Record<Operation, string> = { upload: 'TRACES_UPLOAD_URL', session
 const OP_TOKEN: Record<Operation, string> = { upload: 'TRACES_UPLOAD_TOKEN', sessions: 'TRACES_SESSIONS_TOKEN', events: 'TRACES_EVENTS_TOKEN' };
 
 /**
- * Where one operation's data goes (DESIGN §3, issue #5): `--to`; the operation's own
+ * Where one operation's data goes, first set wins: `--to`; the operation's own
  * `TRACES_<OP>_URL` and config `<op>_url`; then `TRACES_API_URL`, `PRIME_AGENT_TRACES_BASE_URL`,
  * config `api_url`, the default. A folder or `file:` URL is the embedded local store.
  */
@@ -155,21 +155,9 @@ export function isLoopback(hostname: string): boolean {
   return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
 }
 
-/** A URL as shown to people and used as the ledger's key: no credentials, no trailing slash. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url.href);
-  copy.username = '';
-  copy.password = '';
-  return copy.href.replace(/\/+$/, '');
-}
-
-/** The ledger's name for a backend (the same as its UploadTarget's id). */
-export function backendId(backend: BackendSpec): string {
-  return backend.kind === 'http' ? redactUrl(backend.url) : `file:${backend.dir}`;
-}
-
 /** The backend a ledger or queue id names (the inverse of backendId); checked again, as when it was named. */
 export function backendFromId(id: string, cwd: string, allowHttp: boolean): BackendSpec {
-  if (id.startsWith('file:')) return { kind: 'dir', dir: id.slice('file:'.length), source: 'queue' };
+  const dir = folderOfBackendId(id);
+  if (dir !== undefined) return { kind: 'dir', dir, source: 'queue' };
   return parseBackend(id, 'queue', { allowHttp, cwd });
 }

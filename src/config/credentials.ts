@@ -17,7 +17,7 @@ export function credentialsPath(env: Env): string {
 }
 
 /**
- * DESIGN §3: `TRACES_TOKEN`, `PRIME_AGENT_TRACES_API_KEY`, the stored login, `PRIME_API_KEY`,
+ * The credential chain, first found wins: `TRACES_TOKEN`, `PRIME_AGENT_TRACES_API_KEY`, the stored login, `PRIME_API_KEY`,
  * then `api_key` in `~/.prime/config.json`. A token is never taken from a flag.
  */
 export function findCredential(env: Env): Credential | undefined {

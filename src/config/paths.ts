@@ -25,7 +25,7 @@ export function stateDir(env: Env): string {
   return join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'traces');
 }
 
-/** DESIGN §1: `--sessions-dir`, `TRACES_SESSIONS_DIR`, `PRIME_AGENT_SESSION_DIR`, config, `~/.prime/agent/sessions`. */
+/** The sessions dir, first set wins: `--sessions-dir`, `TRACES_SESSIONS_DIR`, `PRIME_AGENT_SESSION_DIR`, config, `~/.prime/agent/sessions`. */
 export function sessionsDir(flag: string | undefined, env: Env, configured: string | undefined): { dir: string; source: string } {
   if (flag) return { dir: flag, source: '--sessions-dir' };
   if (env.TRACES_SESSIONS_DIR) return { dir: env.TRACES_SESSIONS_DIR, source: 'TRACES_SESSIONS_DIR' };

@@ -1,9 +1,5 @@
-/** What the core may say about its work; the CLI decides where it goes (stderr, a log file, nowhere). */
-export interface Logger {
-  /** Detail for --verbose. */
-  debug(message: string): void;
-  /** Something the user should know that did not stop the work. */
-  warn(message: string): void;
-}
+import type { Logger } from '../contracts/logger.js';
+
+export type { Logger };
 
 export const silentLogger: Logger = { debug() {}, warn() {} };

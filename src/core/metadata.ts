@@ -1,9 +1,9 @@
 import { SessionFileError } from '../errors.js';
-import { UUID_TEXT } from '../backend/schemas.js';
+import { UUID_TEXT } from '../contracts/wire.js';
 import { readSession } from './sessions/entries.js';
 import { titleAfter } from './sessions/title.js';
 
-/** What a session file says about itself, for a metadata save (DESIGN §2.2). */
+/** What a session file says about itself, for a metadata save. */
 export interface DerivedMetadata {
   id: string;
   model?: string;

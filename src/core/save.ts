@@ -1,6 +1,6 @@
 import { describeError, refusedCredential, type AuthError } from '../errors.js';
-import type { SessionsApi } from '../backend/sessions-api.js';
-import type { MetadataSave } from '../backend/schemas.js';
+import type { SessionsApi } from '../contracts/apis.js';
+import type { MetadataSave } from '../contracts/wire.js';
 import { mapLimit } from '../util/map-limit.js';
 import { deriveMetadata } from './metadata.js';
 import { readHeader } from './sessions/header.js';
@@ -31,7 +31,7 @@ export interface SaveResult {
   session: Record<string, unknown> | null;
 }
 
-/** The body of DESIGN §2.2 for one file: derived fields, then the flags. */
+/** The metadata save body for one file: derived fields, then the flags. */
 export async function saveBody(file: string, overrides: SaveOverrides): Promise<MetadataSave> {
   const derived = await deriveMetadata(file);
   const model = overrides.model ?? derived.model;

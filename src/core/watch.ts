@@ -1,6 +1,8 @@
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { existsSync } from 'node:fs';
+import { describeError } from '../errors.js';
 import type { Logger } from './logger.js';
+import { sessionRoots } from './sessions/discover.js';
 
 const MAX_RETRY_MS = 5 * 60_000;
 
@@ -24,7 +26,7 @@ interface FileState {
 }
 
 /**
- * When to upload each watched session (issue #6): `debounceMs` after its last change, at most
+ * When to upload each watched session: `debounceMs` after its last change, at most
  * once per `minIntervalMs`, and never later than `minIntervalMs` after its first unsent change, so
  * a session that never stops changing is still sent regularly. Due uploads wait in one FIFO line
  * for a free slot, so a busy session cannot starve the others.
@@ -130,7 +132,7 @@ export class UploadScheduler {
       this.active++;
       this.upload(file)
         .catch((error) => {
-          this.logger.warn(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(`${file}: ${describeError(error)}`);
           return false;
         })
         .then((settled) => {
@@ -159,9 +161,8 @@ export class UploadScheduler {
  */
 export function watchPlan(paths: string[], sessionsDir: string): { watch: string[]; ignored: (path: string, stats?: { isFile(): boolean }) => boolean } {
   if (paths.length) return { watch: paths.map((p) => resolve(p)), ignored: (p, stats) => isOtherFile(p, stats) };
-  const sessions = resolve(sessionsDir);
+  const [sessions, artifacts] = sessionRoots(sessionsDir) as [string, string];
   const home = dirname(sessions);
-  const artifacts = join(home, 'session-artifacts');
   const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + sep);
   return {
     watch: [existsSync(home) ? home : sessions],

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import { redactor } from './logger.js';
+import { redactor } from '../util/redact.js';
 
 const MAX_LOG_BYTES = 1024 * 1024;
 

@@ -1,5 +1,9 @@
 import type { Logger } from '../core/logger.js';
+import { redactor } from '../util/redact.js';
 import type { Io } from './io.js';
+
+// cli.ts reads the redactor from here; the rule itself lives in util/redact.ts.
+export { redactor };
 
 /**
  * The CLI's logger: warnings always, debug lines with --verbose, both on stderr. Every line passes
@@ -14,10 +18,4 @@ export function createLogger(io: Io, options: { verbose: boolean; secrets?: (str
     },
     warn: (message) => write(`warning: ${redact(message)}`),
   };
-}
-
-export function redactor(secrets: (string | undefined)[]): (text: string) => string {
-  const kept = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  if (kept.length === 0) return (text) => text;
-  return (text) => kept.reduce((out, secret) => out.split(secret).join('[REDACTED]'), text);
 }

@@ -1,17 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalStore } from '../backend/store/index.js';
+import { describeError } from '../errors.js';
 import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
 import { getSession, listSessions, putSession } from './routes/agent-traces.js';
-import { crossSessionBatch, sessionBatch, startSession } from './routes/events.js';
+import { crossSessionBatch, sessionBatch, startSession, type ServerFaults } from './routes/events.js';
 import { metadataProblem, saveMetadata } from './routes/metadata.js';
 import { patchSession } from './routes/patch.js';
 
-/** Test seams: misbehaviour on purpose. */
-export interface ServerFaults {
-  /** For a batch of n new events, store only the number returned and answer 500. */
-  partialBatch?: (n: number) => number | undefined;
-}
+export type { ServerFaults };
 
 export interface ServeOptions {
   dataDir: string;
@@ -38,7 +35,7 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 
 type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
 
-/** `traces serve`: every route of DESIGN §2 over the embedded store. */
+/** `traces serve`: every route of the four wire contracts (see docs/ARCHITECTURE.md) over the embedded store. */
 export class TracesServer {
   readonly store: LocalStore;
   private readonly server: Server;
@@ -181,7 +178,7 @@ export class TracesServer {
       sendJson(res, 400, { detail: 'malformed percent-encoding in the path' });
       return;
     }
-    this.options.log?.(`error: ${error instanceof Error ? error.message : String(error)}`);
+    this.options.log?.(`error: ${describeError(error)}`);
     sendJson(res, 500, { detail: 'internal error' });
   }
 }

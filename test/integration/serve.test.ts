@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
@@ -101,6 +102,16 @@ describe('2.2 metadata saves', () => {
     const again = await save({ id: uuid, model: 'x' });
     expect(again.status).toBe(409);
     expect(again.json()).toMatchObject({ status: 409, type: 'conflict' });
+  });
+
+  it('takes the store lock for the id, like every read-modify-write of the store (a crashed holder is taken over)', async () => {
+    const crashed = spawnSync(process.execPath, ['-e', '']).pid!;
+    const lock = join(tmp.path, 'data', '.locks', `metadata-${uuid}.lock`);
+    mkdirSync(join(tmp.path, 'data', '.locks'), { recursive: true });
+    writeFileSync(lock, `${crashed} left-by-a-crash\n`);
+    expect((await save({ id: uuid, model: 'm' })).status).toBe(201);
+    expect(existsSync(lock)).toBe(false);
+    expect((await save({ id: uuid, model: 'm' })).status).toBe(409);
   });
 
   it('answers 422 with {loc, msg, type} details', async () => {

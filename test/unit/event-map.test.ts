@@ -7,7 +7,7 @@ import { toBatches } from '../../src/core/events/batch.js';
 import { mapSessionEvents, type MappedEvent } from '../../src/core/events/map.js';
 import { cutString } from '../../src/core/events/truncate.js';
 import { scanEntryTree } from '../../src/core/sessions/entry-tree.js';
-import { eventSchema } from '../../src/backend/schemas.js';
+import { eventSchema } from '../../src/contracts/wire.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'traces-map-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,14 +3,14 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, stat
 import { join } from 'node:path';
 import { ApiError } from '../../errors.js';
 import { fsyncDir } from '../../util/atomic-write.js';
-import { tooDeepAt, tooDeepMessage, UUID_TEXT, type SessionStart, type TraceEvent } from '../schemas.js';
+import { tooDeepAt, tooDeepMessage, UUID_TEXT, type SessionStart, type TraceEvent } from '../../contracts/wire.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 import { StoreDir } from './store-dir.js';
 
 export type StoredEvent = TraceEvent & { event_id: string; session_id: string };
 
-/** The session event that `POST /v1/sessions` creates and returns (DESIGN §2.4). */
+/** The session event that `POST /v1/sessions` creates and returns. */
 export interface SessionEvent {
   session_id: string;
   event_id: string;

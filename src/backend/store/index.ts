@@ -1,13 +1,23 @@
+import type { z } from 'zod';
+import { metadataSaveSchema, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { EventFiles } from './events.js';
-import { MetadataFiles } from './metadata.js';
+import { MetadataFiles, type MetadataSession } from './metadata.js';
 import { PatchFiles, type PatchedSession } from './patches.js';
-import { uuidOfPatchId, type SessionPatch } from '../schemas.js';
 import { SessionFiles } from './sessions.js';
 import { StoreDir } from './store-dir.js';
 
 /**
- * The embedded store: one folder holding what the four contracts of DESIGN §2 send. Used
- * in-process by `--to DIR` and over HTTP by `traces serve`.
+ * What a metadata save came to; each door (`traces serve`, `--to DIR`) answers it in its own
+ * envelope: invalid is a 422, exists a 409 (HTTP) or "exists" (in-process).
+ */
+export type MetadataSaveOutcome =
+  | { status: 'invalid'; error: z.ZodError }
+  | { status: 'created' | 'exists'; session: MetadataSession };
+
+/**
+ * The embedded store: one folder holding what the four wire contracts send (session files,
+ * metadata saves, patches, events; see README). Used in-process by `--to DIR` and over HTTP by
+ * `traces serve`: the rules that decide an answer live here, not in those doors.
  */
 export class LocalStore {
   readonly sessions: SessionFiles;
@@ -27,7 +37,22 @@ export class LocalStore {
   }
 
   /**
-   * DESIGN §2.3 on the store: applies `patch` to the session `session_<32 hex>` id, or returns
+   * A metadata save: checks the body, then creates the session under `org`/`workspace` unless its
+   * id exists there. Holds the id's store lock, so the record and its index are written as one
+   * step for other processes too, as every read-modify-write of the store is.
+   */
+  async saveMetadata(org: string, workspace: string, body: unknown, user: { id: string; email: string | null }): Promise<MetadataSaveOutcome> {
+    const parsed = metadataSaveSchema.safeParse(body);
+    if (!parsed.success) return { status: 'invalid', error: parsed.error };
+    const { created, record } = await this.dir.lock(this.metadata.lockName(parsed.data.id), () =>
+      this.metadata.create(org, workspace, parsed.data, user),
+    );
+    const { org: _o, workspace: _w, ...session } = record;
+    return { status: created ? 'created' : 'exists', session };
+  }
+
+  /**
+   * A patch on the store: applies `patch` to the session `session_<32 hex>` id, or returns
    * undefined when no route ever brought that session here (a 404). Holds the patch's store lock,
    * so a concurrent patch from another process cannot write back a stale title or tag list.
    */

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import type { metadataSaveSchema } from '../schemas.js';
+import type { metadataSaveSchema } from '../../contracts/wire.js';
 import { createJsonExclusive, readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 import type { StoreDir } from './store-dir.js';
 
-/** The session object of DESIGN §2.2 as the store answers it. */
+/** A saved session's metadata as the store keeps it (the answer of a metadata save, plus org and workspace). */
 export interface MetadataRecord {
   session_id: string;
   org: string;
@@ -32,12 +32,23 @@ export interface MetadataRecord {
   };
 }
 
-/** Metadata saves (DESIGN §2.2): `<data>/metadata/<org>/<workspace>/<id>.json`, created once. */
+/** The session as a metadata save answers it: the record without where it is filed. */
+export type MetadataSession = Omit<MetadataRecord, 'org' | 'workspace'>;
+
+/**
+ * Metadata saves: `<data>/metadata/<org>/<workspace>/<id>.json`, created once, and an index from
+ * id to org and workspace. `create` is a check-and-create over both files: callers hold the store
+ * lock `lockName(id)` around it.
+ */
 export class MetadataFiles {
   constructor(
     private readonly dataDir: string,
     private readonly store: StoreDir,
   ) {}
+
+  lockName(id: string): string {
+    return `metadata-${safeName(id)}`;
+  }
 
   private path(org: string, workspace: string, id: string): string {
     return join(this.dataDir, 'metadata', safeName(org), safeName(workspace), `${safeName(id)}.json`);

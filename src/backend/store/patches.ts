@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { SessionPatch } from '../schemas.js';
+import type { SessionPatch } from '../../contracts/wire.js';
 import { readJson, writeJson } from './json-files.js';
 import type { StoreDir } from './store-dir.js';
 
-/** The Session object of DESIGN §2.3. */
+/** The Session object a `PATCH /v1/sessions/{id}` answers. */
 export interface PatchedSession {
   id: string;
   title: string | null;

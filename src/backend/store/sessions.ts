@@ -37,7 +37,7 @@ export interface PutSessionInput {
 export class LengthMismatchError extends Error {}
 
 /**
- * Uploaded session files (DESIGN §2.1) in a folder: `<data>/agent-traces/<trace>/<session>.jsonl`,
+ * Uploaded session files (the PUT contract) in a folder: `<data>/agent-traces/<trace>/<session>.jsonl`,
  * with an index record per session. Bodies are streamed to a temp file in the staging folder and
  * fsynced outside any lock; then, under the session's lock (which other processes honour too),
  * renamed into place, indexed, and the previous body removed if it lived under another key. So

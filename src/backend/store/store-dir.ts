@@ -1,14 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isStoreRoot, STORE_MARKER } from '../../contracts/store-marker.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { withLock } from '../../util/lock.js';
 import { uniqueSuffix } from '../../util/unique.js';
 
-/** The file at a store's root that says "this folder is a traces store": session scans skip it. */
-export const STORE_MARKER = '.traces-store';
-
-/** Folders a store made by an older version (before the marker) always has. */
-const LEGACY_LAYOUT = ['agent-traces', 'index'];
 /** The store's own folders: the only places an older version left temp files. */
 const STORE_FOLDERS = ['agent-traces', 'index', 'events', 'patches', 'metadata'];
 
@@ -27,12 +23,6 @@ const LOCK_OPTIONS = { timeoutMs: 30_000, maxHoldMs: 60_000 };
 
 /** One queue per lock file in this process, so waiters here chain instead of polling the file. */
 const inProcess = new KeyedMutex();
-
-/** Is `dir` (whose entry names are `names`) the root of a traces store, this version's or an older one's? */
-export function isStoreRoot(dir: string, names: readonly string[]): boolean {
-  if (names.includes(STORE_MARKER)) return true;
-  return LEGACY_LAYOUT.every((n) => names.includes(n)) && existsSync(join(dir, 'index', 'sessions'));
-}
 
 /**
  * The store's root folder: its marker, its staging folder for temp files and its lock files.

@@ -1,4 +1,4 @@
-/** DESIGN §2.4 limits per request. */
+/** How many events, and how many bytes, one batch request may carry. */
 export const MAX_BATCH_EVENTS = 100;
 export const MAX_BATCH_BYTES = 5 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import type { TraceEvent } from '../../backend/schemas.js';
+import type { TraceEvent } from '../../contracts/wire.js';
 import { uuidV5 } from '../../util/uuid-v5.js';
 import { readSession, type Entry } from '../sessions/entries.js';
 import { entryKey, historyKeys, timeOf, type EntryTree, type TreeNode } from '../sessions/entry-tree.js';

@@ -1,6 +1,6 @@
 import { describeError, refusedCredential, type AuthError } from '../../errors.js';
-import type { EventsApi } from '../../backend/events-api.js';
-import type { TraceEvent } from '../../backend/schemas.js';
+import type { EventsApi } from '../../contracts/apis.js';
+import type { TraceEvent } from '../../contracts/wire.js';
 import { finite, isObject, Ledger } from '../ledger.js';
 import type { Logger } from '../logger.js';
 import type { Candidate } from '../sessions/discover.js';

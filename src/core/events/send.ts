@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../errors.js';
-import { eventSchema, type TraceEvent } from '../../backend/schemas.js';
+import { eventSchema, type TraceEvent } from '../../contracts/wire.js';
 import { uuidV5 } from '../../util/uuid-v5.js';
 
 /**

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { SessionFileError } from '../../errors.js';
-import { UUID_TEXT, type SessionStart } from '../../backend/schemas.js';
+import { UUID_TEXT, type SessionStart } from '../../contracts/wire.js';
 import { scanEntryTree, type EntryTree } from '../sessions/entry-tree.js';
 import { sessionAgentVersion } from '../sessions/agent-version.js';
 import { headerGit } from '../sessions/header.js';

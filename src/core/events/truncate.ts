@@ -1,4 +1,4 @@
-import { MAX_EVENT_DEPTH } from '../../backend/schemas.js';
+import { MAX_EVENT_DEPTH } from '../../contracts/wire.js';
 
 /** @default 256 KiB */
 export const DEFAULT_MAX_STRING_BYTES = 256 * 1024;

@@ -1,7 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { isStoreRoot } from '../../backend/store/store-dir.js';
+import { isStoreRoot } from '../../contracts/store-marker.js';
 import { fileKind } from './open-file.js';
 
 /** A file that may be a session, with what one stat says about it. */
@@ -13,7 +13,11 @@ export interface Candidate {
   explicit: boolean;
 }
 
-/** The two roots of DESIGN §1: the sessions dir and its sibling `session-artifacts`. */
+/**
+ * The two roots sessions live under: the sessions dir (root sessions) and its sibling
+ * `session-artifacts` (sub-agents, `<parentId>/sub-<8hex>/<childId>.jsonl`, nested). The one place
+ * core spells that layout.
+ */
 export function sessionRoots(sessionsDir: string): string[] {
   const dir = resolve(sessionsDir);
   return [dir, join(dirname(dir), 'session-artifacts')];

@@ -1,7 +1,7 @@
 import { closeSync, readSync } from 'node:fs';
 import { openRegularFile } from './open-file.js';
 
-/** Line 1 of a prime-agent session file (DESIGN §1). Unknown fields are kept. */
+/** Line 1 of a prime-agent session file. Unknown fields are kept. */
 export interface SessionHeader {
   type: 'session';
   id: string;
@@ -65,7 +65,7 @@ export function readHeaderFd(fd: number): HeaderResult {
   return parseHeaderLine(Buffer.concat(chunks).toString('utf8'), false);
 }
 
-/** Validity per DESIGN §1: type "session" and string id, timestamp and cwd. */
+/** A header is valid when its type is "session" and its id, timestamp and cwd are strings. */
 export function parseHeaderLine(line: string, terminated: boolean): HeaderResult {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   let value: unknown;

@@ -3,7 +3,7 @@ import { readHeader, type SessionHeader } from './header.js';
 
 export type SessionKind = 'root' | 'sub-agent' | 'fork';
 
-/** Where a session sits in its recursion tree (DESIGN §1). */
+/** Where a session sits in its recursion tree (parent from `parentSession`, root at most 32 levels up). */
 export interface Lineage {
   kind: SessionKind;
   /** Id in the immediate parent's header, when that parent is readable. */

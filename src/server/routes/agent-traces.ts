@@ -5,7 +5,7 @@ import type { LocalStore } from '../../backend/store/index.js';
 import { headerText, HttpProblem, refuseBody, requestBody, sendJson, type Exchange } from '../http.js';
 import { NdjsonError, ndjsonCheck } from '../ndjson-check.js';
 
-/** DESIGN §2.1 errors: `{detail}`, and `{errors:[{param,details}]}` for a body that is not NDJSON. */
+/** The session-file upload contract's errors: `{detail}`, and `{errors:[{param,details}]}` for a body that is not NDJSON. */
 const problem = (status: number, detail: string) => new HttpProblem(status, { detail });
 
 function sessionId(ex: Exchange): string {

@@ -1,9 +1,14 @@
 import type { LocalStore } from '../../backend/store/index.js';
-import { crossSessionBatchSchema, eventBatchSchema, issueDetails, sessionStartSchema } from '../../backend/schemas.js';
-import type { ServerFaults } from '../server.js';
+import { crossSessionBatchSchema, eventBatchSchema, issueDetails, sessionStartSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange, isMachineError } from '../http.js';
 
-/** DESIGN §2.4 errors: `{error:{message, details}}`; validation failures are 400. */
+/** Test seams: misbehaviour on purpose. */
+export interface ServerFaults {
+  /** For a batch of n new events, store only the number returned and answer 500. */
+  partialBatch?: (n: number) => number | undefined;
+}
+
+/** The events contract's errors: `{error:{message, details}}`; validation failures are 400. */
 const problem = (status: number, message: string, details: unknown[] = []) => new HttpProblem(status, { error: { message, details } });
 
 async function validBody<T>(ex: Exchange, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }): Promise<T> {

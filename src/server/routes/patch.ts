@@ -1,8 +1,8 @@
 import type { LocalStore } from '../../backend/store/index.js';
-import { PATCH_ID, patchSchema } from '../../backend/schemas.js';
+import { PATCH_ID, patchSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
-/** DESIGN §2.3 errors are RFC 9457 problem+json. */
+/** The patch contract's errors are RFC 9457 problem+json. */
 const problem = (status: number, title: string, detail: string) =>
   new HttpProblem(status, { type: 'about:blank', title, status, detail }, 'application/problem+json');
 

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-/** DESIGN §2.2: a metadata save. */
+/**
+ * The wire contracts' bodies and ids, shared by core (which builds them) and backend/server (which
+ * send, check and store them). The routes and answers are summed up in docs/ARCHITECTURE.md.
+ */
+
+/** A metadata save: `POST /api/v1/org/{org}/ws/{workspace}/sessions`. */
 export const metadataSaveSchema = z.object({
   id: z.uuid(),
   model: z.string().min(1),
@@ -15,7 +20,7 @@ export const metadataSaveSchema = z.object({
 });
 export type MetadataSave = z.input<typeof metadataSaveSchema>;
 
-/** DESIGN §2.3: only the fields given change; `tags` replaces the list. */
+/** A patch, `PATCH /v1/sessions/{id}`: only the fields given change; `tags` replaces the list. */
 export const patchSchema = z.strictObject({
   title: z.string().nullable().optional(),
   tags: z.array(z.string()).nullable().optional(),
@@ -24,7 +29,7 @@ export type SessionPatch = z.infer<typeof patchSchema>;
 
 export const PATCH_ID = /^session_[0-9a-f]{32}$/;
 
-/** A UUID in its usual text form (any version): what header ids must be for §2.2 and §2.4. */
+/** A UUID in its usual text form (any version): what header ids must be for metadata saves and session starts. */
 export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -58,7 +63,7 @@ const boundedDepth = (value: object, ctx: z.core.$RefinementCtx) => {
   if (path) ctx.addIssue({ code: 'custom', message: tooDeepMessage(), path });
 };
 
-/** DESIGN §2.4: a session start. No required field; unknown fields are rejected. */
+/** A session start, `POST /v1/sessions`. No required field; unknown fields are rejected. */
 export const sessionStartSchema = z.strictObject({
   session_id: z.string().optional(),
   session_name: z.string().optional(),
@@ -76,7 +81,7 @@ export const sessionStartSchema = z.strictObject({
 }).superRefine(boundedDepth);
 export type SessionStart = z.infer<typeof sessionStartSchema>;
 
-/** DESIGN §2.4: one event of a batch. */
+/** One event of a batch (`POST /v1/sessions/{id}/events/batch`, `POST /v1/events/batch`). */
 export const eventSchema = z.strictObject({
   event_type: z.enum(['model', 'tool', 'chain', 'session']),
   inputs: jsonObject,
@@ -120,7 +125,7 @@ export function uuidOfPatchId(id: string): string | undefined {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** zod issues as `{loc, msg, type}` (the §2.2 envelope's details). */
+/** zod issues as `{loc, msg, type}` (the metadata contract's error details). */
 export function issueDetails(error: z.ZodError, root = 'body'): { loc: (string | number)[]; msg: string; type: string }[] {
   return error.issues.map((issue) => ({
     loc: [root, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],

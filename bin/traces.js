@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // This file must parse and run on any Node.js that may be first on a PATH, so that an old one
-// prints a sentence instead of a SyntaxError: no static import, no import.meta, nothing newer
-// than ES2017 (it also parses as CommonJS, which is how Node.js before 12.17 reads it). The
-// built CLI is loaded only after the check, by a dynamic import.
+// prints a sentence instead of a SyntaxError: ES5 syntax plus import(), which Node.js parses from
+// version 10 on; no static import and no import.meta, so that it parses as CommonJS too, as
+// Node.js before 12.17 reads it. The built CLI is loaded only after the check.
 
 var NEEDED = [20, 19];
 var parts = process.versions.node.split('.').map(Number);

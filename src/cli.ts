@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, TracesError } from './errors.js';
+import { EXIT, TracesError, describeError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
 import { redactor } from './output/logger.js';
 import { knownSecrets } from './config/credentials.js';
@@ -110,7 +110,7 @@ export function reportError(error: unknown, io: Io, options: { json?: boolean; s
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
   if (errno === 'EMFILE' || errno === 'ENFILE') {
     // The machine's limit, not a bug: often met while loading modules under a low `ulimit -n`.
-    error = new TracesError(`too many open files (${errno}): ${(error as Error).message}`, {
+    error = new TracesError(`too many open files (${errno}): ${describeError(error)}`, {
       code: 'too_many_open_files',
       exitCode: EXIT.failed,
       hint: 'Raise the limit of open files (ulimit -n; 1024 is plenty) and run again.',

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLoopback } from '../config/backend.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError, describeError } from '../errors.js';
 import { TracesServer } from '../server/server.js';
 import type { Io } from '../output/io.js';
 import { firstSignal } from '../util/signals.js';
@@ -66,7 +66,7 @@ function checkDataDir(dir: string): void {
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new UsageError(`--data ${dir}: cannot write there (${code})`, 'Choose a folder this user may write to.');
     }
-    throw new UsageError(`--data ${dir}: ${(error as Error).message}`);
+    throw new UsageError(`--data ${dir}: ${describeError(error)}`);
   }
 }
 
@@ -89,6 +89,6 @@ function listenError(error: unknown, host: string, port: number): unknown {
     case 'EAFNOSUPPORT':
       return new UsageError(`--host ${host}: this machine does not support that address family`);
     default:
-      return code ? new UsageError(`cannot listen on ${host} port ${port}: ${(error as Error).message}`) : error;
+      return code ? new UsageError(`cannot listen on ${host} port ${port}: ${describeError(error)}`) : error;
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../../src/commands/define.js';
+import { formatDuration, type OptionSpec } from '../../src/commands/define.js';
 import { bytesOption, intOption } from '../../src/commands/options.js';
 import { COMMANDS } from '../../src/commands/registry.js';
 import { saveCommand } from '../../src/commands/sessions.def.js';
@@ -79,7 +79,7 @@ describe('bytesOption', () => {
 describe('command declarations', () => {
   it('name each option as commander does, so the handler gets what was declared', () => {
     for (const spec of COMMANDS) {
-      for (const [key, option] of Object.entries(spec.options)) expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
+      for (const [key, option] of Object.entries(spec.options) as [string, OptionSpec][]) expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
     }
   });
 

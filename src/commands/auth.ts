@@ -7,15 +7,9 @@ import { readSettings } from '../config/settings.js';
 import { isInteractive, say, writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { promptSecret, readAll } from '../output/prompt.js';
+import type { LoginFlags, WhoamiFlags } from './auth.def.js';
 
-interface AuthFlags {
-  to?: string;
-  allowHttp?: boolean;
-  withToken?: boolean;
-  json?: boolean;
-}
-
-async function backendFor(io: Io, flags: AuthFlags): Promise<BackendSpec> {
+async function backendFor(io: Io, flags: { to?: string; allowHttp?: boolean }): Promise<BackendSpec> {
   const settings = readSettings(io.env);
   return resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
 }
@@ -42,7 +36,7 @@ async function checkToken(io: Io, backend: BackendSpec, token: string): Promise<
   }
 }
 
-export async function login(flags: AuthFlags, io: Io): Promise<number> {
+export async function login(_args: string[], flags: LoginFlags, io: Io): Promise<number> {
   let token: string;
   if (flags.withToken) {
     token = (await readAll(io.stdin)).trim();
@@ -65,12 +59,12 @@ export async function login(flags: AuthFlags, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-export async function logout(io: Io): Promise<number> {
+export async function logout(_args: string[], _flags: object, io: Io): Promise<number> {
   say(io, removeStoredToken(io.env) ? 'Stored token removed.' : 'No stored token to remove.');
   return EXIT.ok;
 }
 
-export async function whoami(flags: AuthFlags, io: Io): Promise<number> {
+export async function whoami(_args: string[], flags: WhoamiFlags, io: Io): Promise<number> {
   const credential = findCredential(io.env);
   if (!credential) throw new AuthError('not logged in', 'Run `traces login`, or set TRACES_TOKEN.');
   const backend = await backendFor(io, flags);

@@ -73,28 +73,24 @@ export function requireCredential(io: Io, backend: BackendSpec, operation: Opera
   return credential;
 }
 
-/** The flags of every command that talks to a backend. */
-export interface NetFlags extends ContextFlags {
-  json?: boolean;
-  verbose?: boolean;
-  retries: number;
-  timeout: number;
-}
+/** What every command that talks to a backend is told: where, and how patiently. */
+export type NetFlags = ContextFlags & { json?: boolean; verbose?: boolean; retries: number; timeout: number };
 
 /**
  * Context, credential, logger and API client for one operation: what `sessions` and `events`
- * commands all start with. `offline` (a dry run) needs no credential.
+ * commands (and the hook's follow-ups) start with. `offline` (a dry run) needs no credential; a
+ * given `logger` is used instead of one on stderr.
  */
 export async function connectApi<T>(
   io: Io,
   flags: NetFlags,
   operation: Operation,
   create: (backend: BackendSpec, options: ConnectOptions) => Promise<T>,
-  offline = false,
+  options: { offline?: boolean; logger?: Logger } = {},
 ): Promise<{ context: Context; api: T; logger: Logger }> {
   const context = await loadContext(io, flags, operation);
-  const credential = offline ? undefined : requireCredential(io, context.backend, operation);
-  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
+  const credential = options.offline ? undefined : requireCredential(io, context.backend, operation);
+  const logger = options.logger ?? createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
   const api = await create(context.backend, { token: credential?.token, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
   return { context, api, logger };
 }

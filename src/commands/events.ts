@@ -6,7 +6,6 @@ import { toBatches } from '../core/events/batch.js';
 import { openPushLedger, pushSessions, type PushResult } from '../core/events/push.js';
 import { parseEventLines } from '../core/events/send.js';
 import { sessionStartBody } from '../core/events/session-start.js';
-import { DEFAULT_MAX_STRING_BYTES } from '../core/events/truncate.js';
 import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
@@ -16,17 +15,9 @@ import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
+import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots, type NetFlags } from './context.js';
-
-type EventFlags = NetFlags;
-
-
-export interface PushFlags extends EventFlags {
-  force?: boolean;
-  crossSession?: boolean;
-  maxString?: number;
-  concurrency?: number;
-}
+import type { PushFlags, SendFlags } from './events.def.js';
 
 export async function push(paths: string[], flags: PushFlags, io: Io): Promise<number> {
   const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
@@ -39,8 +30,8 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
       {
         force: Boolean(flags.force),
         crossSession: Boolean(flags.crossSession),
-        maxStringBytes: flags.maxString ?? DEFAULT_MAX_STRING_BYTES,
-        concurrency: flags.concurrency ?? context.settings.concurrency ?? 4,
+        maxStringBytes: flags.maxString,
+        concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
       },
       {
@@ -73,12 +64,7 @@ function line(r: PushResult): string {
   return r.status === 'failed' ? `failed  ${r.session_id}  ${r.error}` : `pushed  ${r.session_id}  ${r.events} events in ${r.batches} batches`;
 }
 
-export interface SendFlags extends EventFlags {
-  session: string;
-  file: string;
-}
-
-export async function send(flags: SendFlags, io: Io): Promise<number> {
+export async function send(_args: string[], flags: SendFlags, io: Io): Promise<number> {
   const source = flags.file === '-' ? 'stdin' : flags.file;
   let text: string;
   try {
@@ -99,7 +85,8 @@ export async function send(flags: SendFlags, io: Io): Promise<number> {
   }
 }
 
-export async function create(arg: string, flags: EventFlags, io: Io): Promise<number> {
+export async function create(args: string[], flags: NetFlags, io: Io): Promise<number> {
+  const arg = args[0]!;
   const { context, api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
     const file = findSessionFile(arg, context.roots);

@@ -1,11 +1,19 @@
-import { Writable } from 'node:stream';
+import { createEventsApi, createSessionsApi } from '../backend/connect.js';
+import { backendId } from '../config/backend.js';
+import { openPushLedger, pushSessions } from '../core/events/push.js';
 import type { Logger } from '../core/logger.js';
+import { saveSessions } from '../core/save.js';
+import { discover } from '../core/sessions/discover.js';
+import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
+import { describeError } from '../errors.js';
 import type { Io } from '../output/io.js';
-import { NET_DEFAULTS } from './options.js';
+import { DEFAULTS, flagOrSetting } from '../util/defaults.js';
+import { connectApi } from './context.js';
 
 /**
- * --save and --events of `hook` and `watch`: the metadata save and the event push for sessions
- * just uploaded, run as their own commands with their output discarded and their outcome logged.
+ * --save and --events of `hook` and `watch`: the metadata save and the event push of sessions just
+ * uploaded, through the same core services as `traces sessions save` and `traces events push`,
+ * with one log line per session. A follow-up that cannot run at all is logged, never thrown.
  */
 export async function saveAndPush(
   io: Io,
@@ -13,20 +21,58 @@ export async function saveAndPush(
   backend: { to?: string; allowHttp?: boolean },
   log: Logger,
 ): Promise<void> {
-  const net = { ...backend, ...NET_DEFAULTS, json: true };
-  const quiet = { ...io, stdout: discard(), stderr: discard() };
-  if (files.save.length) {
-    const { save } = await import('./sessions.js');
-    const code = await save(files.save, net, quiet).catch((error: Error) => `error: ${error.message}`);
-    log.debug(`metadata save of ${files.save.length} session(s): exit ${code}`);
-  }
-  if (files.events.length) {
-    const { push } = await import('./events.js');
-    const code = await push(files.events, net, quiet).catch((error: Error) => `error: ${error.message}`);
-    log.debug(`event push of ${files.events.length} session(s): exit ${code}`);
+  const flags = { ...backend, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout };
+  if (files.save.length) await saveFollowUp(io, files.save, flags, log).catch((error) => log.warn(`metadata save: ${describeError(error)}`));
+  if (files.events.length) await pushFollowUp(io, files.events, flags, log).catch((error) => log.warn(`event push: ${describeError(error)}`));
+}
+
+type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number };
+
+async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<void> {
+  const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { logger: log });
+  try {
+    const { org, workspace } = context.settings;
+    if (!org || !workspace) {
+      log.warn(`metadata save of ${files.length} session(s) skipped: set the org and workspace (\`traces config set org SLUG\`, \`traces config set workspace SLUG\`)`);
+      return;
+    }
+    const run = await saveSessions(
+      files,
+      { org, workspace, overrides: {}, dryRun: false, concurrency: flagOrSetting(undefined, context.settings, 'concurrency') },
+      api,
+    );
+    for (const r of run.sessions) {
+      const line = `metadata ${r.status} ${r.session_id ?? '-'} ${r.file}${r.error ? `: ${r.error}` : ''}`;
+      if (r.status === 'failed' || r.status === 'pending') log.warn(line);
+      else log.debug(line);
+    }
+  } finally {
+    await api.close();
   }
 }
 
-function discard(): NodeJS.WritableStream {
-  return new Writable({ write: (_chunk, _encoding, done) => done() });
+async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<void> {
+  const { context, api } = await connectApi(io, flags, 'events', createEventsApi, { logger: log });
+  try {
+    const ledger = openPushLedger(context.stateDir);
+    if (ledger.problem) log.warn(ledger.problem);
+    const run = await pushSessions(
+      discover(files, { required: true }),
+      {
+        force: false,
+        crossSession: false,
+        maxStringBytes: DEFAULTS.maxStringBytes,
+        concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
+        agentVersion: agentVersionFromEnv(io.env),
+      },
+      { api, ledger, backend: backendId(context.backend), logger: log },
+    );
+    for (const r of run.sessions) {
+      const line = `events ${r.status} ${r.session_id ?? '-'} ${r.file}${r.status === 'pushed' ? ` (${r.events} events)` : ''}${r.error ? `: ${r.error}` : ''}`;
+      if (r.status === 'failed' || r.status === 'pending') log.warn(line);
+      else log.debug(line);
+    }
+  } finally {
+    await api.close();
+  }
 }

@@ -11,24 +11,12 @@ import { discover, sessionRoots } from '../core/sessions/discover.js';
 import { readHeader } from '../core/sessions/header.js';
 import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, UsageError, describeError } from '../errors.js';
-import { findCredential } from '../config/credentials.js';
-import { NET_DEFAULTS } from './options.js';
+import { knownSecrets } from '../config/credentials.js';
+import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
+import { DEFAULTS } from '../util/defaults.js';
+import type { HookFlags } from './hook.def.js';
 import { createFileLogger } from '../output/file-log.js';
 import type { Io } from '../output/io.js';
-
-export interface HookFlags {
-  to?: string;
-  sessionsDir?: string;
-  maxBytes?: number;
-  allowHttp?: boolean;
-  session?: string;
-  wait?: boolean;
-  save?: boolean;
-  events?: boolean;
-  giveUpAfter: number;
-  worker?: boolean;
-  verbose?: boolean;
-}
 
 const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const;
 
@@ -37,12 +25,12 @@ const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const
  * worker, return 0 at once. Every problem goes to `<state>/hook.log`; only a missing session (a
  * broken hook setup) is a usage error. With --wait it uploads in the foreground instead.
  */
-export async function hook(flags: HookFlags, io: Io): Promise<number> {
+export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<number> {
   const state = stateDir(io.env);
   const log = createFileLogger(join(state, 'hook.log'), {
     verbose: true,
     prefix: flags.worker ? `worker[${process.pid}]` : `hook[${process.pid}]`,
-    secrets: knownTokens(io.env),
+    secrets: knownSecrets(io.env),
   });
   if (flags.worker) return worker(flags, io, log);
   const file = await sessionInput(flags, io);
@@ -79,20 +67,39 @@ export async function hook(flags: HookFlags, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-/** --wait: the upload (and --save / --events) in the foreground, with its exit code. */
+/** --wait: the upload run (and --save / --events) in the foreground, with the upload's exit code. */
 async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger): Promise<number> {
-  const { upload } = await import('./upload.js');
-  const code = await upload(files, { to: flags.to, sessionsDir: flags.sessionsDir, maxBytes: flags.maxBytes, allowHttp: flags.allowHttp, ...NET_DEFAULTS }, io);
+  const [{ loadContext, requireCredential }, { runUpload }, { createLogger }, report] = await Promise.all([
+    import('./context.js'),
+    import('../core/upload-run.js'),
+    import('../output/logger.js'),
+    import('../output/upload-report.js'),
+  ]);
+  const context = await loadContext(io, flags);
+  const token = requireCredential(io, context.backend)?.token;
+  const started = performance.now();
+  const result = await runUpload(
+    { ...context, maxBytes: flags.maxBytes, token, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout, failFast: true, agentVersion: agentVersionFromEnv(io.env) },
+    files,
+    {
+      logger: createLogger(io, { verbose: false, secrets: [token] }),
+      withQueued: true,
+      onSession: (r) => {
+        if (report.showsSession(r, { interactive: false })) io.stderr.write(`${report.sessionLine(r)}\n`);
+      },
+    },
+  );
+  report.writeUploadEnd(io, result, {
+    where: context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir,
+    seconds: (performance.now() - started) / 1000,
+    lookedIn: files.join(', '),
+  });
+  const code = result.failed > 0 || result.unreachable ? EXIT.failed : EXIT.ok;
   if (code === EXIT.ok && (flags.save || flags.events)) {
     const { saveAndPush } = await import('./follow-up.js');
     await saveAndPush(io, { save: flags.save ? files : [], events: flags.events ? files : [] }, { to: flags.to, allowHttp: flags.allowHttp }, log);
   }
   return code;
-}
-
-/** Every token the environment could supply, so that the log can never show one. */
-function knownTokens(env: Io['env']): (string | undefined)[] {
-  return [findCredential(env)?.token, env.TRACES_UPLOAD_TOKEN, env.TRACES_SESSIONS_TOKEN, env.TRACES_EVENTS_TOKEN];
 }
 
 /** --session, else JSON on stdin, else PRIME_AGENT_SESSION_FILE; none is a usage error. */
@@ -154,7 +161,9 @@ export function withSubAgents(file: string): string[] {
   const read = readHeader(file);
   const ids = new Set([basename(file, '.jsonl')]);
   if (read.ok) ids.add(read.header.id);
-  const dirs = [...ids].map((id) => join(dirname(dirname(file)), 'session-artifacts', id)).filter((d) => existsSync(d));
+  // The artifacts root beside the session's folder holds its sub-agents, one folder per parent id.
+  const artifacts = sessionRoots(dirname(file))[1]!;
+  const dirs = [...ids].map((id) => join(artifacts, id)).filter((d) => existsSync(d));
   // Every .jsonl there, even one without a header yet (a sub-agent still starting): the upload
   // settles non-sessions, while a dropped file could never come back.
   return [file, ...discover(dirs, { required: false }).map((c) => c.path).filter((p) => p !== file)];
@@ -195,16 +204,28 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
 }
 
 async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log: Logger) {
-  const { runUpload } = await import('./upload.js');
-  const { readSettings } = await import('../config/settings.js');
+  const [{ runUpload }, { readSettings }, { requireCredential }] = await Promise.all([
+    import('../core/upload-run.js'),
+    import('../config/settings.js'),
+    import('./context.js'),
+  ]);
   const settings = readSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
   const spec = backendFromId(backend, io.cwd, Boolean(entries[0]?.allowHttp));
   const report = await runUpload(
-    io,
-    { settings, backend: spec, roots: sessionRoots(sessions.dir), stateDir: stateDir(io.env) },
+    {
+      settings,
+      backend: spec,
+      roots: sessionRoots(sessions.dir),
+      stateDir: stateDir(io.env),
+      token: requireCredential(io, spec)?.token,
+      maxBytes: entries[0]?.maxBytes,
+      retries: DEFAULTS.retries,
+      timeout: DEFAULTS.timeout,
+      failFast: true,
+      agentVersion: agentVersionFromEnv(io.env),
+    },
     [...new Set(entries.map((e) => e.file))],
-    { maxBytes: entries[0]?.maxBytes, ...NET_DEFAULTS, failFast: true },
     { logger: log },
   );
   for (const s of report.sessions) log.debug(`${s.status} ${s.session_id ?? '-'} ${s.file}${s.error ? `: ${s.error}` : ''}`);

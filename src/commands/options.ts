@@ -1,8 +1,5 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Retries and timeout of the commands that run without flags (the hook's worker, follow-ups). */
-export const NET_DEFAULTS = { retries: 3, timeout: 30_000 } as const;
-
 /** A commander parser for a whole number in [min, max]; the message names the flag. */
 export function intOption(min: number, max = Number.MAX_SAFE_INTEGER): (raw: string) => number {
   return (raw) => {

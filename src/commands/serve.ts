@@ -1,21 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLoopback } from '../config/backend.js';
-import { EXIT, UsageError } from '../errors.js';
-import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, TracesServer } from '../server/server.js';
+import { EXIT, UsageError, describeError } from '../errors.js';
+import { TracesServer } from '../server/server.js';
 import type { Io } from '../output/io.js';
-
-export interface ServeFlags {
-  host: string;
-  port: number;
-  data: string;
-  maxBytes: number;
-  auth: boolean;
-  bodyTimeout?: number;
-  maxConnections?: number;
-}
-
-export const DEFAULT_SERVE_MAX_BYTES = 100 * 1024 * 1024;
+import { firstSignal } from '../util/signals.js';
+import type { ServeFlags } from './serve.def.js';
 
 /** Runs until SIGINT or SIGTERM, then finishes the requests in flight and returns 0. */
 export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
@@ -37,7 +27,7 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
       'Or pass --no-auth to serve without authentication on a loopback host.',
     );
   }
-  const bodyTimeoutMs = flags.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_MS;
+  const bodyTimeoutMs = flags.bodyTimeout;
   if (bodyTimeoutMs < 1) throw new UsageError('--body-timeout must be at least 1 ms');
   const dataDir = resolve(io.cwd, flags.data);
   checkDataDir(dataDir);
@@ -46,24 +36,16 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
     tokens: flags.auth ? tokens : null,
     maxBytes: flags.maxBytes,
     bodyTimeoutMs,
-    maxConnections: flags.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxConnections: flags.maxConnections,
     log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const url = await server.listen(host, flags.port).catch((error: unknown) => {
     throw listenError(error, host, flags.port);
   });
   // The signal handlers are in place before anyone can read the address and send a signal.
-  const stopped = new Promise<void>((done) => {
-    const stop = (name: string) => {
-      signals.off('SIGINT', onInt);
-      signals.off('SIGTERM', onTerm);
-      io.stderr.write(`${name}: finishing requests in flight\n`);
-      void server.close().then(done);
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    signals.on('SIGINT', onInt);
-    signals.on('SIGTERM', onTerm);
+  const stopped = firstSignal(signals).then(async (name) => {
+    io.stderr.write(`${name}: finishing requests in flight\n`);
+    await server.close();
   });
   io.stdout.write(`listening on ${url}\n`);
   io.stderr.write(`data in ${dataDir}${flags.auth ? `; ${tokens.length} accepted token(s)` : '; no authentication'}\n`);
@@ -84,7 +66,7 @@ function checkDataDir(dir: string): void {
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new UsageError(`--data ${dir}: cannot write there (${code})`, 'Choose a folder this user may write to.');
     }
-    throw new UsageError(`--data ${dir}: ${(error as Error).message}`);
+    throw new UsageError(`--data ${dir}: ${describeError(error)}`);
   }
 }
 
@@ -107,6 +89,6 @@ function listenError(error: unknown, host: string, port: number): unknown {
     case 'EAFNOSUPPORT':
       return new UsageError(`--host ${host}: this machine does not support that address family`);
     default:
-      return code ? new UsageError(`cannot listen on ${host} port ${port}: ${(error as Error).message}`) : error;
+      return code ? new UsageError(`cannot listen on ${host} port ${port}: ${describeError(error)}`) : error;
   }
 }

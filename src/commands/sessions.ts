@@ -11,22 +11,9 @@ import { backendId } from '../config/backend.js';
 import { countStatuses } from '../output/format.js';
 import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
-import { connectApi, scanRoots, type NetFlags } from './context.js';
-
-export interface SaveFlags extends NetFlags {
-  all?: boolean;
-  dryRun?: boolean;
-  org?: string;
-  workspace?: string;
-  model?: string;
-  title?: string;
-  label?: string[];
-  origin?: 'user' | 'worker' | 'eval';
-  visibility?: 'private' | 'workspace';
-  projectId?: string;
-  runtimeId?: string;
-  concurrency?: number;
-}
+import { flagOrSetting } from '../util/defaults.js';
+import { connectApi, scanRoots } from './context.js';
+import type { PatchFlags, SaveFlags } from './sessions.def.js';
 
 export function parseLabels(pairs: string[] = []): Record<string, string[]> {
   const labels: Record<string, string[]> = {};
@@ -41,7 +28,7 @@ export function parseLabels(pairs: string[] = []): Record<string, string[]> {
 
 export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
   if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
-  const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, Boolean(flags.dryRun));
+  const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { offline: Boolean(flags.dryRun) });
   const org = flags.org ?? context.settings.org;
   const workspace = flags.workspace ?? context.settings.workspace;
   const missing = [!org && '--org', !workspace && '--workspace'].filter(Boolean);
@@ -64,7 +51,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
   try {
     const { sessions: results, unreachable } = await saveSessions(
       files,
-      { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flags.concurrency ?? context.settings.concurrency ?? 4 },
+      { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency') },
       api,
       // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
       flags.json || flags.dryRun ? undefined : (r) => r.status !== 'pending' && io.stderr.write(line(r)),
@@ -92,13 +79,6 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
   }
 }
 
-export interface PatchFlags extends NetFlags {
-  title?: string;
-  clearTitle?: boolean;
-  tag?: string[];
-  clearTags?: boolean;
-}
-
 /** ID may be `session_<32 hex>`, a UUID, or a session file; anything else is refused before a request. */
 export function patchTarget(arg: string): string {
   if (PATCH_ID.test(arg)) return arg;
@@ -116,8 +96,8 @@ export function patchTarget(arg: string): string {
   throw new UsageError(`"${arg}" is not a session id (session_<32 hex> or a UUID) nor a session file`);
 }
 
-export async function patch(arg: string, flags: PatchFlags, io: Io): Promise<number> {
-  const id = patchTarget(arg);
+export async function patch(args: string[], flags: PatchFlags, io: Io): Promise<number> {
+  const id = patchTarget(args[0]!);
   if (flags.title !== undefined && flags.clearTitle) throw new UsageError('--title and --clear-title contradict each other');
   if (flags.tag?.length && flags.clearTags) throw new UsageError('--tag and --clear-tags contradict each other');
   const change: SessionPatch = {};

@@ -6,15 +6,9 @@ import { EXIT } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { loadContext, loadLedger } from './context.js';
+import type { StatusFlags } from './status.def.js';
 
-export interface StatusFlags {
-  to?: string;
-  sessionsDir?: string;
-  allowHttp?: boolean;
-  json?: boolean;
-}
-
-export async function status(flags: StatusFlags, io: Io): Promise<number> {
+export async function status(_args: string[], flags: StatusFlags, io: Io): Promise<number> {
   const context = await loadContext(io, flags);
   const logger = createLogger(io, { verbose: false });
   const ledger = loadLedger(context.stateDir, logger);

@@ -7,13 +7,8 @@ import { formatBytes } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { loadContext, loadLedger, scanRoots } from './context.js';
+import type { TreeFlags } from './tree.def.js';
 
-export interface TreeFlags {
-  to?: string;
-  sessionsDir?: string;
-  allowHttp?: boolean;
-  json?: boolean;
-}
 
 interface TreeJson {
   id: string;
@@ -27,7 +22,8 @@ interface TreeJson {
   children: TreeJson[];
 }
 
-export async function tree(path: string | undefined, flags: TreeFlags, io: Io): Promise<number> {
+export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<number> {
+  const path = args[0];
   const context = await loadContext(io, flags);
   const ledger = loadLedger(context.stateDir, createLogger(io, { verbose: false }));
   const backend = backendId(context.backend);

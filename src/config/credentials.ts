@@ -35,6 +35,23 @@ export function findCredential(env: Env): Credential | undefined {
   return undefined;
 }
 
+/** Environment variables that may hold a token: the credential chain's and the per-operation ones. */
+const TOKEN_ENV = ['TRACES_TOKEN', 'PRIME_AGENT_TRACES_API_KEY', 'PRIME_API_KEY', 'TRACES_UPLOAD_TOKEN', 'TRACES_SESSIONS_TOKEN', 'TRACES_EVENTS_TOKEN'];
+
+/**
+ * Every token this environment could supply, the stored ones included: what no output, log or
+ * error may show. A stored login that cannot be read still leaves the environment's to redact.
+ */
+export function knownSecrets(env: Env): (string | undefined)[] {
+  let found: string | undefined;
+  try {
+    found = findCredential(env)?.token;
+  } catch {
+    found = undefined;
+  }
+  return [found, ...TOKEN_ENV.map((name) => env[name])];
+}
+
 export function readStoredToken(env: Env): string | undefined {
   return readJsonField(credentialsPath(env), 'token');
 }

@@ -1,5 +1,6 @@
 import { AuthError, ConfigError, UsageError, describeError } from '../errors.js';
 import { acquireLock, LockTimeoutError, tryLock } from '../util/lock.js';
+import { backoffMs } from '../util/backoff.js';
 import { existsSync } from 'node:fs';
 import type { Logger } from './logger.js';
 import type { Queue, QueueEntry } from './queue.js';
@@ -86,7 +87,7 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
       deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${left} session(s) stay queued for the next run`);
       return { attempted, done, left };
     }
-    await sleep(Math.min(60_000, 1000 * 2 ** round, Math.max(0, options.giveUpAfterMs - waited)));
+    await sleep(Math.min(backoffMs(round), Math.max(0, options.giveUpAfterMs - waited)));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SessionReport, UploadProgress, UploadReport } from '../core/upload.js';
+import { writeJson, type Io } from './io.js';
 import { formatBytes, plural } from './format.js';
 
 const LABEL: Record<SessionReport['status'], string> = {
@@ -43,4 +44,37 @@ export function planBlock(r: SessionReport): string {
 /** The one line for a run stopped because the backend could not be reached (upload, events push, sessions save). */
 export function unreachableLine(backend: string, reason: string, kept: number): string {
   return `error: backend ${backend} is unreachable (${reason}); ${plural(kept, 'session')} kept for the next run`;
+}
+
+/**
+ * What a person (or a `--json` reader) is told once an upload run ends: why it stopped early, then
+ * the report, the dry-run plan, or the summary. Shared by `upload` and `hook --wait`.
+ */
+export function writeUploadEnd(
+  io: Io,
+  report: UploadReport,
+  view: { json?: boolean; dryRun?: boolean; where: string; seconds: number; lookedIn: string },
+): void {
+  if (report.unreachable) {
+    // For people, with --json too (stderr), as for any error that stops a run.
+    const kept = report.sessions.filter((s) => s.status === 'failed' || s.status === 'pending').length;
+    io.stderr.write(`${unreachableLine(view.where, report.unreachable, kept)}\n`);
+  }
+  if (view.json) {
+    writeJson(io, report);
+  } else if (view.dryRun) {
+    for (const r of report.sessions) io.stdout.write(`${r.status === 'pending' ? planBlock(r) : sessionLine(r)}\n`);
+    io.stderr.write(`dry run: ${report.sessions.filter((r) => r.status === 'pending').length} to send, nothing sent\n`);
+  } else {
+    io.stderr.write(`${summaryLine(report, view.where, view.seconds)}\n`);
+    if (report.total === 0) io.stderr.write(`no sessions found (looked in ${view.lookedIn})\n`);
+  }
+}
+
+/** Whether a session's outcome gets its own line as it comes: problems always, successes when no spinner shows them. */
+export function showsSession(r: SessionReport, view: { json?: boolean; interactive: boolean; verbose?: boolean }): boolean {
+  if (view.json || r.status === 'pending') return false;
+  const problem = r.status !== 'uploaded' && r.status !== 'unchanged';
+  const shown = view.interactive ? problem || Boolean(view.verbose) : r.status !== 'unchanged';
+  return shown || Boolean(view.verbose && r.error);
 }

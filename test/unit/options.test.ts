@@ -1,6 +1,14 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { formatDuration, type OptionSpec } from '../../src/commands/define.js';
 import { bytesOption, intOption } from '../../src/commands/options.js';
+import { COMMANDS } from '../../src/commands/registry.js';
+import { saveCommand } from '../../src/commands/sessions.def.js';
+import { uploadCommand } from '../../src/commands/upload.def.js';
+import { validateFlags } from '../../src/commands/validate.js';
+import { UsageError } from '../../src/errors.js';
+import { DEFAULTS } from '../../src/util/defaults.js';
+import { runCli } from '../helpers/cli.js';
 
 describe('intOption', () => {
   const concurrency = intOption(1, 64);
@@ -65,5 +73,46 @@ describe('bytesOption', () => {
 
   it.each(['0', '0M', '99999999999999G'])('refuses %j as out of range', (raw) => {
     expect(() => bytesOption(raw)).toThrow(/out of range/);
+  });
+});
+
+describe('command declarations', () => {
+  it('name each option as commander does, so the handler gets what was declared', () => {
+    for (const spec of COMMANDS) {
+      for (const [key, option] of Object.entries(spec.options) as [string, OptionSpec][]) expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
+    }
+  });
+
+  it('validate with one schema per command, and the message names the flag, never zod', () => {
+    const base = { retries: 3, timeout: 1000 };
+    expect(validateFlags(uploadCommand, { ...base, concurrency: 8 })).toMatchObject({ concurrency: 8 });
+    expect(() => validateFlags(uploadCommand, { ...base, concurrency: 0 })).toThrow(UsageError);
+    expect(() => validateFlags(uploadCommand, { ...base, concurrency: 0 })).toThrow('--concurrency: must be a whole number between 1 and 64 (got 0)');
+    expect(() => validateFlags(uploadCommand, { ...base, concurrency: Number.NaN })).toThrow(/^--concurrency: must be a whole number between 1 and 64/);
+    expect(() => validateFlags(uploadCommand, { ...base, retries: 21 })).toThrow(/^--retries: must be a whole number between 0 and 20/);
+    expect(() => validateFlags(saveCommand, { ...base, origin: 'robot' })).toThrow('--origin: must be one of user, worker, eval (got "robot")');
+    expect(() => validateFlags(uploadCommand, { ...base, maxBytes: 0 })).toThrow('--max-bytes: must be at least 1 byte');
+    for (const bad of [{ concurrency: 'x' }, { maxBytes: -1 }, { force: 'yes' }]) {
+      expect(() => validateFlags(uploadCommand, { ...base, ...bad })).not.toThrow(/expected|received|Invalid/);
+    }
+  });
+
+  it('show each default in help from the one value the command falls back to', async () => {
+    const env = { HOME: '/nonexistent' };
+    const help = async (...argv: string[]) => ({ stdout: (await runCli([...argv, '--help'], { env })).stdout.replace(/\s+/g, ' ') });
+    const upload = await help('upload');
+    expect(upload.stdout).toContain('--max-bytes <n> largest file to send, e.g. 20M (default 20 MiB)');
+    expect(upload.stdout).toContain(`(default ${DEFAULTS.concurrency})`);
+    expect(upload.stdout).toContain(`(default: ${DEFAULTS.retries})`);
+    const hook = await help('hook');
+    expect(hook.stdout).toContain('(default: 15m)');
+    expect(hook.stdout).not.toContain('--worker');
+    const serve = await help('serve');
+    expect(serve.stdout).toContain('(default 100 MiB)');
+    expect(serve.stdout).toContain('(default 30s)');
+  });
+
+  it('spell durations in the largest unit that divides them', () => {
+    expect([900_000, 1000, 10_000, 7_200_000, 1500, 0].map(formatDuration)).toEqual(['15m', '1s', '10s', '2h', '1500ms', '0ms']);
   });
 });

@@ -1,0 +1,38 @@
+import { boolean, defineCommand, text, type Flags } from './define.js';
+
+const allowHttp = boolean('--allow-http', 'allow a plain http:// backend that is not on this machine');
+
+export const loginOptions = {
+  withToken: boolean('--with-token', 'read the token from standard input'),
+  to: text('--to <url>', 'backend to check the token against'),
+  allowHttp,
+};
+export type LoginFlags = Flags<typeof loginOptions>;
+
+export const loginCommand = defineCommand({
+  name: 'login',
+  summary: 'store a token (prompted on a terminal, or read from stdin with --with-token)',
+  options: loginOptions,
+  load: () => import('./auth.js').then((m) => m.login),
+});
+
+export const logoutCommand = defineCommand({
+  name: 'logout',
+  summary: 'remove the stored token',
+  options: {},
+  load: () => import('./auth.js').then((m) => m.logout),
+});
+
+export const whoamiOptions = {
+  to: text('--to <url>', 'backend to ask'),
+  allowHttp,
+  json: boolean('--json', 'print one JSON document on stdout'),
+};
+export type WhoamiFlags = Flags<typeof whoamiOptions>;
+
+export const whoamiCommand = defineCommand({
+  name: 'whoami',
+  summary: 'show which credential is used and who the backend says you are',
+  options: whoamiOptions,
+  load: () => import('./auth.js').then((m) => m.whoami),
+});

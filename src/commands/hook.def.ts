@@ -1,0 +1,23 @@
+import { DEFAULTS } from '../util/defaults.js';
+import { boolean, bytes, defineCommand, duration, text, type Flags } from './define.js';
+import { backendOptions } from './shared-options.js';
+
+export const hookOptions = {
+  ...backendOptions,
+  session: text('--session <file>', 'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)'),
+  maxBytes: bytes('--max-bytes <n>', 'largest file to send, e.g. 20M', { config: 'max_bytes', fallback: DEFAULTS.maxBytes }),
+  wait: boolean('--wait', "upload in the foreground and return the upload's exit code"),
+  save: boolean('--save', "also save the sessions' metadata (needs config org and workspace)"),
+  events: boolean('--events', "also push the sessions' events"),
+  giveUpAfter: duration('--give-up-after <duration>', 'how long the worker keeps retrying an unreachable backend (e.g. 15m)', { default: 15 * 60_000 }),
+  worker: boolean('--worker', 'drain the queue (started by the hook itself)', { hidden: true }),
+};
+export type HookFlags = Flags<typeof hookOptions>;
+
+export const hookCommand = defineCommand({
+  name: 'hook',
+  summary: "the agent's post-run hook: queue the session and its sub-agents durably, upload in the background, return at once",
+  options: hookOptions,
+  load: () => import('./hook.js').then((m) => m.hook),
+  skipSchema: (flags) => !flags.worker && !flags.wait,
+});

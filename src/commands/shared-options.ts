@@ -1,0 +1,18 @@
+import { DEFAULTS } from '../util/defaults.js';
+import { boolean, int, text } from './define.js';
+
+/** The options of every command that reads sessions or names a backend. */
+export const backendOptions = {
+  to: text('--to <url-or-dir>', 'backend: an https:// URL, a loopback http:// URL, or a folder (the local store)'),
+  sessionsDir: text('--sessions-dir <dir>', 'where root sessions live (default ~/.prime/agent/sessions)'),
+  allowHttp: boolean('--allow-http', 'allow a plain http:// backend that is not on this machine'),
+};
+
+/** The options of every command that talks to a backend. */
+export const netOptions = {
+  ...backendOptions,
+  retries: int('--retries <n>', 'retries per request after the first attempt', { min: 0, max: 20, default: DEFAULTS.retries }),
+  timeout: int('--timeout <ms>', 'longest wait for an answer, or between body chunks', { min: 1, default: DEFAULTS.timeout }),
+  json: boolean('--json', 'print one JSON document on stdout'),
+  verbose: boolean('--verbose', 'print each request and retry on stderr'),
+};

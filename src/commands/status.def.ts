@@ -1,0 +1,12 @@
+import { boolean, defineCommand, type Flags } from './define.js';
+import { backendOptions } from './shared-options.js';
+
+export const statusOptions = { ...backendOptions, json: boolean('--json', 'print one JSON document on stdout') };
+export type StatusFlags = Flags<typeof statusOptions>;
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  summary: 'what is uploaded, pending, failed or too large, per backend',
+  options: statusOptions,
+  load: () => import('./status.js').then((m) => m.status),
+});

@@ -1,0 +1,13 @@
+import { boolean, defineCommand, type Flags } from './define.js';
+import { backendOptions } from './shared-options.js';
+
+export const treeOptions = { ...backendOptions, json: boolean('--json', 'print the tree as nested JSON objects') };
+export type TreeFlags = Flags<typeof treeOptions>;
+
+export const treeCommand = defineCommand({
+  name: 'tree',
+  summary: 'show the recursion tree: id, kind (root / sub-agent / fork), size, upload state',
+  args: [['[path]', 'a session file or folder (default: the sessions dir and its artifacts)']],
+  options: treeOptions,
+  load: () => import('./tree.js').then((m) => m.tree),
+});

@@ -1,0 +1,20 @@
+import { DEFAULTS } from '../util/defaults.js';
+import { boolean, bytes, defineCommand, int, type Flags } from './define.js';
+import { netOptions } from './shared-options.js';
+
+export const uploadOptions = {
+  ...netOptions,
+  force: boolean('--force', 'ignore the ledger: send every session again'),
+  dryRun: boolean('--dry-run', 'show what would be sent, send nothing'),
+  concurrency: int('--concurrency <n>', 'sessions sent at once', { min: 1, max: 64, config: 'concurrency', fallback: DEFAULTS.concurrency }),
+  maxBytes: bytes('--max-bytes <n>', 'largest file to send, e.g. 20M', { config: 'max_bytes', fallback: DEFAULTS.maxBytes }),
+};
+export type UploadFlags = Flags<typeof uploadOptions>;
+
+export const uploadCommand = defineCommand({
+  name: 'upload',
+  summary: 'upload session files (PUT, overwriting), skipping what the ledger says is unchanged',
+  args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
+  options: uploadOptions,
+  load: () => import('./upload.js').then((m) => m.upload),
+});

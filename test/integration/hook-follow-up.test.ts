@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHome } from '../../fixtures/builder.mjs';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+
+// `hook --save --events`: the metadata save and the event push of what was uploaded run through
+// the same core services as `sessions save` and `events push`, and the hook's log says what
+// became of each session, not only an exit code.
+
+let tmp: ReturnType<typeof tempDir>;
+let env: Record<string, string | undefined>;
+let home: ReturnType<typeof buildHome>;
+let store: string;
+
+beforeEach(() => {
+  tmp = tempDir();
+  home = buildHome(join(tmp.path, 'agent'), { turns: 1 });
+  store = join(tmp.path, 'store');
+  env = isolatedEnv(tmp.path, { TRACES_SESSIONS_DIR: home.sessions });
+});
+
+afterEach(() => tmp.cleanup());
+
+const hookLog = () => readFileSync(join(tmp.path, 'state', 'hook.log'), 'utf8');
+
+describe('hook --wait --save --events', () => {
+  it('logs one line per session for the save and the push, then exists / unchanged on a repeat', async () => {
+    for (const [key, value] of [['org', 'acme'], ['workspace', 'ml']]) expect((await runCli(['config', 'set', key!, value!], { env })).code).toBe(0);
+    const first = await runCli(['hook', '--wait', '--save', '--events', '--session', home.root, '--to', store], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const log = hookLog();
+    for (const id of [home.rootId, home.childId, home.grandId]) {
+      expect(log).toMatch(new RegExp(`metadata saved ${id} `));
+      expect(log).toMatch(new RegExp(`events pushed ${id} .*\\(\\d+ events\\)`));
+    }
+
+    const again = await runCli(['hook', '--wait', '--save', '--events', '--session', home.root, '--to', store], { env });
+    expect(again.code, again.stderr).toBe(0);
+    const repeat = hookLog().slice(log.length);
+    expect(repeat).toMatch(new RegExp(`metadata exists ${home.rootId} `));
+    expect(repeat).toMatch(new RegExp(`events unchanged ${home.rootId} `));
+  });
+
+  it('says why the metadata save could not run (no org or workspace), and still pushes the events', async () => {
+    const result = await runCli(['hook', '--wait', '--save', '--events', '--session', home.root, '--to', store], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const log = hookLog();
+    expect(log).toMatch(/metadata save.*(org|workspace)/);
+    expect(log).toMatch(new RegExp(`events pushed ${home.rootId} `));
+  });
+});

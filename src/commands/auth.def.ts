@@ -13,14 +13,12 @@ export const loginCommand = defineCommand({
   name: 'login',
   summary: 'store a token (prompted on a terminal, or read from stdin with --with-token)',
   options: loginOptions,
-  load: () => import('./auth.js').then((m) => m.login),
 });
 
 export const logoutCommand = defineCommand({
   name: 'logout',
   summary: 'remove the stored token',
   options: {},
-  load: () => import('./auth.js').then((m) => m.logout),
 });
 
 export const whoamiOptions = {
@@ -34,5 +32,4 @@ export const whoamiCommand = defineCommand({
   name: 'whoami',
   summary: 'show which credential is used and who the backend says you are',
   options: whoamiOptions,
-  load: () => import('./auth.js').then((m) => m.whoami),
 });

@@ -1,15 +1,17 @@
-import { boolean, defineCommand, type CommandSpec, type Handler, type Options } from './define.js';
+import { boolean, defineCommand, type Declared, type Options } from './define.js';
 
 type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
 const json = { json: boolean('--json', 'print JSON') };
 
-function configVerb<O extends Options>(verb: Verb, summary: string, options: O, args: [string, string?][] = []): CommandSpec<O> {
+export type ConfigVerb = Verb;
+
+function configVerb<O extends Options>(verb: Verb, summary: string, options: O, args: [string, string?][] = []): Declared<O> & { verb: Verb } {
   return defineCommand({
+    verb,
     name: `config ${verb}`,
     summary,
     args,
     options,
-    load: () => import('./config.js').then((m): Handler<O> => (positional, flags, io) => m.configCommand(verb, positional, flags, io)),
   });
 }
 

@@ -117,8 +117,16 @@ export interface CommandSpec<O extends Options = Options> {
   skipSchema?: (flags: Flags<O>) => boolean;
 }
 
-export function defineCommand<O extends Options>(spec: CommandSpec<O>): CommandSpec<O> {
+/** A command as its `.def.ts` declares it: everything but the handler, which the registry adds. */
+export type Declared<O extends Options = Options> = Omit<CommandSpec<O>, 'load'>;
+
+export function defineCommand<O extends Options, D extends Declared<O>>(spec: D & Declared<O>): D {
   return spec;
+}
+
+/** A declared command with the handler it loads when it runs. */
+export function handledBy<O extends Options>(spec: Declared<O>, load: CommandSpec<O>['load']): CommandSpec<O> {
+  return { ...spec, load };
 }
 
 /** The parser commander calls for each value of the option; its messages name the rule broken. */

@@ -16,7 +16,6 @@ export const pushCommand = defineCommand({
   summary: 'convert sessions to events and send only what is new (POST /v1/sessions/{id}/events/batch)',
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: pushOptions,
-  load: () => import('./events.js').then((m) => m.push),
 });
 
 export const sendOptions = {
@@ -30,5 +29,4 @@ export const sendCommand = defineCommand({
   name: 'events send',
   summary: 'send events someone else produced: one JSON object a line, checked before sending',
   options: sendOptions,
-  load: () => import('./events.js').then((m) => m.send),
 });

@@ -18,6 +18,5 @@ export const hookCommand = defineCommand({
   name: 'hook',
   summary: "the agent's post-run hook: queue the session and its sub-agents durably, upload in the background, return at once",
   options: hookOptions,
-  load: () => import('./hook.js').then((m) => m.hook),
   skipSchema: (flags) => !flags.worker && !flags.wait,
 });

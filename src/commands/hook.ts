@@ -1,3 +1,4 @@
+import { createUploadTarget } from '../backend/connect.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -83,6 +84,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     files,
     {
       logger: createLogger(io, { verbose: false, secrets: [token] }),
+      connect: createUploadTarget,
       withQueued: true,
       onSession: (r) => {
         if (report.showsSession(r, { interactive: false })) io.stderr.write(`${report.sessionLine(r)}\n`);
@@ -226,7 +228,7 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
       agentVersion: agentVersionFromEnv(io.env),
     },
     [...new Set(entries.map((e) => e.file))],
-    { logger: log },
+    { logger: log, connect: createUploadTarget },
   );
   for (const s of report.sessions) log.debug(`${s.status} ${s.session_id ?? '-'} ${s.file}${s.error ? `: ${s.error}` : ''}`);
   return report.sessions;

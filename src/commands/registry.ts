@@ -2,13 +2,13 @@ import { saveCommand, patchCommand, createCommand } from './sessions.def.js';
 import { pushCommand, sendCommand } from './events.def.js';
 import { loginCommand, logoutCommand, whoamiCommand } from './auth.def.js';
 import { configCommands } from './config.def.js';
-import type { CommandSpec } from './define.js';
+import { handledBy, type CommandSpec, type Handler } from './define.js';
 import { hookCommand } from './hook.def.js';
-import { serveCommand } from './serve.def.js';
+import { serveCommand, type serveOptions } from './serve.def.js';
 import { statusCommand } from './status.def.js';
 import { treeCommand } from './tree.def.js';
 import { uploadCommand } from './upload.def.js';
-import { watchCommand } from './watch.def.js';
+import { watchCommand, type watchOptions } from './watch.def.js';
 
 /** The commands that only group others (`traces sessions save`), with their help line. */
 export const GROUPS: Record<string, string> = {
@@ -17,22 +17,27 @@ export const GROUPS: Record<string, string> = {
   config: 'read and change settings',
 };
 
-/** Every command, in the order help lists them. A new command is declared in its `.def.ts` and added here. */
-
+/**
+ * Every command, in the order help lists them, with the handler each loads when it runs. A command
+ * is declared in its `.def.ts`; its handler module is named only here (lazily), so a declaration and
+ * its handler never import each other.
+ */
 export const COMMANDS: CommandSpec<any>[] = [
-  uploadCommand,
-  treeCommand,
-  statusCommand,
-  saveCommand,
-  patchCommand,
-  createCommand,
-  pushCommand,
-  sendCommand,
-  watchCommand,
-  hookCommand,
-  loginCommand,
-  logoutCommand,
-  whoamiCommand,
-  ...configCommands,
-  serveCommand,
+  handledBy(uploadCommand, () => import('./upload.js').then((m) => m.upload)),
+  handledBy(treeCommand, () => import('./tree.js').then((m) => m.tree)),
+  handledBy(statusCommand, () => import('./status.js').then((m) => m.status)),
+  handledBy(saveCommand, () => import('./sessions.js').then((m) => m.save)),
+  handledBy(patchCommand, () => import('./sessions.js').then((m) => m.patch)),
+  handledBy(createCommand, () => import('./events.js').then((m) => m.create)),
+  handledBy(pushCommand, () => import('./events.js').then((m) => m.push)),
+  handledBy(sendCommand, () => import('./events.js').then((m) => m.send)),
+  handledBy(watchCommand, () => import('./watch.js').then((m): Handler<typeof watchOptions> => (args, flags, io) => m.watch(args, flags, io))),
+  handledBy(hookCommand, () => import('./hook.js').then((m) => m.hook)),
+  handledBy(loginCommand, () => import('./auth.js').then((m) => m.login)),
+  handledBy(logoutCommand, () => import('./auth.js').then((m) => m.logout)),
+  handledBy(whoamiCommand, () => import('./auth.js').then((m) => m.whoami)),
+  ...configCommands.map((spec) =>
+    handledBy(spec, () => import('./config.js').then((m): Handler<typeof spec.options> => (positional, flags, io) => m.configCommand(spec.verb, positional, flags, io))),
+  ),
+  handledBy(serveCommand, () => import('./serve.js').then((m): Handler<typeof serveOptions> => (_args, flags, io) => m.serve(flags, io))),
 ];

@@ -1,4 +1,4 @@
-import { bytes, defineCommand, duration, int, negated, text, type Flags, type Handler } from './define.js';
+import { bytes, defineCommand, duration, int, negated, text, type Flags } from './define.js';
 
 export const serveOptions = {
   host: text('--host <host>', 'address to listen on', { default: '127.0.0.1' }),
@@ -16,5 +16,4 @@ export const serveCommand = defineCommand({
   summary: 'a local backend speaking all four contracts, storing to a folder',
   options: serveOptions,
   after: '\nAccepted tokens come from TRACES_SERVE_TOKEN (comma-separated).',
-  load: () => import('./serve.js').then((m): Handler<typeof serveOptions> => (_args, flags, io) => m.serve(flags, io)),
 });

@@ -24,7 +24,6 @@ export const saveCommand = defineCommand({
   summary: 'save session metadata (POST /api/v1/org/{org}/ws/{workspace}/sessions)',
   args: [['[file-or-id...]', 'session files, or ids found under the sessions dir']],
   options: saveOptions,
-  load: () => import('./sessions.js').then((m) => m.save),
 });
 
 export const patchOptions = {
@@ -41,7 +40,6 @@ export const patchCommand = defineCommand({
   summary: "change a session's title or tags (PATCH /v1/sessions/{id}); tags replace the list",
   args: [['<id-or-file>', 'session_<32 hex>, a UUID, or a session file']],
   options: patchOptions,
-  load: () => import('./sessions.js').then((m) => m.patch),
 });
 
 export const createCommand = defineCommand({
@@ -49,5 +47,4 @@ export const createCommand = defineCommand({
   summary: 'start the session on the events backend (POST /v1/sessions); repeating only merges metadata',
   args: [['<file-or-id>', 'a session file, or an id found under the sessions dir']],
   options: netOptions,
-  load: () => import('./events.js').then((m) => m.create),
 });

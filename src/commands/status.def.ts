@@ -8,5 +8,4 @@ export const statusCommand = defineCommand({
   name: 'status',
   summary: 'what is uploaded, pending, failed or too large, per backend',
   options: statusOptions,
-  load: () => import('./status.js').then((m) => m.status),
 });

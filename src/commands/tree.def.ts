@@ -9,5 +9,4 @@ export const treeCommand = defineCommand({
   summary: 'show the recursion tree: id, kind (root / sub-agent / fork), size, upload state',
   args: [['[path]', 'a session file or folder (default: the sessions dir and its artifacts)']],
   options: treeOptions,
-  load: () => import('./tree.js').then((m) => m.tree),
 });

@@ -16,5 +16,4 @@ export const uploadCommand = defineCommand({
   summary: 'upload session files (PUT, overwriting), skipping what the ledger says is unchanged',
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: uploadOptions,
-  load: () => import('./upload.js').then((m) => m.upload),
 });

@@ -1,3 +1,4 @@
+import { createUploadTarget } from '../backend/connect.js';
 import { EXIT } from '../errors.js';
 import { backendId } from '../config/backend.js';
 import { runUpload } from '../core/upload-run.js';
@@ -22,6 +23,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
   try {
     report = await runUpload({ ...context, ...flags, token, failFast: true, agentVersion: agentVersionFromEnv(io.env) }, paths, {
       logger,
+      connect: createUploadTarget,
       withQueued: true,
       onProgress: (p) => progress.update(progressText(p)),
       onSession: (r) => {

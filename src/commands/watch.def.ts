@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../util/defaults.js';
-import { boolean, bytes, defineCommand, duration, int, type Flags, type Handler } from './define.js';
+import { boolean, bytes, defineCommand, duration, int, type Flags } from './define.js';
 import { netOptions } from './shared-options.js';
 
 export const watchOptions = {
@@ -20,5 +20,4 @@ export const watchCommand = defineCommand({
   summary: 'catch up, then keep uploading sessions as they change, until stopped',
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: watchOptions,
-  load: () => import('./watch.js').then((m): Handler<typeof watchOptions> => (args, flags, io) => m.watch(args, flags, io)),
 });

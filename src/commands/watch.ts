@@ -1,3 +1,4 @@
+import { createUploadTarget } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
 import { openUploadRun } from '../core/upload-run.js';
 import type { SessionReport } from '../core/upload.js';
@@ -22,7 +23,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   if (paths.length === 0) scanRoots(context);
   const token = requireCredential(io, context.backend)?.token;
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token] });
-  const run = await openUploadRun({ ...context, ...flags, token, agentVersion: agentVersionFromEnv(io.env) }, { logger });
+  const run = await openUploadRun({ ...context, ...flags, token, agentVersion: agentVersionFromEnv(io.env) }, { logger, connect: createUploadTarget });
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
 
   const onSession = (r: SessionReport) => {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { createUploadTarget } from '../backend/connect.js';
 import { backendId, type BackendSpec } from '../config/backend.js';
 import type { Settings } from '../config/schema.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { SETTLED } from './drain.js';
 import { Ledger } from './ledger.js';
 import type { Logger } from './logger.js';
+import type { UploadTarget } from './upload-target.js';
 import { Queue } from './queue.js';
 import { uploadSessions, type UploadDeps, type UploadReport } from './upload.js';
 
@@ -35,6 +35,12 @@ export interface UploadRunSetup {
   agentVersion?: string;
 }
 
+/** Opens the upload target of a backend (the HTTP client, or the folder store): given by the caller, so core names no backend. */
+export type ConnectTarget = (
+  backend: BackendSpec,
+  options: { token?: string; timeoutMs: number; retries: number; connections: number; logger: Logger },
+) => Promise<UploadTarget>;
+
 export interface UploadRun {
   readonly concurrency: number;
   readonly ledger: Ledger;
@@ -51,12 +57,12 @@ export interface UploadRun {
  * Opens one upload run to one backend: target, ledger, defaults. An HTTP target connects only if
  * something is sent. The ledger is saved by every send.
  */
-export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logger }): Promise<UploadRun> {
+export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logger; connect: ConnectTarget }): Promise<UploadRun> {
   const concurrency = flagOrSetting(setup.concurrency, setup.settings, 'concurrency');
   const maxBytes = flagOrSetting(setup.maxBytes, setup.settings, 'max_bytes');
   const ledger = Ledger.load(setup.stateDir);
   if (ledger.problem) deps.logger.warn(ledger.problem);
-  const target = await createUploadTarget(setup.backend, {
+  const target = await deps.connect(setup.backend, {
     token: setup.dryRun ? undefined : setup.token,
     timeoutMs: setup.timeout,
     retries: setup.retries,
@@ -98,7 +104,7 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
 export async function runUpload(
   setup: UploadRunSetup,
   paths: string[],
-  deps: { logger: Logger; withQueued?: boolean } & Pick<UploadDeps, 'onProgress' | 'onSession'>,
+  deps: { logger: Logger; connect: ConnectTarget; withQueued?: boolean } & Pick<UploadDeps, 'onProgress' | 'onSession'>,
 ): Promise<UploadReport> {
   const run = await openUploadRun(setup, deps);
   try {

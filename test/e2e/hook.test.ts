@@ -6,7 +6,9 @@ import { runCli } from '../helpers/cli.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 import { useWorld } from '../helpers/world.js';
 import { BIN, assertBuilt } from '../helpers/spawn.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
+useShortBackoff();
 beforeEach(() => assertBuilt());
 const world = useWorld();
 
@@ -127,7 +129,11 @@ describe('traces hook', () => {
   });
 
   it('a killed worker leaves a stale lock that the next hook takes over', async () => {
-    const down = { ...world.env, TRACES_API_URL: 'http://127.0.0.1:9' };
+    // A backend on a port that is closed now and opens again once the worker is dead.
+    const closed = new RecordingServer(join(world.tmp.path, 'closed'));
+    const url = await closed.start();
+    await closed.stop();
+    const down = { ...world.env, TRACES_API_URL: url };
     await runBin(['hook', '--session', world.home.fork, '--give-up-after', '10m'], { env: down });
     const lock = join(world.tmp.path, 'state', 'worker.lock');
     await until(() => existsSync(lock), 'the worker lock');
@@ -143,11 +149,19 @@ describe('traces hook', () => {
     }, 'the worker to die');
     expect(existsSync(lock)).toBe(true);
     expect(queued()).toBe(1);
-    // The backend is back (the queued entry names the dead one; a new hook for it, up this time):
-    const up = { ...world.env, TRACES_API_URL: world.server.url };
-    expect((await runBin(['hook', '--session', world.home.root, '--give-up-after', '1s'], { env: up })).code).toBe(0);
-    await until(() => stored(world.home.rootId), 'the new worker to run');
-    expect(log()).not.toContain('another worker is running');
+    // The queued entry's backend is back (so the next worker does not spend its time backing off
+    // on it), and a new hook names another backend that is up:
+    const back = new RecordingServer(join(world.tmp.path, 'back'));
+    await back.start(Number(new URL(url).port));
+    try {
+      const up = { ...world.env, TRACES_API_URL: world.server.url };
+      expect((await runBin(['hook', '--session', world.home.root, '--give-up-after', '1s'], { env: up })).code).toBe(0);
+      await until(() => stored(world.home.rootId), 'the new worker to run');
+      expect(log()).not.toContain('another worker is running');
+    } finally {
+      await until(() => !existsSync(lock), 'the new worker to finish');
+      await back.stop();
+    }
   });
 
   it('--wait uploads in the foreground and returns the upload exit code', async () => {

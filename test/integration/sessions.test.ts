@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { header, uuidFrom, writeSession, entries } from '../../fixtures/builder.mjs';
 import { runCli } from '../helpers/cli.js';
 import { useWorld } from '../helpers/world.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
+useShortBackoff();
 const world = useWorld();
 
 const cli = (...args: string[]) => runCli(args, { env: world.env });

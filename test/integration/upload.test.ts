@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { header, uuidFrom, writeSession, entries, writeLargeSession } from '../../fixtures/builder.mjs';
 import { runCli } from '../helpers/cli.js';
 import { useWorld } from '../helpers/world.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
+useShortBackoff();
 const world = useWorld();
 
 const upload = (...args: string[]) => runCli(['upload', ...args], { env: world.env });

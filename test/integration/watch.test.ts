@@ -7,7 +7,9 @@ import { entries, header, uuidFrom, writeSession } from '../../fixtures/builder.
 import { watch } from '../../src/commands/watch.js';
 import type { Io } from '../../src/output/io.js';
 import { useWorld } from '../helpers/world.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
+useShortBackoff();
 const world = useWorld();
 
 /** Starts `traces watch` in-process; `stop()` sends SIGTERM and resolves with the exit code. */
@@ -126,7 +128,7 @@ describe('traces watch', () => {
   });
 
   it('keeps going while the backend is down and converges when it is back', async () => {
-    const w = startWatch({ retries: 0 });
+    const w = startWatch({ retries: 0, minInterval: 100 });
     await w.ready();
     world.server.fail(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })));
     appendFileSync(world.home.root, line(5));

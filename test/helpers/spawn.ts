@@ -1,13 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/traces.js', import.meta.url));
 export const DIST = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
-/** The e2e tests run the built CLI; `npm install` / `npm ci` build it through `prepare`. */
+/**
+ * The e2e tests run the built CLI: `npm test` builds it first (`pretest`). Run any other way
+ * (`npx vitest`), a dist/ missing or older than a file in src/ stops the test instead of
+ * testing yesterday's code.
+ */
 export function assertBuilt(): void {
-  if (!existsSync(DIST)) throw new Error('dist/cli.js is missing: run `npm run build` (npm install runs it through prepare)');
+  if (!existsSync(DIST)) throw new Error('dist/cli.js is missing: run `npm run build` (`npm test` builds it first)');
+  const built = statSync(DIST).mtimeMs;
+  const newer = readdirSync(SRC, { recursive: true, withFileTypes: true }).find(
+    (e) => e.isFile() && statSync(join(e.parentPath, e.name)).mtimeMs > built,
+  );
+  if (newer) throw new Error(`dist/ is older than ${join(newer.parentPath, newer.name)}: run \`npm run build\` (\`npm test\` builds it first)`);
 }
 
 export interface Served {

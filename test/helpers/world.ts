@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
 import { isolatedEnv, tempDir } from './cli.js';
 import { RecordingServer } from './recording-server.js';
@@ -24,4 +25,20 @@ export async function createWorld(options: { turns?: number } = {}): Promise<Wor
 export async function destroyWorld(world: World): Promise<void> {
   await world.server.stop();
   world.tmp.cleanup();
+}
+
+/**
+ * A fresh world for every test of the calling file: registers its own beforeEach/afterEach and
+ * returns one object whose fields are replaced before each test (read them inside tests, not at
+ * load time). An afterEach the file registers later runs before this one tears the world down.
+ */
+export function useWorld(options: { turns?: number } = {}): World {
+  const world = {} as World;
+  beforeEach(async () => {
+    Object.assign(world, await createWorld(options));
+  });
+  afterEach(async () => {
+    await destroyWorld(world);
+  });
+  return world;
 }

@@ -6,7 +6,9 @@ import { header, entries, uuidFrom, writeSession } from '../../fixtures/builder.
 import { Queue } from '../../src/core/queue.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { RecordingServer } from '../helpers/recording-server.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
+useShortBackoff();
 /** A loopback port nobody listens on: bound by us, then closed, so a connect is refused. */
 async function deadPort(): Promise<number> {
   const server = createServer();

@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { RecordingServer } from '../helpers/recording-server.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
+useShortBackoff();
 let tmp: ReturnType<typeof tempDir>;
 let env: Record<string, string | undefined>;
 let home: ReturnType<typeof buildHome>;

@@ -1,28 +1,20 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildHome, header, uuidFrom, writeSession, entries } from '../../fixtures/builder.mjs';
-import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import type { RecordingServer } from '../helpers/recording-server.js';
-import { createWorld, destroyWorld } from '../helpers/world.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { header, uuidFrom, writeSession, entries } from '../../fixtures/builder.mjs';
+import { runCli } from '../helpers/cli.js';
+import { useWorld } from '../helpers/world.js';
+import { useShortBackoff } from '../helpers/backoff.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let server: RecordingServer;
-let env: Record<string, string | undefined>;
-let home: ReturnType<typeof buildHome>;
+useShortBackoff();
+const world = useWorld();
 
-beforeEach(async () => {
-  ({ tmp, server, home, env } = await createWorld());
-});
-
-afterEach(() => destroyWorld({ tmp, server, home, env }));
-
-const cli = (...args: string[]) => runCli(args, { env });
+const cli = (...args: string[]) => runCli(args, { env: world.env });
 const patchId = (uuid: string) => `session_${uuid.replace(/-/g, '')}`;
 
 describe('traces sessions save', () => {
   it('derives id, model, message count and title from the file, and flags add labels', async () => {
     const id = uuidFrom('titled');
-    const file = join(home.sessions, `${id}.jsonl`);
+    const file = join(world.home.sessions, `${id}.jsonl`);
     writeSession(file, header({ id }), [
       ...entries('titled', 2),
       { type: 'model_change', id: 'mc000001', parentId: null, timestamp: 't', provider: 'openai', modelId: 'gpt-5' },
@@ -43,23 +35,23 @@ describe('traces sessions save', () => {
       visibility: 'private',
       labels: { run: ['42', '43'], ci: ['yes'] },
     });
-    const post = server.requests.find((r) => r.method === 'POST')!;
+    const post = world.server.requests.find((r) => r.method === 'POST')!;
     expect(post.url).toBe('/api/v1/org/acme/ws/ml/sessions');
   });
 
   it('reports a second save as exists with exit 0', async () => {
-    await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml');
-    const again = await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml', '--json');
+    await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml');
+    const again = await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml', '--json');
     expect(again.code).toBe(0);
     expect(again.json().sessions[0].status).toBe('exists');
   });
 
   it('treats a 409 after a lost answer as success', async () => {
-    server.fail({ kind: 'lost' });
-    const result = await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml', '--json');
+    world.server.fail({ kind: 'lost' });
+    const result = await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml', '--json');
     expect(result.code).toBe(0);
     expect(result.json().sessions[0].status).toBe('exists');
-    expect(server.requests.filter((r) => r.method === 'POST').length).toBe(2);
+    expect(world.server.requests.filter((r) => r.method === 'POST').length).toBe(2);
   });
 
   it('--all saves every session under the sessions dir; config org/workspace are used', async () => {
@@ -70,21 +62,21 @@ describe('traces sessions save', () => {
   });
 
   it('says which of --org and --workspace is missing (exit 2)', async () => {
-    const result = await cli('sessions', 'save', home.root, '--org', 'acme');
+    const result = await cli('sessions', 'save', world.home.root, '--org', 'acme');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('needs --workspace');
     expect(result.stderr).toContain('traces config set workspace');
   });
 
   it('--dry-run prints the body and sends nothing', async () => {
-    const result = await cli('sessions', 'save', home.childId, '--dry-run', '--json');
+    const result = await cli('sessions', 'save', world.home.childId, '--dry-run', '--json');
     expect(result.code).toBe(0);
-    expect(result.json().sessions[0]).toMatchObject({ status: 'pending', id: home.childId, model: 'claude-sonnet-4-5', message_count: 8 });
-    expect(server.requests.length).toBe(0);
+    expect(result.json().sessions[0]).toMatchObject({ status: 'pending', id: world.home.childId, model: 'claude-sonnet-4-5', message_count: 8 });
+    expect(world.server.requests.length).toBe(0);
   });
 
   it('refuses a session whose id is not a UUID, naming the file', async () => {
-    const file = join(home.sessions, 'odd.jsonl');
+    const file = join(world.home.sessions, 'odd.jsonl');
     writeSession(file, header({ id: 'not-a-uuid' }), entries('odd', 1));
     const result = await cli('sessions', 'save', file, '--org', 'a', '--workspace', 'b', '--json');
     expect(result.code).toBe(1);
@@ -101,8 +93,8 @@ describe('traces sessions save', () => {
       [500, 'upstream exploded', '500 Internal Server Error: upstream exploded'],
     ];
     for (const [status, body, message] of cases) {
-      server.fail({ kind: 'status', status, body: typeof body === 'string' ? body : JSON.stringify(body) });
-      const result = await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml', '--retries', '0', '--json');
+      world.server.fail({ kind: 'status', status, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const result = await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml', '--retries', '0', '--json');
       if (status === 403) {
         expect(result.code).toBe(4);
         expect(result.stderr).toContain(message);
@@ -115,11 +107,11 @@ describe('traces sessions save', () => {
   });
 
   it('says the client is too old on a 426, and retries a 429 after Retry-After', async () => {
-    server.fail({ kind: 'status', status: 426, body: JSON.stringify({ message: 'upgrade required' }) });
-    const old = await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml', '--json');
+    world.server.fail({ kind: 'status', status: 426, body: JSON.stringify({ message: 'upgrade required' }) });
+    const old = await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml', '--json');
     expect(old.json().sessions[0].error).toContain('426');
-    server.fail({ kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: '{"detail":"slow down"}' });
-    const later = await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml', '--json');
+    world.server.fail({ kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: '{"detail":"slow down"}' });
+    const later = await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml', '--json');
     expect(later.code).toBe(0);
     expect(later.json().sessions[0].status).toBe('saved');
   });
@@ -127,27 +119,27 @@ describe('traces sessions save', () => {
 
 describe('traces sessions patch', () => {
   beforeEach(async () => {
-    expect((await cli('sessions', 'save', home.root, '--org', 'acme', '--workspace', 'ml')).code).toBe(0);
+    expect((await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml')).code).toBe(0);
   });
 
   it('patches by UUID, by session_<hex> and by file; tags replace, title is kept', async () => {
-    const first = await cli('sessions', 'patch', home.rootId, '--title', 'Nightly', '--tag', 'ci', '--tag', 'nightly', '--json');
+    const first = await cli('sessions', 'patch', world.home.rootId, '--title', 'Nightly', '--tag', 'ci', '--tag', 'nightly', '--json');
     expect(first.code).toBe(0);
-    expect(first.json()).toMatchObject({ id: patchId(home.rootId), title: 'Nightly', tags: ['ci', 'nightly'], status: 'patched' });
-    const second = await cli('sessions', 'patch', patchId(home.rootId), '--tag', 'rerun');
+    expect(first.json()).toMatchObject({ id: patchId(world.home.rootId), title: 'Nightly', tags: ['ci', 'nightly'], status: 'patched' });
+    const second = await cli('sessions', 'patch', patchId(world.home.rootId), '--tag', 'rerun');
     expect(second.stdout).toContain('title: Nightly');
     expect(second.stdout).toContain('tags:  rerun');
-    const third = await cli('sessions', 'patch', home.root, '--clear-title', '--clear-tags', '--json');
+    const third = await cli('sessions', 'patch', world.home.root, '--clear-title', '--clear-tags', '--json');
     expect(third.json()).toMatchObject({ title: null, tags: [] });
-    expect(server.requests.filter((r) => r.method === 'PATCH').map((r) => r.url)).toEqual(Array(3).fill(`/v1/sessions/${patchId(home.rootId)}`));
+    expect(world.server.requests.filter((r) => r.method === 'PATCH').map((r) => r.url)).toEqual(Array(3).fill(`/v1/sessions/${patchId(world.home.rootId)}`));
   });
 
   it('refuses a malformed id or no change before any request (exit 2)', async () => {
-    const before = server.requests.length;
+    const before = world.server.requests.length;
     expect((await cli('sessions', 'patch', 'session_xyz', '--title', 't')).code).toBe(2);
-    expect((await cli('sessions', 'patch', home.rootId)).code).toBe(2);
-    expect((await cli('sessions', 'patch', home.rootId, '--title', 'a', '--clear-title')).code).toBe(2);
-    expect(server.requests.length).toBe(before);
+    expect((await cli('sessions', 'patch', world.home.rootId)).code).toBe(2);
+    expect((await cli('sessions', 'patch', world.home.rootId, '--title', 'a', '--clear-title')).code).toBe(2);
+    expect(world.server.requests.length).toBe(before);
   });
 
   it('reports an unknown session readably, with status failed in --json', async () => {
@@ -159,9 +151,9 @@ describe('traces sessions patch', () => {
   });
 
   it('works against a folder backend too', async () => {
-    const archive = join(tmp.path, 'archive');
-    expect((await cli('upload', '--to', archive, home.root)).code).toBe(0);
-    const result = await cli('sessions', 'patch', home.rootId, '--to', archive, '--tag', 'local', '--json');
+    const archive = join(world.tmp.path, 'archive');
+    expect((await cli('upload', '--to', archive, world.home.root)).code).toBe(0);
+    const result = await cli('sessions', 'patch', world.home.rootId, '--to', archive, '--tag', 'local', '--json');
     expect(result.code).toBe(0);
     expect(result.json()).toMatchObject({ tags: ['local'] });
   });

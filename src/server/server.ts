@@ -40,6 +40,9 @@ export class TracesServer {
   readonly store: LocalStore;
   private readonly server: Server;
   private readonly routes: [string, RegExp, Handler][];
+  /** Responses not finished yet: told to close their connection once the server is closing. */
+  private readonly inFlight = new Set<ServerResponse>();
+  private closing = false;
 
   constructor(private readonly options: ServeOptions) {
     this.store = new LocalStore(options.dataDir);
@@ -92,6 +95,10 @@ export class TracesServer {
   /** Stops accepting, lets requests in flight finish (up to `graceMs`), then closes what is left. */
   async close(graceMs = 10_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // A connection whose request is still running would otherwise be kept alive for another one
+    // after its answer, holding the shutdown until the keep-alive timeout.
+    this.closing = true;
+    for (const res of this.inFlight) res.shouldKeepAlive = false;
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
     await closed;
@@ -103,7 +110,10 @@ export class TracesServer {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
     const ex: Exchange = { req, res, params: [], bytesIn: 0, bodyTimeoutMs: this.options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+    if (this.closing) res.shouldKeepAlive = false;
+    this.inFlight.add(res);
     res.on('close', () => {
+      this.inFlight.delete(res);
       const outcome = res.writableFinished ? String(res.statusCode) : 'closed by the client';
       this.options.log?.(`${req.method} ${path} ${outcome} ${ex.bytesIn}B ${Math.round(performance.now() - started)}ms`);
     });

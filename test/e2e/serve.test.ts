@@ -22,14 +22,14 @@ afterEach(async () => {
 });
 
 /** Opens a PUT announcing `length` bytes; the caller writes the body piece by piece. */
-function openPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
+function openPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string; connection?: string }> } {
   const target = new URL(`${url}/api/v1/agent-traces/sessions/${id}`);
   let req!: ClientRequest;
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+  const answer = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
     req = request(target, { method: 'PUT', headers: { 'content-length': String(length), 'content-type': 'application/x-ndjson' } }, (res: IncomingMessage) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
     });
     req.on('error', reject);
   });
@@ -81,6 +81,9 @@ describe('traces serve as a process', () => {
     const result = await answer;
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body).bytes_stored).toBe(Buffer.byteLength(body));
+    // A server on its way out does not keep the connection for another request (which would hold
+    // the process until the keep-alive timeout).
+    expect(result.connection).toBe('close');
     expect(await served.exited).toBe(0);
   });
 });

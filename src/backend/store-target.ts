@@ -2,7 +2,7 @@ import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
 import { SessionFiles } from './store/sessions.js';
 
-/** `--to DIR`: the PUT of DESIGN §2.1 written straight into the embedded store, in-process. */
+/** `--to DIR`: the session PUT written straight into the embedded store, in-process. */
 export class StoreUploadTarget implements UploadTarget {
   readonly id: string;
   private readonly files: SessionFiles;

@@ -14,7 +14,7 @@ interface GitStateEntry {
 }
 
 /**
- * The git facts to send with a session (DESIGN §2.1): the last `git_state` entry on the active
+ * The git facts to send with a session (X-Git-Repo, X-Git-Commit): the last `git_state` entry on the active
  * branch, else the header's `git`. The file is read from its end: the search for the marker stops
  * at the first `git_state` that answers, and the active branch is followed back only as far as
  * that entry. A file without any `git_state` costs one memchr-speed pass.

@@ -22,6 +22,11 @@ export interface Snapshot {
    */
   stream(highWaterMark?: number): Readable;
   /**
+   * The same bytes as `stream`, as an async iterable of pieces of `size` bytes (a fresh buffer
+   * each): what an HTTP body takes without a stream in between.
+   */
+  chunks(size?: number): AsyncIterable<Buffer>;
+  /**
    * Calls `visit` with successive pieces of [0, end), LAST piece first, read synchronously into
    * ONE reused buffer: the fastest way to look at bytes from the end. Each piece starts
    * `chunkSize` bytes before the previous one and also holds the `overlap` bytes after that start
@@ -52,6 +57,7 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
       mtimeMs: st.mtimeMs,
       fd: handle.fd,
       stream: (highWaterMark = 1024 * 1024) => Readable.from(chunks(handle, length, highWaterMark), { objectMode: false }),
+      chunks: (size = 1024 * 1024) => chunks(handle, length, size),
       scanBackward: (visit, { end = length, overlap = 0, chunkSize = 1024 * 1024 } = {}) => {
         const stop = Math.min(end, length);
         const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize + overlap, stop)));

@@ -4,10 +4,10 @@ import type { Snapshot } from '../core/sessions/snapshot.js';
 /** Bodies at least this large are hashed on another thread while they stream. */
 const WORKER_HASH_BYTES = 8 * 1024 * 1024;
 /**
- * The size of each read of the body. Fewer, larger writes cost the HTTP client less per byte;
- * measured with `node bench/run.mjs --only upload-paths`.
+ * The size of each read of the body. Larger reads (4 MiB) cost no less CPU through undici and
+ * raise the peak RSS (`node bench/run.mjs --only upload-paths` compares them).
  */
-const BODY_CHUNK = 4 * 1024 * 1024;
+const BODY_CHUNK = 1024 * 1024;
 
 /**
  * A snapshot's bytes to send, and the sha256 of exactly those bytes. A small body is hashed as it

@@ -1,7 +1,10 @@
 import { ApiError } from '../errors.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
-import { hashedBody, sessionHeaders, type SessionToUpload, type StoredSession, type UploadTarget } from '../core/upload-target.js';
+import { UNKNOWN_AGENT_VERSION } from '../core/sessions/agent-version.js';
+import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
 import { redactUrl } from '../config/backend.js';
+import { hashedBody } from './hashed-body.js';
+import { encodeHeaderValue } from './header-value.js';
 import type { HttpClient } from './http-client.js';
 
 interface PutAnswer {
@@ -15,7 +18,7 @@ export function sessionPath(sessionId: string): string {
   return `/api/v1/agent-traces/sessions/${encodeURIComponent(sessionId)}`;
 }
 
-/** DESIGN §2.1 over HTTP: a streamed PUT per session, retried with a fresh file stream. */
+/** The session upload over HTTP: a streamed PUT per session, retried with a fresh file stream. */
 export class HttpUploadTarget implements UploadTarget {
   readonly id: string;
 
@@ -77,4 +80,17 @@ export class HttpUploadTarget implements UploadTarget {
   abort(): Promise<void> {
     return this.client.destroy();
   }
+}
+
+/** The headers that describe a session in its PUT, each value encoded so that it arrives unchanged. */
+export function sessionHeaders(session: SessionToUpload): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-trace-id': encodeHeaderValue(session.traceId),
+    'x-cwd': encodeHeaderValue(session.cwd),
+    'x-agent-version': encodeHeaderValue(session.agentVersion ?? UNKNOWN_AGENT_VERSION),
+  };
+  if (session.parentId !== undefined) headers['x-parent-session'] = encodeHeaderValue(session.parentId);
+  if (session.git?.repoUrl) headers['x-git-repo'] = encodeHeaderValue(session.git.repoUrl);
+  if (session.git?.commit) headers['x-git-commit'] = encodeHeaderValue(session.git.commit);
+  return headers;
 }

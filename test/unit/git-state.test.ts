@@ -162,3 +162,70 @@ describe.skipIf(!existsSync(real))('a real version 1 file', () => {
     expect(await gitOfFile(real)).toBeUndefined();
   });
 });
+
+describe('resolveGit on generated session trees (read from the end, compared with a forward reading of every line)', () => {
+  /** A small seeded generator, so that a failure can be replayed. */
+  function random(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /** What the rule says, read forward: the last git_state whose id is on the path from the last entry to the root. */
+  function expected(lines: Record<string, unknown>[], headerCommit: string | undefined): string | undefined {
+    const parents = new Map<string, string | undefined>();
+    let leaf: string | undefined;
+    for (const l of lines) {
+      if (typeof l.id !== 'string') continue;
+      parents.set(l.id, typeof l.parentId === 'string' && l.parentId !== '' ? l.parentId : undefined);
+      leaf = l.id;
+    }
+    const branch = new Set<string>();
+    for (let id = leaf; id !== undefined && !branch.has(id); id = parents.get(id)) branch.add(id);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const l = lines[i]!;
+      if (l.type !== 'git_state' || typeof l.commit !== 'string') continue;
+      if (typeof l.id !== 'string' || branch.has(l.id)) return l.commit;
+    }
+    return headerCommit;
+  }
+
+  for (let seed = 1; seed <= 40; seed++) {
+    it(`file ${seed}`, async () => {
+      const rnd = random(seed);
+      const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+      const withIds = rnd() > 0.15;
+      const big = rnd() < 0.3; // long entries, so that the file spans many read pieces
+      const lines: Record<string, unknown>[] = [];
+      const ids: string[] = [];
+      const count = 5 + Math.floor(rnd() * 60);
+      for (let i = 0; i < count; i++) {
+        const id = `e${i}`;
+        // Mostly the previous entry; sometimes a jump back (a branch), sometimes a parent that is not in the file.
+        const r = rnd();
+        const parentId = ids.length === 0 ? null : r < 0.7 ? ids[ids.length - 1]! : r < 0.95 ? pick(ids) : 'missing';
+        const kind = rnd();
+        const pad = big && rnd() < 0.5 ? 'p'.repeat(Math.floor(rnd() * 400_000)) : 'p'.repeat(Math.floor(rnd() * 300));
+        let line: Record<string, unknown>;
+        if (kind < 0.25) line = { type: 'git_state', id, parentId, timestamp: 't', repoUrl: 'r', commit: `c${i}`, pad: pad.slice(0, 50) };
+        else if (kind < 0.35) line = { type: 'custom', customType: 'x', data: { id: 'nested', blob: pad }, id, parentId };
+        else if (kind < 0.45) line = { type: 'message', id, parentId, message: { role: 'user', content: `"git_state" ${pad} {"type":"git_state","commit":"fake${i}"}` } };
+        else if (kind < 0.5) line = { type: 'git_state', id, parentId, branch: 'no commit here' };
+        else line = { type: 'message', id, parentId, message: { role: 'assistant', content: pad } };
+        if (!withIds) {
+          delete line.id;
+          delete line.parentId;
+        }
+        lines.push(line);
+        ids.push(id);
+      }
+      const headerGit = rnd() < 0.5 ? HEADER_GIT : null;
+      const torn = rnd() < 0.3 ? JSON.stringify({ type: 'git_state', id: 'torn', parentId: ids[ids.length - 1], repoUrl: 'r', commit: 'torn' }).slice(0, -3) : '';
+      const git = await gitOf(lines, headerGit, torn);
+      expect(git?.commit).toBe(expected(lines, headerGit?.commit));
+    });
+  }
+});

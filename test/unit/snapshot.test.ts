@@ -148,3 +148,19 @@ describe('isCompleteJsonObject', () => {
     expect(isCompleteJsonObject(Buffer.from(text))).toBe(expected);
   });
 });
+
+describe('Snapshot.scanBackward', () => {
+  it('hands out [0, end) from the end, each piece holding the overlap after it, and stops when asked', async () => {
+    const content = Buffer.from(Array.from({ length: 1000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('') + '\n');
+    const s = await snap(file(content));
+    const pieces: { offset: number; text: string }[] = [];
+    s.scanBackward((chunk, offset) => void pieces.push({ offset, text: chunk.toString() }), { end: 900, overlap: 3, chunkSize: 256 });
+    expect(pieces.map((p) => p.offset)).toEqual([644, 388, 132, 0]);
+    const ends = [900, 647, 391, 135];
+    pieces.forEach((p, i) => expect(p.text).toBe(content.subarray(p.offset, ends[i]).toString()));
+
+    const seen: number[] = [];
+    s.scanBackward((_chunk, offset) => (seen.push(offset), offset < 800), { chunkSize: 100 });
+    expect(seen).toEqual([901, 801, 701]);
+  });
+});

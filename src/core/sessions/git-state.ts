@@ -14,56 +14,63 @@ interface GitStateEntry {
 }
 
 /**
- * The git facts to send with a session (DESIGN §2.1): the last `git_state` entry on the active
- * branch, else the header's `git`. Files without any `git_state` cost one memchr-speed pass.
+ * The git facts to send with a session (X-Git-Repo, X-Git-Commit): the last `git_state` entry on the active
+ * branch, else the header's `git`. The file is read from its end: the search for the marker stops
+ * at the first `git_state` that answers, and the active branch is followed back only as far as
+ * that entry. A file without any `git_state` costs one memchr-speed pass.
  */
 export async function resolveGit(snapshot: Snapshot, header: SessionHeader): Promise<GitInfo | undefined> {
-  const states = await findGitStates(snapshot);
-  if (states.length === 0) return headerGit(header);
-  const withIds = states.filter((s) => s.id !== undefined);
-  if (withIds.length === 0) return states[states.length - 1]!.git;
-  const branch = await activeBranch(snapshot);
-  for (let i = states.length - 1; i >= 0; i--) {
-    const state = states[i]!;
-    if (state.id === undefined || branch.has(state.id)) return state.git;
+  const branch = new ActiveBranch(snapshot);
+  // Entries without ids (version 1 files) predate branches: the last one simply wins.
+  for await (const state of gitStatesFromTheEnd(snapshot)) {
+    if (state.id === undefined || (await branch.has(state.id))) return state.git;
   }
   return headerGit(header);
 }
 
-async function findGitStates(snapshot: Snapshot): Promise<GitStateEntry[]> {
-  const lineStarts: number[] = [];
-  const note = (start: number) => {
-    if (lineStarts[lineStarts.length - 1] !== start) lineStarts.push(start);
-  };
-  let offset = 0;
-  let lastNewline = -1;
-  let carry: Buffer = Buffer.alloc(0);
-  snapshot.scan((chunk) => {
-    // A marker split across two chunks: search only the few bytes around the seam (no copy of the chunk).
-    if (carry.length) {
-      const seam = Buffer.concat([carry, chunk.subarray(0, MARKER.length - 1)]);
-      const at = seam.indexOf(MARKER);
-      if (at >= 0 && at < carry.length) note(lastNewline + 1);
+/** The file's `git_state` entries, last first. */
+async function* gitStatesFromTheEnd(snapshot: Snapshot): AsyncGenerator<GitStateEntry> {
+  for (let limit = snapshot.length; ; ) {
+    const found = lastMarker(snapshot, limit);
+    if (found === undefined) return;
+    const entry = await readJsonLine(snapshot, found.lineStart);
+    if (entry?.type === 'git_state') {
+      const git = pickGit(entry);
+      if (git) yield { id: typeof entry.id === 'string' ? entry.id : undefined, git };
     }
-    for (let probe = chunk.indexOf(PROBE, PROBE_AT); probe >= 0; probe = chunk.indexOf(PROBE, probe + PROBE.length)) {
-      const at = probe - PROBE_AT;
-      if (chunk.compare(MARKER, 0, PROBE_AT, at, probe) !== 0) continue;
-      const nl = chunk.lastIndexOf(NL, at);
-      note(nl >= 0 ? offset + nl + 1 : lastNewline + 1);
-    }
-    const nl = chunk.lastIndexOf(NL);
-    if (nl >= 0) lastNewline = offset + nl;
-    offset += chunk.length;
-    carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (MARKER.length - 1))));
-  });
-  const states: GitStateEntry[] = [];
-  for (const start of lineStarts) {
-    const entry = await readJsonLine(snapshot, start);
-    if (entry?.type !== 'git_state') continue;
-    const git = pickGit(entry);
-    if (git) states.push({ id: typeof entry.id === 'string' ? entry.id : undefined, git });
+    // Any other marker on this line belongs to the entry just read.
+    limit = found.lineStart;
   }
-  return states;
+}
+
+/** The last `"git_state"` that starts before `limit`, and where its line starts. */
+function lastMarker(snapshot: Snapshot, limit: number): { lineStart: number } | undefined {
+  let at = -1;
+  let lineStart = -1;
+  let searched = limit; // markers starting at or after this were looked for in a later piece
+  snapshot.scanBackward(
+    (chunk, offset) => {
+      if (at < 0) {
+        for (let probe = chunk.indexOf(PROBE, PROBE_AT); probe >= 0; probe = chunk.indexOf(PROBE, probe + PROBE.length)) {
+          const start = probe - PROBE_AT;
+          if (offset + start >= searched) break;
+          if (chunk.compare(MARKER, 0, PROBE_AT, start, probe) === 0) at = offset + start;
+        }
+        searched = offset;
+        if (at < 0) return false;
+      }
+      // The line of the marker starts after the last newline before it, in this piece or an earlier one.
+      const from = Math.min(at, offset + chunk.length) - offset - 1;
+      const nl = from >= 0 ? chunk.lastIndexOf(NL, from) : -1;
+      if (nl >= 0 || offset === 0) {
+        lineStart = nl >= 0 ? offset + nl + 1 : 0;
+        return true;
+      }
+      return false;
+    },
+    { end: Math.min(snapshot.length, limit + MARKER.length - 1), overlap: MARKER.length - 1 },
+  );
+  return at < 0 ? undefined : { lineStart: Math.max(lineStart, 0) };
 }
 
 async function readJsonLine(snapshot: Snapshot, start: number): Promise<Record<string, unknown> | undefined> {
@@ -106,65 +113,104 @@ function pickGit(entry: Record<string, unknown>): GitInfo | undefined {
 }
 
 /**
+ * The ids on the path from the last entry back to the root, following `parentId` (each id's last
+ * line decides its parent), learnt lazily: lines are read from the end only until the question
+ * asked is answered. An entry on the branch near the end costs a few lines; one that is not on it
+ * costs the whole path, back to its root.
+ */
+class ActiveBranch {
+  private readonly members = new Set<string>();
+  private readonly parents = new Map<string, string | undefined>();
+  private readonly lines: AsyncGenerator<{ id: string; parent: string | undefined }>;
+  /** The next id on the path, not yet a member; undefined once the path has ended. */
+  private next: string | undefined;
+  private started = false;
+
+  constructor(private readonly snapshot: Snapshot) {
+    this.lines = entriesFromTheEnd(snapshot);
+  }
+
+  async has(id: string): Promise<boolean> {
+    if (!this.started) {
+      this.started = true;
+      const leaf = await this.lines.next();
+      if (!leaf.done) {
+        this.parents.set(leaf.value.id, leaf.value.parent);
+        this.next = leaf.value.id;
+      }
+    }
+    while (!this.members.has(id) && this.next !== undefined && !this.members.has(this.next)) {
+      const current = this.next;
+      this.members.add(current);
+      this.next = await this.parentOf(current);
+    }
+    return this.members.has(id);
+  }
+
+  /** Reads back until the last line of `id` is seen (undefined when the file has none). */
+  private async parentOf(id: string): Promise<string | undefined> {
+    while (!this.parents.has(id)) {
+      const line = await this.lines.next();
+      if (line.done) return undefined;
+      // Read from the end, the first line seen for an id is its last one in the file.
+      if (!this.parents.has(line.value.id)) this.parents.set(line.value.id, line.value.parent);
+    }
+    return this.parents.get(id);
+  }
+}
+
+/**
  * The usual start of an entry's line: type, id and parentId come first, in that order (message,
  * git_state and most other entries). Lines that start otherwise (the agent's `custom` entries put
  * customType and data first, where a nested "id" may appear) are parsed whole instead.
  */
 const FIRST_FIELDS = /^\{"type":"(?:[^"\\]|\\.)*","id":"((?:[^"\\]|\\.)*)","parentId":(?:"((?:[^"\\]|\\.)*)"|null)[,}]/;
 const HEAD_BYTES = 256;
+const BACK_CHUNK = 256 * 1024;
 
-/** Ids on the path from the last entry back to the root, following `parentId`. */
-async function activeBranch(snapshot: Snapshot): Promise<Set<string>> {
-  // One slot per line, in file order: its id and parent, or the offset of a line to parse whole.
-  const lines: ({ id: string; parent: string | undefined } | number)[] = [];
-  const take = (head: Buffer, start: number) => {
-    const match = FIRST_FIELDS.exec(head.toString('utf8'));
-    lines.push(match ? { id: unescape(match[1]!), parent: match[2] ? unescape(match[2]) : undefined } : start);
-  };
-  // Only the first HEAD_BYTES of each line are looked at here; the few lines that do not start the
-  // usual way are read again whole afterwards.
-  let head: Buffer[] = [];
-  let headLength = 0;
-  let taken = false;
-  let lineStart = 0;
-  snapshot.scan((chunk, offset) => {
-    let pos = 0;
-    while (pos < chunk.length) {
-      const nl = chunk.indexOf(NL, pos);
-      const end = nl >= 0 ? nl : chunk.length;
-      if (!taken) {
-        const piece = Buffer.from(chunk.subarray(pos, Math.min(end, pos + HEAD_BYTES - headLength)));
-        head.push(piece);
-        headLength += piece.length;
-        if (headLength >= HEAD_BYTES || nl >= 0) {
-          take(Buffer.concat(head), lineStart);
-          taken = true;
-        }
+/** Each line's id and parent, last line first; lines that are not entries with an id are skipped. */
+async function* entriesFromTheEnd(snapshot: Snapshot): AsyncGenerator<{ id: string; parent: string | undefined }> {
+  // A window of the file, moved back as lines are consumed: [windowStart, windowStart + window.length).
+  let window: Buffer = Buffer.alloc(0);
+  let windowStart = snapshot.length;
+  for (let lineEnd = snapshot.length; lineEnd >= 0; ) {
+    let nl = -1;
+    // The newline that ends the previous line: search back from this line's end, moving the window as needed.
+    for (let from = lineEnd - 1; from >= 0; ) {
+      if (from < windowStart) {
+        const start = Math.max(0, from + 1 - BACK_CHUNK);
+        window = await snapshot.read(start, from + 1 - start);
+        windowStart = start;
+        if (window.length === 0) break;
       }
-      if (nl < 0) break;
-      head = [];
-      headLength = 0;
-      taken = false;
-      pos = nl + 1;
-      lineStart = offset + pos;
+      const at = window.lastIndexOf(NL, from - windowStart);
+      if (at >= 0) {
+        nl = windowStart + at;
+        break;
+      }
+      from = windowStart - 1;
     }
-  });
-  if (!taken && headLength > 0) take(Buffer.concat(head), lineStart);
-  const parents = new Map<string, string | undefined>();
-  let leaf: string | undefined;
-  for (const slot of lines) {
-    let entry = slot;
-    if (typeof entry === 'number') {
-      const value = await readJsonLine(snapshot, entry);
-      if (value?.type === 'session' || typeof value?.id !== 'string') continue;
-      entry = { id: value.id, parent: typeof value.parentId === 'string' && value.parentId !== '' ? value.parentId : undefined };
+    const lineStart = nl + 1;
+    if (lineEnd > lineStart) {
+      const headEnd = Math.min(lineEnd, lineStart + HEAD_BYTES);
+      const head =
+        lineStart >= windowStart && headEnd <= windowStart + window.length
+          ? window.subarray(lineStart - windowStart, headEnd - windowStart)
+          : await snapshot.read(lineStart, headEnd - lineStart);
+      const entry = await lineEntry(snapshot, head, lineStart);
+      if (entry) yield entry;
     }
-    parents.set(entry.id, entry.parent);
-    leaf = entry.id;
+    lineEnd = nl;
   }
-  const branch = new Set<string>();
-  for (let id = leaf; id !== undefined && !branch.has(id); id = parents.get(id)) branch.add(id);
-  return branch;
+}
+
+/** A line's id and parent from its first bytes, or from the whole line when it starts otherwise. */
+async function lineEntry(snapshot: Snapshot, head: Buffer, start: number): Promise<{ id: string; parent: string | undefined } | undefined> {
+  const match = FIRST_FIELDS.exec(head.toString('utf8'));
+  if (match) return { id: unescape(match[1]!), parent: match[2] ? unescape(match[2]) : undefined };
+  const value = await readJsonLine(snapshot, start);
+  if (value?.type === 'session' || typeof value?.id !== 'string') return undefined;
+  return { id: value.id, parent: typeof value.parentId === 'string' && value.parentId !== '' ? value.parentId : undefined };
 }
 
 /** A JSON string's contents as matched above, unescaped (ids rarely hold escapes). */

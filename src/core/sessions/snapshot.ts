@@ -22,10 +22,18 @@ export interface Snapshot {
    */
   stream(highWaterMark?: number): Readable;
   /**
-   * Calls `visit` with successive pieces of [0, length), read synchronously into ONE reused
-   * buffer: the fastest way to look at every byte. `visit` must copy what it keeps.
+   * The same bytes as `stream`, as an async iterable of pieces of `size` bytes (a fresh buffer
+   * each): what an HTTP body takes without a stream in between.
    */
-  scan(visit: (chunk: Buffer, offset: number) => void, chunkSize?: number): void;
+  chunks(size?: number): AsyncIterable<Buffer>;
+  /**
+   * Calls `visit` with successive pieces of [0, end), LAST piece first, read synchronously into
+   * ONE reused buffer: the fastest way to look at bytes from the end. Each piece starts
+   * `chunkSize` bytes before the previous one and also holds the `overlap` bytes after that start
+   * (so a pattern that straddles two pieces is whole in one). `visit` returns true to stop, and
+   * must copy what it keeps.
+   */
+  scanBackward(visit: (chunk: Buffer, offset: number) => boolean | void, options?: { end?: number; overlap?: number; chunkSize?: number }): void;
   /** Up to `length` bytes at `position` (fewer at the end of the snapshot). */
   read(position: number, length: number): Promise<Buffer>;
   close(): Promise<void>;
@@ -49,13 +57,15 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
       mtimeMs: st.mtimeMs,
       fd: handle.fd,
       stream: (highWaterMark = 1024 * 1024) => Readable.from(chunks(handle, length, highWaterMark), { objectMode: false }),
-      scan: (visit, chunkSize = 1024 * 1024) => {
-        const buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(1, length)));
-        for (let position = 0; position < length; ) {
-          const n = readSync(handle.fd, buf, 0, Math.min(buf.length, length - position), position);
-          if (n === 0) return;
-          visit(buf.subarray(0, n), position);
-          position += n;
+      chunks: (size = 1024 * 1024) => chunks(handle, length, size),
+      scanBackward: (visit, { end = length, overlap = 0, chunkSize = 1024 * 1024 } = {}) => {
+        const stop = Math.min(end, length);
+        const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize + overlap, stop)));
+        for (let start = stop; start > 0; ) {
+          const to = Math.min(stop, start + overlap);
+          start = Math.max(0, start - chunkSize);
+          const n = readSync(handle.fd, buf, 0, to - start, start);
+          if (visit(buf.subarray(0, n), start) === true) return;
         }
       },
       read: async (position, want) => {

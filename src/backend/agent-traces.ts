@@ -1,11 +1,16 @@
 import { ApiError } from '../errors.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
-import { UNKNOWN_AGENT_VERSION } from '../core/sessions/agent-version.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
-import { redactUrl } from '../config/backend.js';
+import { backendId } from '../contracts/backend-id.js';
 import { hashedBody } from './hashed-body.js';
 import { encodeHeaderValue } from './header-value.js';
 import type { HttpClient } from './http-client.js';
+
+/**
+ * What X-Agent-Version says when no version of the agent is known. prime-agent always sends the
+ * header, so a backend may expect one; this word cannot be mistaken for a version number.
+ */
+const UNKNOWN_AGENT_VERSION = 'unknown';
 
 interface PutAnswer {
   session_id?: string;
@@ -23,7 +28,7 @@ export class HttpUploadTarget implements UploadTarget {
   readonly id: string;
 
   constructor(private readonly client: HttpClient) {
-    this.id = redactUrl(client.baseUrl);
+    this.id = backendId({ kind: 'http', url: client.baseUrl });
   }
 
   endpoint(sessionId: string): string {

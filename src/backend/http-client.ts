@@ -1,9 +1,10 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { ApiError, NetworkError, TimeoutError } from '../errors.js';
-import type { Logger } from '../core/logger.js';
-import { redactUrl } from '../config/backend.js';
+import { ApiError, NetworkError, TimeoutError, describeError } from '../errors.js';
+import type { Logger } from '../contracts/logger.js';
+import { redactUrl } from '../contracts/backend-id.js';
+import { redact } from '../util/redact.js';
 import { errorMessage } from './envelope.js';
 import { BackendGate, DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryHooks, type RetryPolicy } from './retry.js';
 
@@ -81,7 +82,7 @@ export class HttpClient {
       ...this.options.hooks,
       gate: this.gate,
       onRetry: ({ attempt, delayMs, error }) =>
-        logger?.debug(`${spec.method} ${spec.path}: attempt ${attempt + 1} failed (${describe(error)}); retrying in ${delayMs} ms`),
+        logger?.debug(`${spec.method} ${spec.path}: attempt ${attempt + 1} failed (${describeError(error)}); retrying in ${delayMs} ms`),
     });
   }
 
@@ -120,7 +121,7 @@ export class HttpClient {
       if (response.statusCode < 200 || response.statusCode >= 300) {
         // A redirect is not success either (an SSO proxy answering 302 must not count as stored).
         // Servers sometimes echo the key they refused: it is cut out before it can reach a message.
-        const body = this.options.token ? text.split(this.options.token).join('[REDACTED]') : text;
+        const body = redact(text, [this.options.token]);
         throw new ApiError(errorMessage(response.statusCode, statusText(response.statusCode), body), {
           status: response.statusCode,
           body,
@@ -190,9 +191,6 @@ function neverConnected(code: string): boolean {
   return NO_CONNECTION.has(code) || /^ERR_(SSL|TLS)_|CERT|CRL_|^UNABLE_TO_|^(INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH)$/.test(code);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function statusText(status: number): string {
   return STATUS_CODES[status] ?? '';

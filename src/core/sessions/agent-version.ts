@@ -7,12 +7,6 @@ import type { SessionHeader } from './header.js';
  */
 export const AGENT_VERSION_ENV = 'TRACES_AGENT_VERSION';
 
-/**
- * What X-Agent-Version says when no version is known. prime-agent always sends the header, so a
- * backend may expect one; this word cannot be mistaken for a version number.
- */
-export const UNKNOWN_AGENT_VERSION = 'unknown';
-
 /** The agent version the environment gives, if any. */
 export function agentVersionFromEnv(env: Record<string, string | undefined>): string | undefined {
   return nonEmpty(env[AGENT_VERSION_ENV]);
@@ -20,7 +14,7 @@ export function agentVersionFromEnv(env: Record<string, string | undefined>): st
 
 /**
  * The version of the agent that wrote a session: the one its file records, else the one from the
- * environment, else none (sent as {@link UNKNOWN_AGENT_VERSION}). Never traces' own version: the backend files the value as the agent's,
+ * environment, else none (the upload then says `unknown`). Never traces' own version: the backend files the value as the agent's,
  * and a wrong version there is worse than none (traces names itself in User-Agent instead).
  */
 export function sessionAgentVersion(header: SessionHeader, fromEnv: string | undefined): string | undefined {

@@ -8,6 +8,8 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   auth: 4,
+  /** Cancelled by the user: Ctrl-C (or Ctrl-D) at a prompt; 128 + SIGINT, as shells report it. */
+  cancelled: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -48,20 +50,29 @@ export class AuthError extends TracesError {
   }
 }
 
+/** The person at the terminal backed out (Ctrl-C or Ctrl-D at a prompt). Exit 130. */
+export class CancelledError extends TracesError {
+  constructor(message = 'cancelled') {
+    super(message, { code: 'cancelled', exitCode: EXIT.cancelled });
+  }
+}
+
 /** The server answered with a status other than 2xx. */
 export class ApiError extends TracesError {
   readonly status: number;
   readonly retryAfterMs?: number;
   /** The response body as text (never contains our token: the server does not echo it). */
   readonly body: string;
+  /** For a 401/403: the refused credential's source, once `refusedBy` named it. */
+  readonly credential?: string;
 
-  constructor(message: string, options: { status: number; body: string; retryAfterMs?: number }) {
+  constructor(message: string, options: { status: number; body: string; retryAfterMs?: number; credential?: string; hint?: string }) {
     const auth = options.status === 401 || options.status === 403;
     super(message, {
       code: `http_${options.status}`,
       exitCode: auth ? EXIT.auth : EXIT.failed,
       hint: auth
-        ? 'Check the token: run `traces login`, or set TRACES_TOKEN.'
+        ? (options.hint ?? 'Check the token: run `traces login`, or set TRACES_TOKEN.')
         : options.status === 426
           ? 'The server says this version of traces is too old: upgrade it (npm install -g traces@latest).'
           : undefined,
@@ -69,6 +80,7 @@ export class ApiError extends TracesError {
     this.status = options.status;
     this.body = options.body;
     this.retryAfterMs = options.retryAfterMs;
+    this.credential = options.credential;
   }
 }
 
@@ -127,10 +139,35 @@ export class FileSystemError extends TracesError {
   }
 }
 
+/** The credential a request carried, as people know it (never the token). */
+export interface CredentialName {
+  /** Where it came from: `TRACES_TOKEN (environment)`, `the login stored for https://host`. */
+  source: string;
+  /** What to do when the backend refuses it. */
+  hint?: string;
+}
+
+/**
+ * A 401/403 that names the credential refused and the backend that refused it:
+ * "TRACES_TOKEN (environment) was refused by https://host (401 Unauthorized: ...)". Any other
+ * error is returned as it is.
+ */
+export function refusedBy(error: unknown, credential: CredentialName, backend: string): unknown {
+  if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403) || error.credential) return error;
+  return new ApiError(`${credential.source} was refused by ${backend} (${error.message})`, {
+    status: error.status,
+    body: error.body,
+    retryAfterMs: error.retryAfterMs,
+    credential: credential.source,
+    hint: credential.hint,
+  });
+}
+
 /** A 401/403 from the server as the AuthError that stops a run (exit 4); undefined for anything else. */
 export function refusedCredential(error: unknown): AuthError | undefined {
+  if (error instanceof AuthError) return error;
   if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-    return new AuthError(`the backend refused the credential: ${error.message}`, error.hint);
+    return new AuthError(error.credential ? error.message : `the backend refused the credential: ${error.message}`, error.hint);
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, UsageError, type CredentialName } from '../errors.js';
 import type { Logger } from '../contracts/logger.js';
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
@@ -10,7 +10,8 @@ import type { EventsApi, SessionsApi } from '../contracts/apis.js';
 import { DEFAULT_RETRY } from './retry.js';
 
 export interface ConnectOptions {
-  token?: string;
+  /** The token sent, with the name its refusal is reported under; absent for a dry run or a folder. */
+  credential?: CredentialName & { token: string };
   timeoutMs: number;
   retries: number;
   connections: number;
@@ -24,16 +25,18 @@ export async function createHttpClient(url: URL, options: ConnectOptions): Promi
   // answers; the baseline compiler (Liftoff) is plenty. Must be set before undici loads.
   const v8 = await import('node:v8');
   v8.setFlagsFromString('--liftoff-only');
-  const { HttpClient } = await import('./http-client.js');
-  return new HttpClient({
+  const settings = {
     baseUrl: url.href,
-    token: options.token,
+    token: options.credential?.token,
     userAgent: USER_AGENT,
     timeoutMs: options.timeoutMs,
     retry: { ...DEFAULT_RETRY, retries: options.retries },
     connections: options.connections,
     logger: options.logger,
-  });
+  };
+  if (!options.credential) return new (await import('./http-client.js')).HttpClient(settings);
+  const { CredentialClient } = await import('./credential-client.js');
+  return new CredentialClient(settings, options.credential);
 }
 
 /**

@@ -4,21 +4,27 @@ const allowHttp = boolean('--allow-http', 'allow a plain http:// backend that is
 
 export const loginOptions = {
   withToken: boolean('--with-token', 'read the token from standard input'),
-  to: text('--to <url>', 'backend to check the token against'),
+  to: text('--to <url>', 'backend the login is for (its origin: scheme, host and port)'),
   allowHttp,
 };
 export type LoginFlags = Flags<typeof loginOptions>;
 
 export const loginCommand = defineCommand({
   name: 'login',
-  summary: 'store a token (prompted on a terminal, or read from stdin with --with-token)',
+  summary: 'store a token for a backend (prompted on a terminal, or read from stdin with --with-token)',
   options: loginOptions,
 });
 
+export const logoutOptions = {
+  to: text('--to <url>', 'backend whose login to remove (default: the configured one)'),
+  all: boolean('--all', 'remove the stored logins of every backend'),
+};
+export type LogoutFlags = Flags<typeof logoutOptions>;
+
 export const logoutCommand = defineCommand({
   name: 'logout',
-  summary: 'remove the stored token',
-  options: {},
+  summary: 'remove the stored login of a backend',
+  options: logoutOptions,
 });
 
 export const whoamiOptions = {

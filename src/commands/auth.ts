@@ -1,80 +1,96 @@
-import { ApiError, AuthError, EXIT, UsageError } from '../errors.js';
+import { AuthError, EXIT, UsageError, refusedCredential, type CredentialName } from '../errors.js';
 import { createHttpClient } from '../backend/connect.js';
 import { describeUser, fetchWhoami } from '../backend/user.js';
-import { resolveBackend, type BackendSpec } from '../config/backend.js';
-import { findCredential, removeStoredToken, storeToken } from '../config/credentials.js';
+import { redactUrl, resolveBackend, type BackendSpec } from '../config/backend.js';
+import { findCredential, loginKey, removeAllLogins, removeLogin, storeLogin } from '../config/credentials.js';
 import { readSettings } from '../config/settings.js';
 import { isInteractive, say, writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { promptSecret, readAll } from '../output/prompt.js';
-import type { LoginFlags, WhoamiFlags } from './auth.def.js';
+import type { LoginFlags, LogoutFlags, WhoamiFlags } from './auth.def.js';
 
-async function backendFor(io: Io, flags: { to?: string; allowHttp?: boolean }): Promise<BackendSpec> {
-  const settings = readSettings(io.env);
-  return resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
+type HttpBackend = Extract<BackendSpec, { kind: 'http' }>;
+
+function backendFor(io: Io, flags: { to?: string; allowHttp?: boolean }): BackendSpec {
+  return resolveBackend(flags.to, io.env, readSettings(io.env), { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
 }
 
-/** Asks the backend who `token` is; undefined when it cannot say (a folder, or no whoami route). */
-async function checkToken(io: Io, backend: BackendSpec, token: string): Promise<Record<string, unknown> | undefined> {
-  if (backend.kind !== 'http') return undefined;
+/** Logins belong to HTTP backends: a folder (the local store) takes no token. */
+function httpBackend(backend: BackendSpec, what: string): HttpBackend {
+  if (backend.kind === 'http') return backend;
+  throw new UsageError(`${backend.dir} (from ${backend.source}) is a folder: the local store needs no token, so there is no login to ${what}`);
+}
+
+/** Asks the backend who the credential is; undefined when it cannot say (no whoami route). A 401/403 = exit 4, naming the credential. */
+async function checkToken(io: Io, backend: HttpBackend, credential: CredentialName & { token: string }): Promise<Record<string, unknown> | undefined> {
   const client = await createHttpClient(backend.url, {
-    token,
+    credential,
     timeoutMs: 15_000,
     retries: 2,
     connections: 1,
-    logger: createLogger(io, { verbose: false, secrets: [token] }),
+    logger: createLogger(io, { verbose: false, secrets: [credential.token] }),
   });
   try {
     return await fetchWhoami(client);
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      throw new AuthError(`${backend.url.origin} refused the token (${error.status})`, 'Check the token and try again.');
-    }
-    throw error;
+    throw refusedCredential(error) ?? error;
   } finally {
     await client.close();
   }
 }
 
 export async function login(_args: string[], flags: LoginFlags, io: Io): Promise<number> {
+  const backend = httpBackend(backendFor(io, flags), 'store');
+  const where = redactUrl(backend.url);
   let token: string;
   if (flags.withToken) {
     token = (await readAll(io.stdin)).trim();
   } else if (io.stdinIsTTY && isInteractive(io)) {
-    token = (await promptSecret(io, 'Paste your token: ')).trim();
+    token = (await promptSecret(io, `Paste your token for ${where}: `)).trim();
   } else {
     throw new UsageError('no terminal to ask for the token', 'Pipe it in: `traces login --with-token < token.txt`, or set TRACES_TOKEN.');
   }
   if (token === '') throw new UsageError('the token is empty');
   if (/\s/.test(token)) throw new UsageError('the token contains white space; paste it alone');
-  const backend = await backendFor(io, flags);
-  const user = await checkToken(io, backend, token);
-  const path = storeToken(io.env, token);
-  if (user) say(io, `Logged in to ${backend.kind === 'http' ? backend.url.origin : backend.dir} as ${describeUser(user)}.`);
-  else say(io, `Token stored (not checked: ${backend.kind === 'http' ? 'the backend has no whoami route' : 'the backend is a folder'}).`);
-  say(io, `Saved to ${path} (readable by you only).`);
-  if (io.env.TRACES_TOKEN || io.env.PRIME_AGENT_TRACES_API_KEY) {
-    say(io, 'Note: TRACES_TOKEN or PRIME_AGENT_TRACES_API_KEY is set and takes precedence over the stored token.');
-  }
+  const user = await checkToken(io, backend, { token, source: 'the token given', hint: 'Check the token and try again.' });
+  const path = storeLogin(io.env, backend.url, token);
+  if (user) say(io, `Logged in to ${where} as ${describeUser(user)}.`);
+  else say(io, 'Token stored (not checked: the backend has no whoami route).');
+  say(io, `Saved for ${loginKey(backend.url)} in ${path} (readable by you only).`);
+  const used = findCredential(io.env, backend.url);
+  if (used?.overrides) say(io, `Note: ${used.source} is set and overrides this login.`);
   return EXIT.ok;
 }
 
-export async function logout(_args: string[], _flags: object, io: Io): Promise<number> {
-  say(io, removeStoredToken(io.env) ? 'Stored token removed.' : 'No stored token to remove.');
+export async function logout(_args: string[], flags: LogoutFlags, io: Io): Promise<number> {
+  if (flags.all) {
+    say(io, removeAllLogins(io.env) ? 'All stored logins removed.' : 'No stored login to remove.');
+    return EXIT.ok;
+  }
+  // Nothing is sent, so a plain http:// backend needs no --allow-http to be logged out of.
+  const backend = httpBackend(resolveBackend(flags.to, io.env, readSettings(io.env), { allowHttp: true, cwd: io.cwd }), 'remove');
+  const origin = loginKey(backend.url);
+  say(io, removeLogin(io.env, backend.url) ? `Stored login for ${origin} removed.` : `No stored login for ${origin}.`);
   return EXIT.ok;
 }
 
 export async function whoami(_args: string[], flags: WhoamiFlags, io: Io): Promise<number> {
-  const credential = findCredential(io.env);
-  if (!credential) throw new AuthError('not logged in', 'Run `traces login`, or set TRACES_TOKEN.');
-  const backend = await backendFor(io, flags);
-  const user = await checkToken(io, backend, credential.token);
-  const where = backend.kind === 'http' ? backend.url.origin : backend.dir;
+  const backend = backendFor(io, flags);
+  if (backend.kind === 'dir') {
+    if (flags.json) writeJson(io, { backend: backend.dir, credential_source: null, overrides: null, user: null });
+    else say(io, `${backend.dir} is a folder: the local store needs no credential.`);
+    return EXIT.ok;
+  }
+  const where = redactUrl(backend.url);
+  const credential = findCredential(io.env, backend.url, { notice: (line) => say(io, line) });
+  if (!credential) throw new AuthError(`not logged in to ${loginKey(backend.url)}`, `Run \`traces login${flags.to ? ` --to ${flags.to}` : ''}\`, or set TRACES_TOKEN.`);
+  const user = await checkToken(io, backend, credential);
   if (flags.json) {
-    writeJson(io, { backend: where, credential_source: credential.source, user: user ?? null });
+    writeJson(io, { backend: where, credential_source: credential.source, overrides: credential.overrides ?? null, user: user ?? null });
   } else {
     io.stdout.write(`${user ? describeUser(user) : 'unknown (the backend cannot say)'}\n`);
-    say(io, `credential from ${credential.source}; backend ${where}`);
+    say(io, `credential: ${credential.source}; backend ${where}`);
+    if (credential.overrides) say(io, `${credential.source} overrides ${credential.overrides}.`);
   }
   return EXIT.ok;
 }

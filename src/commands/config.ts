@@ -1,10 +1,10 @@
-import { backendId, OPERATIONS, parseBackend, resolveBackend } from '../config/backend.js';
+import { backendId, OPERATIONS, parseBackend, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential } from '../config/credentials.js';
 import { configDir, homeDir, sessionsDir, stateDir } from '../config/paths.js';
 import { assertSettingKey, parseSetting, SETTING_KEYS } from '../config/schema.js';
 import { openSettings, readSettings, settingsPath } from '../config/settings.js';
-import { EXIT, UsageError } from '../errors.js';
-import { writeJson, type Io } from '../output/io.js';
+import { EXIT, TracesError, UsageError } from '../errors.js';
+import { say, writeJson, type Io } from '../output/io.js';
 
 type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
 
@@ -37,36 +37,54 @@ export async function configCommand(verb: Verb, args: string[], flags: { json?: 
   }
 }
 
+/** Which credential a route would send, and the stored login it overrides; a broken credentials file is shown, not thrown. */
+function routeCredential(io: Io, backend: BackendSpec, operation: Operation): { credential: string | null; overrides: string | null } {
+  if (backend.kind === 'dir') return { credential: null, overrides: null };
+  try {
+    const found = findCredential(io.env, backend.url, { operation, notice: (line) => say(io, line) });
+    return { credential: found?.source ?? null, overrides: found?.overrides ?? null };
+  } catch (error) {
+    if (error instanceof TracesError) return { credential: `unusable: ${error.message}`, overrides: null };
+    throw error;
+  }
+}
+
 function list(io: Io, settings: Record<string, unknown>, flags: { json?: boolean }): number {
+  const folders = new Set<string>();
   const routes = Object.fromEntries(
     OPERATIONS.map((operation) => {
       const backend = resolveBackend(undefined, io.env, settings as Record<string, string>, { allowHttp: true, cwd: io.cwd, operation });
-      return [operation, { backend: backendId(backend), source: backend.source }];
+      if (backend.kind === 'dir') folders.add(operation);
+      return [operation, { backend: backendId(backend), source: backend.source, ...routeCredential(io, backend, operation) }];
     }),
   );
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir as string | undefined);
-  const credential = findCredential(io.env);
   const effective = {
     settings: Object.fromEntries(SETTING_KEYS.map((k) => [k, settings[k] ?? null])),
     routes,
     sessions_dir: { path: sessions.dir, source: sessions.source },
     config_dir: configDir(io.env),
     state_dir: stateDir(io.env),
-    credential: credential ? credential.source : null,
+    /** The upload route's, the one most commands use. */
+    credential: routes.upload!.credential,
   };
   if (flags.json) {
     writeJson(io, effective);
     return EXIT.ok;
   }
   for (const [key, value] of Object.entries(effective.settings)) io.stdout.write(`${key}=${value ?? ''}\n`);
+  const indent = ' '.repeat(17);
+  const credentialLine = (op: string, r: { credential: string | null; overrides: string | null }) =>
+    folders.has(op)
+      ? []
+      : [`${indent}credential: ${r.credential ?? 'none'}`, ...(r.overrides ? [`${indent}${r.credential} overrides ${r.overrides}`] : [])];
   io.stdout.write(
     [
       '',
-      ...Object.entries(routes).map(([op, r]) => `${op.padEnd(14)} → ${r.backend} (${r.source})`),
+      ...Object.entries(routes).flatMap(([op, r]) => [`${op.padEnd(14)} → ${r.backend} (${r.source})`, ...credentialLine(op, r)]),
       `sessions dir   ${effective.sessions_dir.path} (${effective.sessions_dir.source})`,
       `config dir     ${effective.config_dir}`,
       `state dir      ${effective.state_dir}`,
-      `credential     ${effective.credential ?? 'none'}`,
       '',
     ].join('\n'),
   );

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { AuthError, UsageError } from '../errors.js';
-import { operationToken, resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
-import { findCredential, type Credential } from '../config/credentials.js';
+import { resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
+import { findCredential, loginKey, storedOrigins, type Credential } from '../config/credentials.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
 import { readSettings } from '../config/settings.js';
 import type { Settings } from '../config/schema.js';
 import { sessionRoots } from '../core/sessions/discover.js';
-import type { Io } from '../output/io.js';
+import { say, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import type { ConnectOptions } from '../backend/connect.js';
 import type { Logger } from '../core/logger.js';
@@ -60,17 +60,22 @@ export function loadLedger(stateDir: string, logger: Logger): Ledger {
   return ledger;
 }
 
-/** The token for an HTTP backend; a folder needs none. Missing = exit 4 with how to provide one. */
+/**
+ * The token for an HTTP backend, never one stored for another backend; a folder needs none.
+ * Missing = exit 4 with how to provide one.
+ */
 export function requireCredential(io: Io, backend: BackendSpec, operation: Operation = 'upload'): Credential | undefined {
   if (backend.kind === 'dir') return undefined;
-  const credential = operationToken(io.env, operation) ?? findCredential(io.env);
-  if (!credential) {
-    throw new AuthError(
-      `no credential for ${backend.url.origin}`,
-      'Run `traces login`, or set TRACES_TOKEN (PRIME_AGENT_TRACES_API_KEY and PRIME_API_KEY are read too).',
-    );
-  }
-  return credential;
+  const credential = findCredential(io.env, backend.url, { operation, notice: (line) => say(io, line) });
+  if (credential) return credential;
+  const origin = loginKey(backend.url);
+  const elsewhere = storedOrigins(io.env);
+  throw new AuthError(
+    `no credential for ${origin}`,
+    elsewhere.length
+      ? `A login is stored for ${elsewhere.join(', ')}, not for this backend: run \`traces login --to ${origin}\`, or set TRACES_TOKEN.`
+      : `Run \`traces login${backend.source === 'default' ? '' : ` --to ${origin}`}\`, or set TRACES_TOKEN (PRIME_AGENT_TRACES_API_KEY and PRIME_API_KEY are read too).`,
+  );
 }
 
 /** What every command that talks to a backend is told: where, and how patiently. */
@@ -91,6 +96,6 @@ export async function connectApi<T>(
   const context = await loadContext(io, flags, operation);
   const credential = options.offline ? undefined : requireCredential(io, context.backend, operation);
   const logger = options.logger ?? createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
-  const api = await create(context.backend, { token: credential?.token, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
+  const api = await create(context.backend, { credential, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
   return { context, api, logger };
 }

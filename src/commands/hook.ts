@@ -77,10 +77,11 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     import('../output/upload-report.js'),
   ]);
   const context = await loadContext(io, flags);
-  const token = requireCredential(io, context.backend)?.token;
+  const credential = requireCredential(io, context.backend);
+  const token = credential?.token;
   const started = performance.now();
   const result = await runUpload(
-    { ...context, maxBytes: flags.maxBytes, token, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout, failFast: true, agentVersion: agentVersionFromEnv(io.env) },
+    { ...context, maxBytes: flags.maxBytes, credential, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout, failFast: true, agentVersion: agentVersionFromEnv(io.env) },
     files,
     {
       logger: createLogger(io, { verbose: false, secrets: [token] }),
@@ -220,7 +221,7 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
       backend: spec,
       roots: sessionRoots(sessions.dir),
       stateDir: stateDir(io.env),
-      token: requireCredential(io, spec)?.token,
+      credential: requireCredential(io, spec),
       maxBytes: entries[0]?.maxBytes,
       retries: DEFAULTS.retries,
       timeout: DEFAULTS.timeout,

@@ -15,13 +15,14 @@ import type { UploadFlags } from './upload.def.js';
 export async function upload(paths: string[], flags: UploadFlags, io: Io): Promise<number> {
   const context = await loadContext(io, flags);
   if (paths.length === 0) scanRoots(context);
-  const token = flags.dryRun ? undefined : requireCredential(io, context.backend)?.token;
+  const credential = flags.dryRun ? undefined : requireCredential(io, context.backend);
+  const token = credential?.token;
   const progress = await createProgress(io, { json: Boolean(flags.json) });
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });
   const started = performance.now();
   let report: UploadReport;
   try {
-    report = await runUpload({ ...context, ...flags, token, failFast: true, agentVersion: agentVersionFromEnv(io.env) }, paths, {
+    report = await runUpload({ ...context, ...flags, credential, failFast: true, agentVersion: agentVersionFromEnv(io.env) }, paths, {
       logger,
       connect: createUploadTarget,
       withQueued: true,

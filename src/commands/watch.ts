@@ -21,9 +21,10 @@ import type { WatchFlags } from './watch.def.js';
 export async function watch(paths: string[], flags: WatchFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const context = await loadContext(io, flags);
   if (paths.length === 0) scanRoots(context);
-  const token = requireCredential(io, context.backend)?.token;
+  const credential = requireCredential(io, context.backend);
+  const token = credential?.token;
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token] });
-  const run = await openUploadRun({ ...context, ...flags, token, agentVersion: agentVersionFromEnv(io.env) }, { logger, connect: createUploadTarget });
+  const run = await openUploadRun({ ...context, ...flags, credential, agentVersion: agentVersionFromEnv(io.env) }, { logger, connect: createUploadTarget });
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
 
   const onSession = (r: SessionReport) => {

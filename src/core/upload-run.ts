@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { backendId, type BackendSpec } from '../config/backend.js';
 import type { Settings } from '../config/schema.js';
+import type { CredentialName } from '../errors.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { SETTLED } from './drain.js';
 import { Ledger } from './ledger.js';
@@ -11,7 +12,7 @@ import { uploadSessions, type UploadDeps, type UploadReport } from './upload.js'
 
 /**
  * Where a run sends and what it was told. The credential is resolved once, by whoever opens the
- * run (`upload`, `watch`, the hook's worker and `hook --wait`), and passed in as `token`.
+ * run (`upload`, `watch`, the hook's worker and `hook --wait`), and passed in as `credential`.
  */
 export interface UploadRunSetup {
   backend: BackendSpec;
@@ -19,8 +20,8 @@ export interface UploadRunSetup {
   roots: string[];
   stateDir: string;
   settings: Settings;
-  /** Absent for a dry run or a folder backend. */
-  token?: string;
+  /** The token and where it came from; absent for a dry run or a folder backend. */
+  credential?: CredentialName & { token: string };
   retries: number;
   timeout: number;
   /** Else the `concurrency` setting, else the default. */
@@ -38,7 +39,7 @@ export interface UploadRunSetup {
 /** Opens the upload target of a backend (the HTTP client, or the folder store): given by the caller, so core names no backend. */
 export type ConnectTarget = (
   backend: BackendSpec,
-  options: { token?: string; timeoutMs: number; retries: number; connections: number; logger: Logger },
+  options: { credential?: CredentialName & { token: string }; timeoutMs: number; retries: number; connections: number; logger: Logger },
 ) => Promise<UploadTarget>;
 
 export interface UploadRun {
@@ -63,7 +64,7 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
   const ledger = Ledger.load(setup.stateDir);
   if (ledger.problem) deps.logger.warn(ledger.problem);
   const target = await deps.connect(setup.backend, {
-    token: setup.dryRun ? undefined : setup.token,
+    credential: setup.dryRun ? undefined : setup.credential,
     timeoutMs: setup.timeout,
     retries: setup.retries,
     connections: concurrency,

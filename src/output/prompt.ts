@@ -1,8 +1,13 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { CancelledError } from '../errors.js';
 import type { Io } from './io.js';
 
-/** Asks for a secret on the terminal without echoing it. */
+/**
+ * Asks for a secret on the terminal without echoing it. Ctrl-C, or Ctrl-D (the input ended), is
+ * the person backing out: a CancelledError (exit 130). Either way the terminal is left as it was
+ * found (readline turns raw mode off on close) and the cursor on a fresh line.
+ */
 export async function promptSecret(io: Io, question: string): Promise<string> {
   io.stderr.write(question);
   const muted = new Writable({ write: (_chunk, _enc, done) => done() });
@@ -10,8 +15,8 @@ export async function promptSecret(io: Io, question: string): Promise<string> {
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once('line', resolve);
-      rl.once('close', () => reject(new Error('input closed')));
-      rl.once('SIGINT', () => reject(new Error('cancelled')));
+      rl.once('close', () => reject(new CancelledError()));
+      rl.once('SIGINT', () => reject(new CancelledError()));
     });
   } finally {
     rl.close();

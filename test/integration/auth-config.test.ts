@@ -29,9 +29,9 @@ describe('login, whoami, logout', () => {
     expect(login.stderr).toContain('as traces serve');
     const file = join(tmp.path, 'config', 'credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe(server.token);
+    expect(JSON.parse(readFileSync(file, 'utf8')).hosts[server.url].token).toBe(server.token);
     const who = await cli(['whoami', '--json']);
-    expect(who.json()).toMatchObject({ credential_source: expect.stringContaining('traces login'), user: { id: 'token-1' } });
+    expect(who.json()).toMatchObject({ credential_source: `the login stored for ${server.url}`, user: { id: 'token-1' } });
     for (const r of [login, who]) expect(r.stdout + r.stderr).not.toContain(server.token);
     expect((await cli(['logout'])).stderr).toContain('removed');
     expect((await cli(['whoami'])).code).toBe(4);
@@ -52,10 +52,12 @@ describe('login, whoami, logout', () => {
 
   it('follows the credential chain: TRACES_TOKEN, then the stored login, then ~/.prime/config.json', async () => {
     mkdirSync(join(tmp.path, 'home', '.prime'), { recursive: true });
-    writeFileSync(join(tmp.path, 'home', '.prime', 'config.json'), JSON.stringify({ api_key: server.token }));
+    writeFileSync(join(tmp.path, 'home', '.prime', 'config.json'), JSON.stringify({ api_key: server.token, base_url: server.url }));
     expect((await cli(['whoami', '--json'])).json().credential_source).toContain('.prime/config.json');
+    expect((await cli(['login', '--with-token'], { stdin: server.token })).code).toBe(0);
+    expect((await cli(['whoami', '--json'])).json().credential_source).toBe(`the login stored for ${server.url}`);
     const withEnv = await cli(['whoami', '--json'], { env: { ...env, TRACES_TOKEN: server.token } });
-    expect(withEnv.json().credential_source).toBe('TRACES_TOKEN');
+    expect(withEnv.json().credential_source).toBe('TRACES_TOKEN (environment)');
   });
 });
 

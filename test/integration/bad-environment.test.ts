@@ -55,14 +55,30 @@ describe('the settings file', () => {
 });
 
 describe('the credentials file', () => {
-  it('traces logout with a credentials path that is a folder names it', async () => {
-    mkdirSync(join(config, 'credentials.json'), { recursive: true });
-    expectClear(await runCli(['logout'], { env }), join(config, 'credentials.json'));
+  it.each([['logout', '--to', 'http://127.0.0.1:9'], ['logout', '--all'], ['upload', '--to', 'http://127.0.0.1:9']])(
+    'traces %s %s with a credentials path that is a folder names it',
+    async (...argv) => {
+      mkdirSync(join(config, 'credentials.json'), { recursive: true });
+      const result = await runCli(argv, { env });
+      expectClear(result, join(config, 'credentials.json'));
+    },
+  );
+
+  it('a credentials file that is not valid JSON is named, with how to start again (exit 2)', async () => {
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'credentials.json'), '{"version": 2, "hosts": ');
+    const result = await runCli(['upload', '--to', 'http://127.0.0.1:9'], { env });
+    expectClear(result, join(config, 'credentials.json'));
+    expect(result.stderr).toContain('traces logout --all');
+    // A token set for this run does not need the stored logins.
+    const withEnv = await runCli(['upload', '--to', 'http://127.0.0.1:9'], { env: { ...env, TRACES_TOKEN: 'env-token-1234' } });
+    expect(withEnv.code).toBe(0);
+    expect((await runCli(['whoami', '--to', 'http://127.0.0.1:9'], { env: { ...env, TRACES_TOKEN: 'env-token-1234' } })).stderr).not.toContain('credentials.json');
   });
 
   it('traces login with a config dir that is a file names it', async () => {
     writeFileSync(config, '');
-    const result = await runCli(['login', '--with-token', '--to', join(tmp.path, 'store')], { env, stdin: 'a-token-value\n' });
+    const result = await runCli(['login', '--with-token', '--to', 'http://127.0.0.1:9'], { env, stdin: 'a-token-value\n' });
     expectClear(result, config);
     expect(result.stderr).not.toMatch(/not valid JSON/);
     expect(result.stderr).not.toContain('a-token-value');

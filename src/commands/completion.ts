@@ -21,20 +21,23 @@ interface Flag {
   description: string;
   takesValue: boolean;
   choices?: readonly string[];
+  /** Its value is a path (`<dir>`, `<file>`, `<url-or-dir>`), so file names are worth offering. */
+  path?: boolean;
 }
 
+const PATHLIKE = /path|file|dir/;
 const HELP_FLAG: Flag = { name: '--help', description: 'show help', takesValue: false };
 
 /** Prints the completion script of `shell`, made from the declared commands. */
-export async function completion(shell: string, commands: CommandSpec<any>[], groups: Record<string, string>, io: Io): Promise<number> {
+export function completion(shell: string, commands: readonly CommandSpec[], groups: Record<string, string>, io: Io): Promise<number> {
   const root = commandTree(commands, groups);
   const render: Record<Shell, (root: Node) => string> = { bash, zsh, fish };
   // commander has already checked the shell against SHELLS.
   io.stdout.write(render[shell as Shell](root));
-  return EXIT.ok;
+  return Promise.resolve(EXIT.ok);
 }
 
-function commandTree(commands: CommandSpec<any>[], groups: Record<string, string>): Node {
+function commandTree(commands: readonly CommandSpec[], groups: Record<string, string>): Node {
   const node = (path: string, summary: string): Node => ({ path, summary, children: [], values: [], flags: [HELP_FLAG], files: false });
   const root = node('traces', '');
   root.flags.push({ name: '--version', description: 'print the version', takesValue: false });
@@ -48,13 +51,14 @@ function commandTree(commands: CommandSpec<any>[], groups: Record<string, string
       parent = group;
     }
     const leaf = node(`traces ${spec.name}`, spec.summary);
-    for (const option of Object.values(spec.options) as OptionSpec[]) {
+    for (const option of Object.values<OptionSpec>(spec.options)) {
       if (option.hidden) continue;
-      leaf.flags.push({ name: option.flag.split(' ')[0]!, description: option.description, takesValue: /[<[]/.test(option.flag), choices: option.choices });
+      const [name, value = ''] = option.flag.split(' ');
+      leaf.flags.push({ name: name!, description: option.description, takesValue: value !== '', choices: option.choices, path: PATHLIKE.test(value) });
     }
     for (const [name, , choices] of spec.args ?? []) {
       if (choices) leaf.values.push(...choices);
-      else if (/path|file|dir/.test(name)) leaf.files = true;
+      else if (PATHLIKE.test(name)) leaf.files = true;
     }
     parent.children.push(leaf);
   }
@@ -84,8 +88,13 @@ function bash(root: Node): string {
   const nodes = all(root);
   const cases = nodes.map((node) => {
     const choices = node.flags.filter((f) => f.choices).map((f) => `        ${f.name}) COMPREPLY=($(compgen -W ${single(f.choices!.join(' '))} -- "$cur")); return ;;`);
-    const values = node.flags.filter((f) => f.takesValue && !f.choices).map((f) => f.name);
-    const prev = [...choices, ...(values.length > 0 ? [`        ${values.join('|')}) return ;;`] : [])];
+    const paths = node.flags.filter((f) => f.path).map((f) => f.name);
+    const others = node.flags.filter((f) => f.takesValue && !f.choices && !f.path).map((f) => f.name);
+    const prev = [
+      ...choices,
+      ...(paths.length > 0 ? [`        ${paths.join('|')}) return ;;`] : []),
+      ...(others.length > 0 ? [`        ${others.join('|')}) compopt +o default 2>/dev/null; return ;;`] : []),
+    ];
     return [
       `    ${single(node.path)})`,
       ...(prev.length > 0 ? ['      case "$prev" in', ...prev, '      esac'] : []),
@@ -104,7 +113,7 @@ _traces() {
       ${nodes.slice(1).map((n) => single(n.path)).join('|')}) node="$node \${COMP_WORDS[i]}" ;;
     esac
   done
-  # A flag's value with no fixed choices returns nothing, so that the shell completes file names.
+  # A path flag's value returns nothing, so that the shell completes file names; other values get nothing.
   case "$node" in
 ${cases.join('\n')}
   esac
@@ -123,8 +132,13 @@ function zsh(root: Node): string {
   const described = (name: string, description: string) => single(`${name}:${description.replace(/:/g, '\\:')}`);
   const cases = nodes.map((node) => {
     const choices = node.flags.filter((f) => f.choices).map((f) => `        ${f.name}) compadd -- ${f.choices!.join(' ')}; return ;;`);
-    const values = node.flags.filter((f) => f.takesValue && !f.choices).map((f) => f.name);
-    const prev = [...choices, ...(values.length > 0 ? [`        ${values.join('|')}) _files; return ;;`] : [])];
+    const paths = node.flags.filter((f) => f.path).map((f) => f.name);
+    const others = node.flags.filter((f) => f.takesValue && !f.choices && !f.path).map((f) => f.name);
+    const prev = [
+      ...choices,
+      ...(paths.length > 0 ? [`        ${paths.join('|')}) _files; return ;;`] : []),
+      ...(others.length > 0 ? [`        ${others.join('|')}) return ;;`] : []),
+    ];
     const commandWords = [...node.children.map((c) => described(last(c.path), c.summary)), ...node.values.map((v) => single(v))];
     return [
       `    ${single(node.path)})`,
@@ -175,7 +189,7 @@ function fish(root: Node): string {
     if (node.values.length > 0) lines.push(`complete -c traces ${when} -a ${quote(node.values.join(' '))}`);
     if (node.files) lines.push(`complete -c traces ${when} -F`);
     for (const flag of node.flags) {
-      const value = flag.choices ? ` -x -a ${quote(flag.choices.join(' '))}` : flag.takesValue ? ' -r -F' : '';
+      const value = flag.choices ? ` -x -a ${quote(flag.choices.join(' '))}` : flag.path ? ' -r -F' : flag.takesValue ? ' -x' : '';
       lines.push(`complete -c traces ${when} -l ${flag.name.slice(2)}${value} -d ${quote(flag.description)}`);
     }
   }

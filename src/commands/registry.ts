@@ -43,6 +43,6 @@ export const COMMANDS: CommandSpec<any>[] = [
   ),
   handledBy(serveCommand, () => import('./serve.js').then((m): Handler<typeof serveOptions> => (_args, flags, io) => m.serve(flags, io))),
   // The completion script is made from this list itself, which its handler is given rather than importing.
-  handledBy(completionCommand, () => import('./completion.js').then((m): Handler<{}> => (args, _flags, io) => m.completion(args[0]!, COMMANDS, GROUPS, io))),
+  handledBy(completionCommand, () => import('./completion.js').then((m): Handler<typeof completionCommand.options> => (args, _flags, io) => m.completion(args[0]!, COMMANDS as CommandSpec[], GROUPS, io))),
   handledBy(versionCommand, () => import('./version.js').then((m) => m.version)),
 ];

@@ -7,7 +7,7 @@ export function versionLine(): string {
   return `traces ${VERSION} (node ${process.version})`;
 }
 
-export async function version(_args: string[], _flags: unknown, io: Io): Promise<number> {
+export function version(_args: string[], _flags: unknown, io: Io): Promise<number> {
   io.stdout.write(`${versionLine()}\n`);
-  return EXIT.ok;
+  return Promise.resolve(EXIT.ok);
 }

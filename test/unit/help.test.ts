@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import type { Command } from 'commander';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { wrapText } from '../../src/commands/help.js';
@@ -91,7 +92,7 @@ describe('help', () => {
         const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env, cwd: dir.path, stdinIsTTY: false, stderrIsTTY: false };
         const program = buildProgram(io, () => {});
         const reached: string[] = [];
-        const stub = (command: import('commander').Command): void => {
+        const stub = (command: Command): void => {
           for (const sub of command.commands) {
             if (sub.commands.length === 0) sub.action(() => void reached.push(sub.name()));
             stub(sub);

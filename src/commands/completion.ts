@@ -54,7 +54,13 @@ function commandTree(commands: readonly CommandSpec[], groups: Record<string, st
     for (const option of Object.values<OptionSpec>(spec.options)) {
       if (option.hidden) continue;
       const [name, value = ''] = option.flag.split(' ');
-      leaf.flags.push({ name: name!, description: option.description, takesValue: value !== '', choices: option.choices, path: PATHLIKE.test(value) });
+      leaf.flags.push({
+        name: name!,
+        description: option.description,
+        takesValue: value !== '',
+        choices: option.choices,
+        path: PATHLIKE.test(value),
+      });
     }
     for (const [name, , choices] of spec.args ?? []) {
       if (choices) leaf.values.push(...choices);
@@ -68,10 +74,24 @@ function commandTree(commands: readonly CommandSpec[], groups: Record<string, st
 
 /** `help` under a command with subcommands: completes their names, and a group's own below it. */
 function helpNode(parent: Node): Node {
-  const help: Node = { path: `${parent.path} help`, summary: 'show the help of a command', children: [], values: [], flags: [HELP_FLAG], files: false };
+  const help: Node = {
+    path: `${parent.path} help`,
+    summary: 'show the help of a command',
+    children: [],
+    values: [],
+    flags: [HELP_FLAG],
+    files: false,
+  };
   for (const child of parent.children) {
     help.values.push(last(child.path));
-    if (child.children.length > 0) help.children.push({ ...child, path: `${help.path} ${last(child.path)}`, children: [], values: child.children.map((c) => last(c.path)), flags: [] });
+    if (child.children.length > 0)
+      help.children.push({
+        ...child,
+        path: `${help.path} ${last(child.path)}`,
+        children: [],
+        values: child.children.map((c) => last(c.path)),
+        flags: [],
+      });
   }
   return help;
 }
@@ -87,7 +107,9 @@ const single = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 function bash(root: Node): string {
   const nodes = all(root);
   const cases = nodes.map((node) => {
-    const choices = node.flags.filter((f) => f.choices).map((f) => `        ${f.name}) COMPREPLY=($(compgen -W ${single(f.choices!.join(' '))} -- "$cur")); return ;;`);
+    const choices = node.flags
+      .filter((f) => f.choices)
+      .map((f) => `        ${f.name}) COMPREPLY=($(compgen -W ${single(f.choices!.join(' '))} -- "$cur")); return ;;`);
     const paths = node.flags.filter((f) => f.path).map((f) => f.name);
     const others = node.flags.filter((f) => f.takesValue && !f.choices && !f.path).map((f) => f.name);
     const prev = [
@@ -110,7 +132,10 @@ _traces() {
   COMPREPLY=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "$node \${COMP_WORDS[i]}" in
-      ${nodes.slice(1).map((n) => single(n.path)).join('|')}) node="$node \${COMP_WORDS[i]}" ;;
+      ${nodes
+        .slice(1)
+        .map((n) => single(n.path))
+        .join('|')}) node="$node \${COMP_WORDS[i]}" ;;
     esac
   done
   # A path flag's value returns nothing, so that the shell completes file names; other values get nothing.
@@ -157,7 +182,10 @@ _traces() {
   local -a commands flags
   for ((i = 2; i < CURRENT; i++)); do
     case "$node \${words[i]}" in
-      ${nodes.slice(1).map((n) => single(n.path)).join('|')}) node="$node \${words[i]}" ;;
+      ${nodes
+        .slice(1)
+        .map((n) => single(n.path))
+        .join('|')}) node="$node \${words[i]}" ;;
     esac
   done
   case "$node" in
@@ -199,7 +227,10 @@ function __traces_node
     set -l node traces
     for word in (commandline -opc)[2..-1]
         switch "$node $word"
-            case ${nodes.slice(1).map((n) => quote(n.path)).join(' ')}
+            case ${nodes
+              .slice(1)
+              .map((n) => quote(n.path))
+              .join(' ')}
                 set node "$node $word"
         end
     end
@@ -209,4 +240,3 @@ complete -c traces -f
 ${lines.join('\n')}
 `;
 }
-

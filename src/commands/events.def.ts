@@ -32,6 +32,9 @@ export const sendCommand = defineCommand({
   name: 'events send',
   summary: 'send events someone else produced: one JSON object a line, checked before sending',
   options: sendOptions,
-  examples: ['traces events send --session "$SESSION_ID" --file events.ndjson', 'producer | traces events send --session "$SESSION_ID" --file -'],
+  examples: [
+    'traces events send --session "$SESSION_ID" --file events.ndjson',
+    'producer | traces events send --session "$SESSION_ID" --file -',
+  ],
   env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });

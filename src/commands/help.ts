@@ -61,7 +61,10 @@ export const helpConfiguration: Partial<Help> = {
     if (extra.examples.length > 0) sections.push([helper.styleTitle('Examples:'), ...extra.examples.map((example) => `  ${example}`)]);
     if (extra.env.length > 0) {
       const width = Math.max(...extra.env.map((name) => name.length));
-      sections.push([helper.styleTitle('Environment:'), ...extra.env.map((name) => helper.formatItem(name, width, ENV_VARS[name], helper))]);
+      sections.push([
+        helper.styleTitle('Environment:'),
+        ...extra.env.map((name) => helper.formatItem(name, width, ENV_VARS[name], helper)),
+      ]);
     }
     return [base, ...sections.map((lines) => `${lines.join('\n')}\n`)].join('\n');
   },

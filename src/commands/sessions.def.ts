@@ -25,7 +25,11 @@ export const saveCommand = defineCommand({
   summary: 'save session metadata (POST /api/v1/org/{org}/ws/{workspace}/sessions)',
   args: [['[file-or-id...]', 'session files, or ids found under the sessions dir']],
   options: saveOptions,
-  examples: ['traces sessions save --all --dry-run', 'traces sessions save run.jsonl --origin eval --label team=infra', 'traces sessions save --all --org acme --workspace research'],
+  examples: [
+    'traces sessions save --all --dry-run',
+    'traces sessions save run.jsonl --origin eval --label team=infra',
+    'traces sessions save --all --org acme --workspace research',
+  ],
   env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });
 

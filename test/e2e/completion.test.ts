@@ -53,7 +53,9 @@ describe('traces completion', () => {
     expect(complete('traces upload --concurrency ')).toEqual([]);
     // A number is not a file name: there the shell's default (file names) is turned off.
     expect(script('bash')).toMatch(/\|--concurrency\|[^)]*\) compopt \+o default/);
-    expect(execFileSync('bash', ['-c', 'source "$1"; complete -p traces', 'bash', bashScript], { encoding: 'utf8' })).toContain('-o default -F _traces traces');
+    expect(execFileSync('bash', ['-c', 'source "$1"; complete -p traces', 'bash', bashScript], { encoding: 'utf8' })).toContain(
+      '-o default -F _traces traces',
+    );
   });
 
   it('zsh: a compdef script naming every command, with flags and their choices', () => {
@@ -83,7 +85,10 @@ describe('traces completion', () => {
   });
 
   it('refuses a shell it does not know, with exit 2', () => {
-    const result = spawnSync(process.execPath, [BIN, 'completion', 'tcsh'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir.path } });
+    const result = spawnSync(process.execPath, [BIN, 'completion', 'tcsh'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir.path },
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('bash, zsh, fish');
   });

@@ -12,9 +12,10 @@ const env = isolatedEnv(dir.path);
 const cli = (...argv: string[]) => runCli(argv, { env });
 
 /** Every command that help can name, groups included: `[]` is `traces` itself. */
-const PATHS: string[][] = [[], ...new Set(COMMANDS.flatMap((c) => (c.name.includes(' ') ? [c.name.split(' ')[0]!, c.name] : [c.name])))].map((p) =>
-  typeof p === 'string' ? p.split(' ') : p,
-);
+const PATHS: string[][] = [
+  [],
+  ...new Set(COMMANDS.flatMap((c) => (c.name.includes(' ') ? [c.name.split(' ')[0]!, c.name] : [c.name]))),
+].map((p) => (typeof p === 'string' ? p.split(' ') : p));
 
 /** The lines of one section ("Examples:") of a help text, up to the next blank line. */
 function section(help: string, title: string): string[] {
@@ -35,20 +36,33 @@ function argvOf(example: string): string[] {
 }
 
 describe('help', () => {
-  it.each(PATHS.map((p) => [p.join(' ') || '(top)', p]))('of %s fits 80 columns, shows 2-4 examples and the variables read', async (_name, path) => {
-    const { code, stdout } = await cli(...path, '--help');
-    expect(code).toBe(0);
-    const wide = stdout.split('\n').filter((line) => line.length > 80);
-    expect(wide).toEqual([]);
-    const examples = section(stdout, 'Examples:');
-    expect(examples.length).toBeGreaterThanOrEqual(2);
-    expect(examples.length).toBeLessThanOrEqual(4);
-    for (const example of examples) expect(example).toMatch(/^ {2}\S.*\btraces\b|^ {2}traces /);
-  });
+  it.each(PATHS.map((p) => [p.join(' ') || '(top)', p]))(
+    'of %s fits 80 columns, shows 2-4 examples and the variables read',
+    async (_name, path) => {
+      const { code, stdout } = await cli(...path, '--help');
+      expect(code).toBe(0);
+      const wide = stdout.split('\n').filter((line) => line.length > 80);
+      expect(wide).toEqual([]);
+      const examples = section(stdout, 'Examples:');
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      expect(examples.length).toBeLessThanOrEqual(4);
+      for (const example of examples) expect(example).toMatch(/^ {2}\S.*\btraces\b|^ {2}traces /);
+    },
+  );
 
   it('names the environment variables of each command, from its options and its own list', async () => {
     const upload = section((await cli('upload', '--help')).stdout, 'Environment:').join('\n');
-    for (const name of ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL', 'TRACES_UPLOAD_URL', 'TRACES_SESSIONS_DIR', 'PRIME_AGENT_SESSION_DIR', 'TRACES_TOKEN', 'TRACES_STATE_DIR', 'CI', 'NO_COLOR']) {
+    for (const name of [
+      'TRACES_API_URL',
+      'PRIME_AGENT_TRACES_BASE_URL',
+      'TRACES_UPLOAD_URL',
+      'TRACES_SESSIONS_DIR',
+      'PRIME_AGENT_SESSION_DIR',
+      'TRACES_TOKEN',
+      'TRACES_STATE_DIR',
+      'CI',
+      'NO_COLOR',
+    ]) {
       expect(upload).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
     }
     expect(section((await cli('serve', '--help')).stdout, 'Environment:').join('\n')).toContain('TRACES_SERVE_TOKEN');
@@ -63,11 +77,15 @@ describe('help', () => {
     const walk = (d: string): void => {
       for (const entry of readdirSync(d, { withFileTypes: true })) {
         if (entry.isDirectory()) walk(join(d, entry.name));
-        else for (const [, name] of readFileSync(join(d, entry.name), 'utf8').matchAll(/(?:env\.|['"`])((?:TRACES|PRIME)_[A-Z_]*[A-Z])\b/g)) read.add(name!);
+        else
+          for (const [, name] of readFileSync(join(d, entry.name), 'utf8').matchAll(/(?:env\.|['"`])((?:TRACES|PRIME)_[A-Z_]*[A-Z])\b/g))
+            read.add(name!);
       }
     };
     walk(join(import.meta.dirname, '../../src'));
-    const all = (await Promise.all(PATHS.map(async (p) => section((await cli(...p, '--help')).stdout, 'Environment:').join('\n')))).join('\n');
+    const all = (await Promise.all(PATHS.map(async (p) => section((await cli(...p, '--help')).stdout, 'Environment:').join('\n')))).join(
+      '\n',
+    );
     const missing = [...read].filter((name) => !all.includes(name));
     expect(missing).toEqual([]);
   });
@@ -89,7 +107,15 @@ describe('help', () => {
     for (const spec of COMMANDS) {
       for (const example of spec.examples) {
         const argv = argvOf(example);
-        const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env, cwd: dir.path, stdinIsTTY: false, stderrIsTTY: false };
+        const io = {
+          stdout: process.stdout,
+          stderr: process.stderr,
+          stdin: process.stdin,
+          env,
+          cwd: dir.path,
+          stdinIsTTY: false,
+          stderrIsTTY: false,
+        };
         const program = buildProgram(io, () => {});
         const reached: string[] = [];
         const stub = (command: Command): void => {
@@ -114,12 +140,15 @@ describe('help', () => {
     expect((await cli('help', 'exit-codes')).stdout).toMatch(/^Exit codes:\n {2}0 /);
   });
 
-  it.each([['nonexistent'], ['sessions', 'nope'], ['upload', 'extra']])('`traces help %s` is a usage error naming the command', async (...words) => {
-    const { code, stderr, stdout } = await cli('help', ...words);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/unknown command '(nonexistent|nope|extra)'/);
-    expect(stdout).toBe('');
-  });
+  it.each([['nonexistent'], ['sessions', 'nope'], ['upload', 'extra']])(
+    '`traces help %s` is a usage error naming the command',
+    async (...words) => {
+      const { code, stderr, stdout } = await cli('help', ...words);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/unknown command '(nonexistent|nope|extra)'/);
+      expect(stdout).toBe('');
+    },
+  );
 
   it('bare `traces` prints help on stdout and exits 0', async () => {
     const { code, stdout } = await cli();
@@ -139,7 +168,9 @@ describe('version', () => {
   it.each([['--version'], ['-V'], ['version']])('`traces %s` prints the version of traces and of Node.js', async (arg) => {
     const { code, stdout } = await cli(arg);
     expect(code).toBe(0);
-    expect(stdout).toBe(`traces ${JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version} (node ${process.version})\n`);
+    expect(stdout).toBe(
+      `traces ${JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version} (node ${process.version})\n`,
+    );
   });
 });
 

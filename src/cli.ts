@@ -1,32 +1,41 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { EXIT, TracesError, describeError } from './errors.js';
 import { processIo, type Io } from './output/io.js';
 import { redactor } from './output/logger.js';
 import { knownSecrets } from './config/credentials.js';
 import { VERSION } from './version.js';
+import { versionLine } from './commands/version.js';
 import { systemFsError } from './util/fs-error.js';
-import { describeOption, parserOf, showValue, withFallbacks, type CommandSpec, type OptionSpec } from './commands/define.js';
+import { describeOption, envOf, parserOf, showValue, withFallbacks, type Arg, type CommandSpec, type OptionSpec } from './commands/define.js';
+import { commandAt, helpConfiguration, helpWidth, setHelpExtras } from './commands/help.js';
 import { COMMANDS, GROUPS } from './commands/registry.js';
 
 const EXIT_CODES_HELP = `Exit codes:
   0  everything asked for was done (uploaded, or already unchanged)
-  1  some work failed: a session failed, was too large or invalid; a network or server error
-  2  usage or configuration error: unknown flag, bad value, missing path, bad --to, bad setting
-  4  authentication: no credential (run \`traces login\` or set TRACES_TOKEN), or the server said 401/403
+  1  some work failed: a session failed, was too large or invalid; a network or
+     server error
+  2  usage or configuration error: unknown flag, bad value, missing path, bad
+     --to, bad setting
+  4  authentication: no credential (run \`traces login\` or set TRACES_TOKEN),
+     or the server said 401/403
 `;
 
 /** Builds the program. Every action loads its command module only when it runs. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('traces')
     .description('Upload and manage coding-agent session traces.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(versionLine(), '-V, --version', 'print the version of traces and of Node.js')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(io.stdout),
+      getErrHelpWidth: () => helpWidth(io.stderr),
     })
+    .configureHelp(helpConfiguration)
     .exitOverride();
+  addHelpCommand(program, io, setExit);
 
   const groups = new Map<string, Command>();
   for (const spec of COMMANDS) {
@@ -34,12 +43,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     let parent = program;
     if (words.length > 1) {
       const group = words[0]!;
-      parent = groups.get(group) ?? program.command(group).description(GROUPS[group] ?? '');
+      parent = groups.get(group) ?? addGroup(program, group, io, setExit);
       groups.set(group, parent);
+      // A group's examples are the first of each of its commands.
+      setHelpExtras(parent, { examples: COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.examples[0]!).slice(0, 4), env: [] });
     }
     const command = parent.command(words.at(-1)!).description(spec.summary);
-    for (const [name, description] of spec.args ?? []) command.argument(name, description);
+    for (const arg of spec.args ?? []) command.addArgument(commanderArgument(arg));
     for (const [key, option] of Object.entries(spec.options) as [string, OptionSpec][]) command.addOption(commanderOption(key, option));
+    setHelpExtras(command, { examples: spec.examples, env: envOf(spec) });
     if (spec.after) command.addHelpText('after', spec.after);
     command.action(async (...values: unknown[]) => {
       const flags = (values.at(-1) as Command).opts();
@@ -48,14 +60,38 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
   }
 
-  program
-    .command('help-exit-codes', { hidden: true })
-    .action(() => {
-      io.stdout.write(EXIT_CODES_HELP);
+  setHelpExtras(program, { examples: ['traces upload', 'traces tree', 'traces help upload', 'traces help exit-codes'], env: [] });
+  program.addHelpText('after', `\n${EXIT_CODES_HELP}\nRun \`traces help <command>\` for a command's options and examples.`);
+  return program;
+}
+
+function addGroup(program: Command, name: string, io: Io, setExit: (code: number) => void): Command {
+  const group = program.command(name).description(GROUPS[name] ?? '');
+  addHelpCommand(group, io, setExit);
+  return group;
+}
+
+/**
+ * `help [command...]` in place of commander's, which shows the top help with exit 0 for a command
+ * that does not exist and reads only one word (`help sessions save` showed the help of `sessions`).
+ */
+function addHelpCommand(parent: Command, io: Io, setExit: (code: number) => void): void {
+  parent.helpCommand(false);
+  parent
+    .command('help')
+    .description('show the help of a command')
+    .argument('[command...]', parent.parent ? 'a command of this group' : 'a command, e.g. upload or sessions save')
+    .action((words: string[]) => {
+      if (!parent.parent && words.length === 1 && words[0] === 'exit-codes') io.stdout.write(EXIT_CODES_HELP);
+      else commandAt(parent, words).outputHelp();
       setExit(EXIT.ok);
     });
-  program.addHelpText('after', `\n${EXIT_CODES_HELP}\nRun \`traces help exit-codes\` for this list alone.`);
-  return program;
+}
+
+function commanderArgument([name, description, choices]: Arg): Argument {
+  const argument = new Argument(name, description);
+  if (choices) argument.choices(choices);
+  return argument;
 }
 
 /** The commander option of a declared one; its attribute must be the declaration's key. */
@@ -84,12 +120,13 @@ async function runCommand(spec: CommandSpec, args: string[], parsed: Record<stri
 
 /** Runs the CLI in-process and returns the exit code; tests call this directly. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  if (argv[0] === 'help' && argv[1] === 'exit-codes') argv = ['help-exit-codes', ...argv.slice(2)];
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;
   });
   try {
+    // Bare `traces` is a request for help, as with gh: on stdout, exit 0.
+    if (argv.length === 0) argv = ['help'];
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { SettingKey } from '../config/schema.js';
 import type { Io } from '../output/io.js';
 import { formatBytes } from '../output/format.js';
+import type { EnvName } from './env-vars.js';
 import { bytesOption, durationOption, intOption } from './options.js';
 
 /**
@@ -24,6 +25,8 @@ export interface OptionSpec<T = unknown> {
    */
   fallback?: T;
   config?: SettingKey;
+  /** The environment variables read when the flag is absent, first set wins (help lists them). */
+  env?: readonly EnvName[];
   min?: number;
   max?: number;
   choices?: readonly string[];
@@ -33,7 +36,7 @@ export interface OptionSpec<T = unknown> {
   readonly __value?: T;
 }
 
-type Extra = Pick<OptionSpec, 'hidden' | 'required'>;
+type Extra = Pick<OptionSpec, 'hidden' | 'required' | 'env'>;
 
 /** An on/off flag: true when given. */
 export function boolean(flag: string, description: string, extra: Extra = {}): OptionSpec<boolean | undefined> {
@@ -99,13 +102,20 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 export type Handler<O extends Options> = (args: string[], flags: Flags<O>, io: Io) => Promise<number>;
 
+/** `['<shell>', 'description', ['bash', 'zsh', 'fish']]`: name, description, allowed values. */
+export type Arg = [name: string, description?: string, choices?: readonly string[]];
+
 export interface CommandSpec<O extends Options = Options> {
   /** The words that call it: `upload`, `sessions save`. */
   name: string;
   summary: string;
-  /** Positional arguments as commander spells them, with their descriptions. */
-  args?: [string, string?][];
+  /** Positional arguments as commander spells them, with their descriptions and allowed values. */
+  args?: Arg[];
   options: O;
+  /** 2 to 4 invocations that work as written, shown under "Examples:" in help. */
+  examples: string[];
+  /** Environment variables the command reads besides those of its options (help lists both). */
+  env?: readonly EnvName[];
   /** Extra help text after the options. */
   after?: string;
   /** The handler, loaded only when the command runs; its flags are parsed and validated (zod) first. */
@@ -163,6 +173,12 @@ export function formatDuration(ms: number): string {
 export function describeOption(option: OptionSpec): string {
   if (option.fallback === undefined) return option.description;
   return `${option.description} (default ${showValue(option, option.fallback)})`;
+}
+
+/** Every environment variable the command reads: its options' first, then its own, once each. */
+export function envOf(spec: Pick<CommandSpec, 'options' | 'env'>): EnvName[] {
+  const names = [...Object.values(spec.options).flatMap((option) => (option.hidden ? [] : (option.env ?? []))), ...(spec.env ?? [])];
+  return [...new Set(names)];
 }
 
 /** The parsed flags with each plain fallback filled in (setting-backed options stay as given). */

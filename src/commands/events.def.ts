@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, text, type Flags } from './define.js';
+import { DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
 import { netOptions } from './shared-options.js';
 
 export const pushOptions = {
@@ -16,6 +17,8 @@ export const pushCommand = defineCommand({
   summary: 'convert sessions to events and send only what is new (POST /v1/sessions/{id}/events/batch)',
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: pushOptions,
+  examples: ['traces events push', 'traces events push run.jsonl --to ./archive', 'traces events push --cross-session --max-string 64K'],
+  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION', ...TERMINAL_ENV],
 });
 
 export const sendOptions = {
@@ -29,4 +32,9 @@ export const sendCommand = defineCommand({
   name: 'events send',
   summary: 'send events someone else produced: one JSON object a line, checked before sending',
   options: sendOptions,
+  examples: [
+    'traces events send --session "$SESSION_ID" --file events.ndjson',
+    'producer | traces events send --session "$SESSION_ID" --file -',
+  ],
+  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });

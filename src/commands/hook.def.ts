@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, duration, text, type Flags } from './define.js';
+import { DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
 import { backendOptions } from './shared-options.js';
 
 export const hookOptions = {
@@ -18,5 +19,7 @@ export const hookCommand = defineCommand({
   name: 'hook',
   summary: "the agent's post-run hook: queue the session and its sub-agents durably, upload in the background, return at once",
   options: hookOptions,
+  examples: ['traces hook --session run.jsonl', 'echo \'{"session_file":"run.jsonl"}\' | traces hook', 'traces hook --session run.jsonl --wait --save'],
+  env: ['PRIME_AGENT_SESSION_FILE', ...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION'],
   skipSchema: (flags) => !flags.worker && !flags.wait,
 });

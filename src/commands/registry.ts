@@ -1,6 +1,7 @@
 import { saveCommand, patchCommand, createCommand } from './sessions.def.js';
 import { pushCommand, sendCommand } from './events.def.js';
 import { loginCommand, logoutCommand, whoamiCommand } from './auth.def.js';
+import { completionCommand } from './completion.def.js';
 import { configCommands } from './config.def.js';
 import { handledBy, type CommandSpec, type Handler } from './define.js';
 import { hookCommand } from './hook.def.js';
@@ -8,6 +9,7 @@ import { serveCommand, type serveOptions } from './serve.def.js';
 import { statusCommand } from './status.def.js';
 import { treeCommand } from './tree.def.js';
 import { uploadCommand } from './upload.def.js';
+import { versionCommand } from './version.def.js';
 import { watchCommand, type watchOptions } from './watch.def.js';
 
 /** The commands that only group others (`traces sessions save`), with their help line. */
@@ -40,4 +42,7 @@ export const COMMANDS: CommandSpec<any>[] = [
     handledBy(spec, () => import('./config.js').then((m): Handler<typeof spec.options> => (positional, flags, io) => m.configCommand(spec.verb, positional, flags, io))),
   ),
   handledBy(serveCommand, () => import('./serve.js').then((m): Handler<typeof serveOptions> => (_args, flags, io) => m.serve(flags, io))),
+  // The completion script is made from this list itself, which its handler is given rather than importing.
+  handledBy(completionCommand, () => import('./completion.js').then((m): Handler<typeof completionCommand.options> => (args, _flags, io) => m.completion(args[0]!, COMMANDS as CommandSpec[], GROUPS, io))),
+  handledBy(versionCommand, () => import('./version.js').then((m) => m.version)),
 ];

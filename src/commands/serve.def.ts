@@ -15,5 +15,6 @@ export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'a local backend speaking all four contracts, storing to a folder',
   options: serveOptions,
-  after: '\nAccepted tokens come from TRACES_SERVE_TOKEN (comma-separated).',
+  examples: ['traces serve', 'traces serve --port 0 --data ./store', 'TRACES_SERVE_TOKEN=secret traces serve --host 0.0.0.0'],
+  env: ['TRACES_SERVE_TOKEN'],
 });

@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, choice, defineCommand, int, list, text, type Flags } from './define.js';
+import { TOKEN_ENV } from './env-vars.js';
 import { netOptions } from './shared-options.js';
 
 export const saveOptions = {
@@ -24,6 +25,12 @@ export const saveCommand = defineCommand({
   summary: 'save session metadata (POST /api/v1/org/{org}/ws/{workspace}/sessions)',
   args: [['[file-or-id...]', 'session files, or ids found under the sessions dir']],
   options: saveOptions,
+  examples: [
+    'traces sessions save --all --dry-run',
+    'traces sessions save run.jsonl --origin eval --label team=infra',
+    'traces sessions save --all --org acme --workspace research',
+  ],
+  env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });
 
 export const patchOptions = {
@@ -40,6 +47,12 @@ export const patchCommand = defineCommand({
   summary: "change a session's title or tags (PATCH /v1/sessions/{id}); tags replace the list",
   args: [['<id-or-file>', 'session_<32 hex>, a UUID, or a session file']],
   options: patchOptions,
+  examples: [
+    'traces sessions patch run.jsonl --title "Fix the parser"',
+    'traces sessions patch session_0123456789abcdef0123456789abcdef --tag bug',
+    'traces sessions patch run.jsonl --clear-tags',
+  ],
+  env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });
 
 export const createCommand = defineCommand({
@@ -47,4 +60,6 @@ export const createCommand = defineCommand({
   summary: 'start the session on the events backend (POST /v1/sessions); repeating only merges metadata',
   args: [['<file-or-id>', 'a session file, or an id found under the sessions dir']],
   options: netOptions,
+  examples: ['traces sessions create run.jsonl', 'traces sessions create run.jsonl --to ./archive --json'],
+  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR', 'TRACES_AGENT_VERSION'],
 });

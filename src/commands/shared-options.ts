@@ -3,8 +3,12 @@ import { boolean, int, text } from './define.js';
 
 /** The options of every command that reads sessions or names a backend. */
 export const backendOptions = {
-  to: text('--to <url-or-dir>', 'backend: an https:// URL, a loopback http:// URL, or a folder (the local store)'),
-  sessionsDir: text('--sessions-dir <dir>', 'where root sessions live (default ~/.prime/agent/sessions)'),
+  to: text('--to <url-or-dir>', 'backend: an https:// URL, a loopback http:// URL, or a folder (the local store)', {
+    env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL'],
+  }),
+  sessionsDir: text('--sessions-dir <dir>', 'where root sessions live (default ~/.prime/agent/sessions)', {
+    env: ['TRACES_SESSIONS_DIR', 'PRIME_AGENT_SESSION_DIR'],
+  }),
   allowHttp: boolean('--allow-http', 'allow a plain http:// backend that is not on this machine'),
 };
 

@@ -1,4 +1,5 @@
 import { boolean, defineCommand, type Flags } from './define.js';
+import { DIRS_ENV } from './env-vars.js';
 import { backendOptions } from './shared-options.js';
 
 export const statusOptions = { ...backendOptions, json: boolean('--json', 'print one JSON document on stdout') };
@@ -8,4 +9,6 @@ export const statusCommand = defineCommand({
   name: 'status',
   summary: 'what is uploaded, pending, failed or too large, per backend',
   options: statusOptions,
+  examples: ['traces status', 'traces status --to ./archive --json'],
+  env: ['TRACES_UPLOAD_URL', ...DIRS_ENV],
 });

@@ -1,4 +1,5 @@
 import { boolean, defineCommand, type Flags } from './define.js';
+import { DIRS_ENV } from './env-vars.js';
 import { backendOptions } from './shared-options.js';
 
 export const treeOptions = { ...backendOptions, json: boolean('--json', 'print the tree as nested JSON objects') };
@@ -9,4 +10,6 @@ export const treeCommand = defineCommand({
   summary: 'show the recursion tree: id, kind (root / sub-agent / fork), size, upload state',
   args: [['[path]', 'a session file or folder (default: the sessions dir and its artifacts)']],
   options: treeOptions,
+  examples: ['traces tree', 'traces tree ./sessions --json', 'traces tree --to ./archive'],
+  env: ['TRACES_UPLOAD_URL', ...DIRS_ENV],
 });

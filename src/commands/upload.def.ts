@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, type Flags } from './define.js';
+import { DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
 import { netOptions } from './shared-options.js';
 
 export const uploadOptions = {
@@ -16,4 +17,6 @@ export const uploadCommand = defineCommand({
   summary: 'upload session files (PUT, overwriting), skipping what the ledger says is unchanged',
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: uploadOptions,
+  examples: ['traces upload', 'traces upload --dry-run --json', 'traces upload ./sessions --to ./archive', 'traces upload --max-bytes 50M --concurrency 8'],
+  env: ['TRACES_UPLOAD_URL', 'TRACES_UPLOAD_TOKEN', ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION', ...TERMINAL_ENV],
 });

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a slug (letters, digits, ".", "_", "-")');
-const positiveInt = (max: number) => z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+// The message of each check, the type's included, is shown to the user as is: no zod wording.
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
 
 /** The one schema of settings (`traces config`). Every key is optional. */
 export const settingsShape = {

@@ -46,10 +46,10 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('bin/traces.js', () => {
-  it('--version prints the version from package.json', async () => {
+  it('--version prints the version from package.json and the Node.js version', async () => {
     const run = await traces(['--version']);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toBe(pkg.version);
+    expect(run.stdout).toBe(`traces ${pkg.version} (node ${process.version})\n`);
     expect(run.stderr).toBe('');
   });
 

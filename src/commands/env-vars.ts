@@ -1,0 +1,44 @@
+/**
+ * The environment variables traces reads, as help shows them. Commands and options name the ones
+ * they read (`env` in their declarations); help prints each with this line.
+ */
+export const ENV_VARS = {
+  TRACES_TOKEN: 'the token (first in the credential chain)',
+  PRIME_AGENT_TRACES_API_KEY: "prime-agent's token, after TRACES_TOKEN",
+  PRIME_API_KEY: 'a Prime token, after the stored login',
+  TRACES_UPLOAD_TOKEN: 'a token for the upload service alone',
+  TRACES_SESSIONS_TOKEN: 'a token for the metadata service alone',
+  TRACES_EVENTS_TOKEN: 'a token for the events service alone',
+  TRACES_API_URL: 'backend when --to is not given (URL or folder)',
+  PRIME_AGENT_TRACES_BASE_URL: "prime-agent's backend URL, after TRACES_API_URL",
+  TRACES_UPLOAD_URL: 'backend of whole-file uploads, ahead of TRACES_API_URL',
+  TRACES_SESSIONS_URL: 'backend of metadata and patches, ahead of TRACES_API_URL',
+  TRACES_EVENTS_URL: 'backend of events, ahead of TRACES_API_URL',
+  TRACES_SESSIONS_DIR: 'where root sessions live, when --sessions-dir is not given',
+  PRIME_AGENT_SESSION_DIR: "prime-agent's sessions dir, after TRACES_SESSIONS_DIR",
+  TRACES_CONFIG_DIR: 'where settings and the stored login live',
+  TRACES_STATE_DIR: 'where the ledger, the queue and the logs live',
+  TRACES_AGENT_VERSION: 'the agent version sent with each session',
+  PRIME_AGENT_SESSION_FILE: 'the session file, when neither --session nor stdin names it',
+  TRACES_SERVE_TOKEN: 'tokens accepted (comma-separated)',
+  CI: 'when set: no spinner and no prompt',
+  NO_COLOR: 'when set: no colour',
+} as const;
+
+export type EnvName = keyof typeof ENV_VARS;
+
+/** The credential chain, with the per-service tokens ahead of it. */
+export const TOKEN_ENV: readonly EnvName[] = ['TRACES_TOKEN', 'PRIME_AGENT_TRACES_API_KEY', 'PRIME_API_KEY'];
+/** Where settings and state are, read by every command that touches either. */
+export const DIRS_ENV: readonly EnvName[] = ['TRACES_CONFIG_DIR', 'TRACES_STATE_DIR'];
+/** What a person at a terminal sees: spinners, prompts, colour. */
+export const TERMINAL_ENV: readonly EnvName[] = ['CI', 'NO_COLOR'];
+/** Each service's own backend and token, for the commands that may use all three. */
+export const OPERATION_ENV: readonly EnvName[] = [
+  'TRACES_UPLOAD_URL',
+  'TRACES_SESSIONS_URL',
+  'TRACES_EVENTS_URL',
+  'TRACES_UPLOAD_TOKEN',
+  'TRACES_SESSIONS_TOKEN',
+  'TRACES_EVENTS_TOKEN',
+];

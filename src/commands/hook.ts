@@ -18,6 +18,7 @@ import { DEFAULTS } from '../util/defaults.js';
 import type { HookFlags } from './hook.def.js';
 import { createFileLogger } from '../output/file-log.js';
 import type { Io } from '../output/io.js';
+import { plural } from '../output/format.js';
 
 const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const;
 
@@ -60,7 +61,7 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
     );
     await new Queue(state, { warn: (m) => log.warn(m) }).append(entries);
     if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker drops it if it never appears)`);
-    log.debug(`queued ${files.length} session(s) for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
+    log.debug(`queued ${plural(files.length, 'session')} for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
     startWorker(io, flags, log);
   } catch (error) {
     log.warn(`hook failed: ${describeError(error)}`);

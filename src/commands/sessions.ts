@@ -8,7 +8,7 @@ import { readHeader } from '../core/sessions/header.js';
 import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { backendId } from '../config/backend.js';
-import { countStatuses } from '../output/format.js';
+import { countStatuses, plural } from '../output/format.js';
 import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { flagOrSetting } from '../util/defaults.js';
@@ -71,7 +71,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         if (r.status === 'pending') io.stdout.write(`${r.file}\n${JSON.stringify(r.session, null, 2)}\n`);
         else io.stderr.write(line(r));
       }
-      io.stderr.write(`dry run: ${results.length - failed} bodies shown, nothing sent\n`);
+      io.stderr.write(`dry run: ${plural(results.length - failed, 'body', 'bodies')} shown, nothing sent\n`);
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {

@@ -12,6 +12,7 @@ import { backoffMs } from '../util/backoff.js';
 import { firstSignal } from '../util/signals.js';
 import { loadContext, requireCredential, scanRoots } from './context.js';
 import type { WatchFlags } from './watch.def.js';
+import { plural } from '../output/format.js';
 
 /**
  * `traces watch`: catch up (what changed since the ledger, and the hook's queue), then follow the
@@ -87,7 +88,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
 
   const signal = await signalled;
   stopped = true;
-  io.stderr.write(`${signal}: sending ${scheduler.pending} pending session(s)\n`);
+  io.stderr.write(`${signal}: sending ${plural(scheduler.pending, 'pending session')}\n`);
   await watcher.close();
   const flushed = await scheduler.flush(flags.flushTimeout);
   if (!flushed) io.stderr.write(`flush timed out after ${flags.flushTimeout} ms; the rest is sent on the next run\n`);

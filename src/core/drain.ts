@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from './logger.js';
 import type { Queue, QueueEntry } from './queue.js';
 import type { SessionReport } from './upload.js';
+import { plural } from '../util/plural.js';
 
 /** Outcomes after which a queue entry is done: sending it again could not change anything. */
 export const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
@@ -61,7 +62,7 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         // Sessions a run did not attempt (it stopped on an unreachable backend) share one reason: one line.
         const notAttempted = reports.filter((r) => r.status === 'pending');
         for (const r of reports) if (!SETTLED.has(r.status) && r.status !== 'pending') deps.logger.warn(`${r.file}: ${r.error ?? r.status}`);
-        if (notAttempted.length) deps.logger.warn(`${notAttempted.length} session(s) ${notAttempted[0]!.error ?? 'not attempted'}`);
+        if (notAttempted.length) deps.logger.warn(`${plural(notAttempted.length, 'session')} ${notAttempted[0]!.error ?? 'not attempted'}`);
         settled.push(...uploaded.map((e) => e.id));
         if (uploaded.length < present.length) failed = true;
         if (deps.followUp && uploaded.some((e) => e.save || e.events)) {
@@ -71,7 +72,7 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         // No credential, a refused one, or a backend that is not usable as named: waiting cannot help.
         if (error instanceof AuthError || error instanceof ConfigError || error instanceof UsageError) {
           await deps.queue.remove(settled);
-          deps.logger.warn(`${error.message}; ${entries.length - settled.length} session(s) stay queued`);
+          deps.logger.warn(`${error.message}; ${plural(entries.length - settled.length, 'session')} stay${entries.length - settled.length === 1 ? 's' : ''} queued`);
           return { attempted, done: done + settled.length, left: deps.queue.read().length };
         }
         deps.logger.warn(`upload to ${target} failed: ${describeError(error)}`);
@@ -84,7 +85,7 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
     const waited = now() - started;
     if (waited >= options.giveUpAfterMs) {
       const left = deps.queue.read().length;
-      deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${left} session(s) stay queued for the next run`);
+      deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${plural(left, 'session')} stay${left === 1 ? 's' : ''} queued for the next run`);
       return { attempted, done, left };
     }
     await sleep(Math.min(backoffMs(round), Math.max(0, options.giveUpAfterMs - waited)));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { STATE_HINT, fsError } from '../util/fs-error.js';
 import { tryLock, withLock } from '../util/lock.js';
+import { plural } from '../util/plural.js';
 
 export type LedgerStatus = 'uploaded' | 'failed' | 'invalid' | 'too_large' | 'not_session';
 
@@ -186,7 +187,7 @@ function readLedgerFile<E>(path: string, isEntry: EntryCheck): { data: LedgerFil
     }
     if (Object.keys(kept).length) backends[backend] = kept;
   }
-  return { data: { version: 1, backends }, dropped: bad ? `dropped ${bad} malformed entr${bad === 1 ? 'y' : 'ies'}` : undefined };
+  return { data: { version: 1, backends }, dropped: bad ? `dropped ${plural(bad, 'malformed entry', 'malformed entries')}` : undefined };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,9 +1,7 @@
 // Kept here too: the output layer's callers import their formatting from one place.
 export { formatBytes, formatMiB } from '../util/bytes.js';
+export { plural } from '../util/plural.js';
 
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
 
 /** How many results have each status: `{total, <status>: n, ...}` for the --json summaries. */
 export function countStatuses<S extends string>(results: { status: string }[], statuses: readonly S[]): { total: number } & Record<S, number> {

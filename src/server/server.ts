@@ -8,6 +8,7 @@ import { getSession, listSessions, putSession } from './routes/agent-traces.js';
 import { crossSessionBatch, sessionBatch, startSession, type ServerFaults } from './routes/events.js';
 import { metadataProblem, saveMetadata } from './routes/metadata.js';
 import { patchSession } from './routes/patch.js';
+import { plural } from '../util/plural.js';
 
 export type { ServerFaults };
 
@@ -70,7 +71,7 @@ export class TracesServer {
     this.server.requestTimeout = 0;
     this.server.headersTimeout = bodyTimeoutMs;
     this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    const refused = rateLimited(options.log, (n) => `refused ${n} connection(s): at --max-connections ${this.server.maxConnections}`);
+    const refused = rateLimited(options.log, (n) => `refused ${plural(n, 'connection')}: at --max-connections ${this.server.maxConnections}`);
     this.server.on('drop', () => refused());
   }
 
@@ -83,7 +84,7 @@ export class TracesServer {
       });
     });
     // Once listening, an error is one failed accept (out of descriptors, say): log it and go on.
-    const failed = rateLimited(this.options.log, (n, error) => `error: ${n} connection(s) not accepted: ${(error as Error).message}`);
+    const failed = rateLimited(this.options.log, (n, error) => `error: ${plural(n, 'connection')} not accepted: ${(error as Error).message}`);
     this.server.on('error', (error) => failed(error));
     return this.url;
   }

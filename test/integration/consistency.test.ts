@@ -25,6 +25,18 @@ describe('error texts', () => {
   });
 });
 
+describe('counts in words', () => {
+  it('says 1 body and 1 batch, not 1 bodies and 1 batches', async () => {
+    const saved = await cli('sessions', 'save', world.home.root, '--org', 'acme', '--workspace', 'ml', '--dry-run');
+    expect(saved.code).toBe(0);
+    expect(saved.stderr).toContain('dry run: 1 body shown, nothing sent');
+    const pushed = await cli('events', 'push', world.home.root);
+    expect(pushed.code).toBe(0);
+    expect(pushed.stderr).toMatch(/ in 1 batch\b/);
+    expect(pushed.stderr).not.toMatch(/\b1 (batches|sessions|bodies)\b/);
+  });
+});
+
 describe('traces serve request log', () => {
   it('counts the body bytes it sends, not only those it reads', async () => {
     const tmp = tempDir();

@@ -6,7 +6,7 @@ export function errorMessage(status: number, statusText: string, body: string): 
   const fromBody = describeBody(body);
   const head = `${status}${statusText ? ` ${statusText}` : ''}`;
   // A body part that only repeats the status text ({"detail":"Not Found"}, an RFC 9457 title) adds nothing to the head.
-  const same = (part: string) => part.trim().toLowerCase() === statusText.trim().toLowerCase();
+  const same = (part: string) => part.trim() === statusText.trim();
   const rest = fromBody?.split('; ').filter((part) => !same(part)).join('; ');
   return rest ? `${head}: ${rest}` : head;
 }

@@ -21,6 +21,8 @@ export interface LedgerEntry {
   bytes?: number;
   key?: string;
   error?: string;
+  /** too_large only: the client's --max-bytes that refused it (absent when the server answered 413). */
+  limit?: number;
   /** ISO time of the last attempt. */
   at: string;
 }
@@ -204,6 +206,7 @@ export function isLedgerEntry(value: unknown): boolean {
   return (
     typeof value.status === 'string' && STATUSES.has(value.status) && finite(value.size) && finite(value.mtimeMs) && typeof value.at === 'string' &&
     (['sessionId', 'traceId', 'parentId', 'hash', 'key', 'error'] as const).every((k) => optional(value[k], 'string')) &&
-    optional(value.bytes, 'number')
+    optional(value.bytes, 'number') &&
+    optional(value.limit, 'number')
   );
 }

@@ -10,7 +10,7 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** 20971520 → "20.0 MiB": sizes compared with a limit read better in one unit. */
+/** 20971520 → "20.0 MiB": session sizes and their limits in one unit (small ones as formatBytes does). */
 export function formatMiB(bytes: number): string {
-  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return bytes < 1024 ** 2 / 10 ? formatBytes(bytes) : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }

@@ -1,5 +1,7 @@
 import { request } from 'node:http';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { uuidFrom, writeLargeSession } from '../../fixtures/builder.mjs';
 import { describe, expect, it } from 'vitest';
 import { TracesServer } from '../../src/server/server.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -34,6 +36,32 @@ describe('counts in words', () => {
     expect(pushed.code).toBe(0);
     expect(pushed.stderr).toMatch(/ in 1 batch\b/);
     expect(pushed.stderr).not.toMatch(/\b1 (batches|sessions|bodies)\b/);
+  });
+});
+
+describe('a session over --max-bytes', () => {
+  it('is reported once per change of the file, with its size and the limit in MiB', async () => {
+    const id = uuidFrom('big');
+    const file = join(world.home.sessions, `${id}.jsonl`);
+    writeLargeSession(file, id, 1.5 * 1024 ** 2);
+    const limit = String(1024 ** 2);
+    const first = await cli('upload', '--max-bytes', limit);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/1\.[1-9] MiB is over the --max-bytes limit of 1\.0 MiB/);
+
+    const again = await cli('upload', '--max-bytes', limit, '--json');
+    expect(again.code).toBe(0);
+    const big = again.json().sessions.find((s: any) => s.file === file);
+    expect(big).toMatchObject({ status: 'unchanged' });
+    expect(big.error).toMatch(/too large when last tried .*unchanged since/);
+    expect((await cli('status', '--json')).json().backends[0].too_large).toBe(1);
+
+    appendFileSync(file, `${JSON.stringify({ type: 'label', id: 'c0ffee09', parentId: null, timestamp: 't' })}\n`);
+    expect((await cli('upload', '--max-bytes', limit)).code).toBe(1);
+    // A higher limit admits it at once, changed or not.
+    const raised = await cli('upload', '--max-bytes', String(2 * 1024 ** 2), '--json');
+    expect(raised.code).toBe(0);
+    expect(raised.json().sessions.find((s: any) => s.file === file).status).toBe('uploaded');
   });
 });
 

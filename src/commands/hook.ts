@@ -19,6 +19,7 @@ import type { HookFlags } from './hook.def.js';
 import { createFileLogger } from '../output/file-log.js';
 import type { Io } from '../output/io.js';
 import { plural } from '../output/format.js';
+import { hookLogFile, lastFailureFile, recordLastFailure } from '../core/worker-status.js';
 
 const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const;
 
@@ -29,7 +30,7 @@ const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const
  */
 export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<number> {
   const state = stateDir(io.env);
-  const log = createFileLogger(join(state, 'hook.log'), {
+  const log = createFileLogger(hookLogFile(state), {
     verbose: true,
     prefix: flags.worker ? `worker[${process.pid}]` : `hook[${process.pid}]`,
     secrets: knownSecrets(io.env),
@@ -65,6 +66,7 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
     startWorker(io, flags, log);
   } catch (error) {
     log.warn(`hook failed: ${describeError(error)}`);
+    recordLastFailure(lastFailureFile(state), { at: new Date().toISOString(), by: 'hook', reason: describeError(error) });
   }
   return EXIT.ok;
 }
@@ -201,7 +203,7 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
       upload: (backend, entries) => uploadEntries(io, backend, entries, log),
       followUp: (_backend, entries) => followUp(io, entries, log),
     },
-    { giveUpAfterMs: flags.giveUpAfter },
+    { giveUpAfterMs: flags.giveUpAfter, lastFailureFile: lastFailureFile(state) },
   );
   return EXIT.ok;
 }

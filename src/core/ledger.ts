@@ -89,6 +89,33 @@ export class Ledger<E = LedgerEntry> {
     this.markDirty(backend, file, null);
   }
 
+  /**
+   * Drops every entry of `backend`, under the lock, straight to disk (changes of this process to
+   * it included). Returns how many entries there were.
+   */
+  async forget(backend: string): Promise<number> {
+    this.dirty.delete(backend);
+    let count = 0;
+    try {
+      await withLock(
+        `${this.path}.lock`,
+        () => {
+          const disk = readLedgerFile<E>(this.path, this.isEntry).data;
+          count = Object.keys(disk.backends[backend] ?? {}).length;
+          if (count === 0) return;
+          delete disk.backends[backend];
+          writeFileAtomic(this.path, JSON.stringify(disk));
+          this.data = disk;
+        },
+        { maxHoldMs: 5000 },
+      );
+    } catch (error) {
+      throw fsError(error, 'cannot write the ledger', this.path, STATE_HINT);
+    }
+    delete this.data.backends[backend];
+    return count;
+  }
+
   get pending(): number {
     let n = 0;
     for (const files of this.dirty.values()) n += files.size;

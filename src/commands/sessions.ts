@@ -13,6 +13,7 @@ import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots } from './context.js';
+import { dryRunCredential } from './dry-run.js';
 import type { PatchFlags, SaveFlags } from './sessions.def.js';
 
 export function parseLabels(pairs: string[] = []): Record<string, string[]> {
@@ -29,6 +30,7 @@ export function parseLabels(pairs: string[] = []): Record<string, string[]> {
 export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
   if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
   const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { offline: Boolean(flags.dryRun) });
+  if (flags.dryRun) dryRunCredential(io, context.backend, 'sessions');
   const org = flags.org ?? context.settings.org;
   const workspace = flags.workspace ?? context.settings.workspace;
   const missing = [!org && '--org', !workspace && '--workspace'].filter(Boolean);

@@ -2,7 +2,7 @@ import { backendId } from '../config/backend.js';
 import { discover } from '../core/sessions/discover.js';
 import { countStates, holdsEntries, type BackendStatus } from '../core/status.js';
 import { Queue } from '../core/queue.js';
-import { Ledger } from '../core/ledger.js';
+import type { Ledger } from '../core/ledger.js';
 import { openPushLedger } from '../core/events/push.js';
 import { hookLogFile, lastFailureFile, readLastFailure } from '../core/worker-status.js';
 import { EXIT, UsageError } from '../errors.js';

@@ -5,7 +5,10 @@
 export function errorMessage(status: number, statusText: string, body: string): string {
   const fromBody = describeBody(body);
   const head = `${status}${statusText ? ` ${statusText}` : ''}`;
-  return fromBody ? `${head}: ${fromBody}` : head;
+  // A body part that only repeats the status text ({"detail":"Not Found"}, an RFC 9457 title) adds nothing to the head.
+  const same = (part: string) => part.trim() === statusText.trim();
+  const rest = fromBody?.split('; ').filter((part) => !same(part)).join('; ');
+  return rest ? `${head}: ${rest}` : head;
 }
 
 export function describeBody(body: string): string | undefined {

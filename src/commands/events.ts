@@ -10,7 +10,7 @@ import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { EXIT, UsageError } from '../errors.js';
-import { countStatuses } from '../output/format.js';
+import { countStatuses, plural } from '../output/format.js';
 import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
@@ -52,7 +52,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
     if (flags.json) writeJson(io, { ...counts, events, unreachable, sessions: results });
     else {
       const pending = counts.pending ? `, ${counts.pending} not attempted` : '';
-      io.stderr.write(`${events} events from ${counts.pushed} sessions pushed, ${counts.unchanged} unchanged, ${failed} failed${pending}\n`);
+      io.stderr.write(`${plural(events, 'event')} from ${plural(counts.pushed, 'session')} pushed, ${counts.unchanged} unchanged, ${failed} failed${pending}\n`);
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {
@@ -61,7 +61,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
 }
 
 function line(r: PushResult): string {
-  return r.status === 'failed' ? `failed  ${r.session_id}  ${r.error}` : `pushed  ${r.session_id}  ${r.events} events in ${r.batches} batches`;
+  return r.status === 'failed' ? `failed  ${r.session_id}  ${r.error}` : `pushed  ${r.session_id}  ${plural(r.events, 'event')} in ${plural(r.batches, 'batch', 'batches')}`;
 }
 
 export async function send(_args: string[], flags: SendFlags, io: Io): Promise<number> {
@@ -78,7 +78,7 @@ export async function send(_args: string[], flags: SendFlags, io: Io): Promise<n
     const batches = toBatches(events);
     for (const batch of batches) await api.sendBatch(flags.session, batch);
     if (flags.json) writeJson(io, { session_id: flags.session, status: 'sent', events: events.length, batches: batches.length });
-    else io.stderr.write(`${events.length} events sent to session ${flags.session} in ${batches.length} batches\n`);
+    else io.stderr.write(`${plural(events.length, 'event')} sent to session ${flags.session} in ${plural(batches.length, 'batch', 'batches')}\n`);
     return EXIT.ok;
   } finally {
     await api.close();

@@ -9,6 +9,7 @@ import { describeError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { DEFAULTS, flagOrSetting } from '../util/defaults.js';
 import { connectApi } from './context.js';
+import { plural } from '../output/format.js';
 
 /**
  * --save and --events of `hook` and `watch`: the metadata save and the event push of sessions just
@@ -33,7 +34,7 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
   try {
     const { org, workspace } = context.settings;
     if (!org || !workspace) {
-      log.warn(`metadata save of ${files.length} session(s) skipped: set the org and workspace (\`traces config set org SLUG\`, \`traces config set workspace SLUG\`)`);
+      log.warn(`metadata save of ${plural(files.length, 'session')} skipped: set the org and workspace (\`traces config set org SLUG\`, \`traces config set workspace SLUG\`)`);
       return;
     }
     const run = await saveSessions(

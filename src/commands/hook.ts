@@ -18,6 +18,8 @@ import { DEFAULTS } from '../util/defaults.js';
 import type { HookFlags } from './hook.def.js';
 import { createFileLogger } from '../output/file-log.js';
 import type { Io } from '../output/io.js';
+import { plural } from '../output/format.js';
+import { hookLogFile, lastFailureFile, recordLastFailure } from '../core/worker-status.js';
 
 const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const;
 
@@ -28,7 +30,7 @@ const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const
  */
 export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<number> {
   const state = stateDir(io.env);
-  const log = createFileLogger(join(state, 'hook.log'), {
+  const log = createFileLogger(hookLogFile(state), {
     verbose: true,
     prefix: flags.worker ? `worker[${process.pid}]` : `hook[${process.pid}]`,
     secrets: knownSecrets(io.env),
@@ -60,10 +62,11 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
     );
     await new Queue(state, { warn: (m) => log.warn(m) }).append(entries);
     if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker drops it if it never appears)`);
-    log.debug(`queued ${files.length} session(s) for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
+    log.debug(`queued ${plural(files.length, 'session')} for ${backendKey}: ${files.map((f) => basename(f)).join(', ')}`);
     startWorker(io, flags, log);
   } catch (error) {
     log.warn(`hook failed: ${describeError(error)}`);
+    recordLastFailure(lastFailureFile(state), { at: new Date().toISOString(), by: 'hook', reason: describeError(error) });
   }
   return EXIT.ok;
 }
@@ -201,7 +204,7 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
       upload: (backend, entries) => uploadEntries(io, backend, entries, log),
       followUp: (_backend, entries) => followUp(io, entries, log),
     },
-    { giveUpAfterMs: flags.giveUpAfter },
+    { giveUpAfterMs: flags.giveUpAfter, lastFailureFile: lastFailureFile(state) },
   );
   return EXIT.ok;
 }

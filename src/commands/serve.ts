@@ -6,6 +6,7 @@ import { TracesServer } from '../server/server.js';
 import type { Io } from '../output/io.js';
 import { firstSignal } from '../util/signals.js';
 import type { ServeFlags } from './serve.def.js';
+import { plural } from '../output/format.js';
 
 /** Runs until SIGINT or SIGTERM, then finishes the requests in flight and returns 0. */
 export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
@@ -48,7 +49,7 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
     await server.close();
   });
   io.stdout.write(`listening on ${url}\n`);
-  io.stderr.write(`data in ${dataDir}${flags.auth ? `; ${tokens.length} accepted token(s)` : '; no authentication'}\n`);
+  io.stderr.write(`data in ${dataDir}${flags.auth ? `; ${plural(tokens.length, 'accepted token')}` : '; no authentication'}\n`);
   await stopped;
   return EXIT.ok;
 }

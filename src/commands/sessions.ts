@@ -8,11 +8,12 @@ import { readHeader } from '../core/sessions/header.js';
 import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { backendId } from '../config/backend.js';
-import { countStatuses } from '../output/format.js';
+import { countStatuses, plural } from '../output/format.js';
 import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots } from './context.js';
+import { dryRunCredential } from './dry-run.js';
 import type { PatchFlags, SaveFlags } from './sessions.def.js';
 
 export function parseLabels(pairs: string[] = []): Record<string, string[]> {
@@ -29,6 +30,7 @@ export function parseLabels(pairs: string[] = []): Record<string, string[]> {
 export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
   if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
   const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { offline: Boolean(flags.dryRun) });
+  if (flags.dryRun) dryRunCredential(io, context.backend, 'sessions');
   const org = flags.org ?? context.settings.org;
   const workspace = flags.workspace ?? context.settings.workspace;
   const missing = [!org && '--org', !workspace && '--workspace'].filter(Boolean);
@@ -71,7 +73,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         if (r.status === 'pending') io.stdout.write(`${r.file}\n${JSON.stringify(r.session, null, 2)}\n`);
         else io.stderr.write(line(r));
       }
-      io.stderr.write(`dry run: ${results.length - failed} bodies shown, nothing sent\n`);
+      io.stderr.write(`dry run: ${plural(results.length - failed, 'body', 'bodies')} shown, nothing sent\n`);
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {

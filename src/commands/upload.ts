@@ -9,13 +9,14 @@ import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
 import { progressText, sessionLine, showsSession, writeUploadEnd } from '../output/upload-report.js';
 import { loadContext, requireCredential, scanRoots } from './context.js';
+import { dryRunCredential } from './dry-run.js';
 import type { UploadFlags } from './upload.def.js';
 
 /** `traces upload` (and `hook --wait`, with the hook's backend flags): one upload run, with what the hook queued. */
 export async function upload(paths: string[], flags: UploadFlags, io: Io): Promise<number> {
   const context = await loadContext(io, flags);
   if (paths.length === 0) scanRoots(context);
-  const credential = flags.dryRun ? undefined : requireCredential(io, context.backend);
+  const credential = flags.dryRun ? dryRunCredential(io, context.backend) : requireCredential(io, context.backend);
   const token = credential?.token;
   const progress = await createProgress(io, { json: Boolean(flags.json) });
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });

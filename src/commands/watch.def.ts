@@ -13,6 +13,9 @@ export const watchOptions = {
   poll: boolean('--poll', 'poll the file system instead of OS events (network drives)'),
   save: boolean('--save', "also save each uploaded session's metadata"),
   events: boolean('--events', "also push each uploaded session's events"),
+  json: boolean('--json', 'print NDJSON on stdout: one line per session sent (or failed), as it happens'),
+  force: boolean('--force', 'ignore the ledger: the catch-up sends every session again'),
+  dryRun: boolean('--dry-run', 'show what the catch-up and each change would send, send nothing'),
 };
 export type WatchFlags = Flags<typeof watchOptions>;
 

@@ -10,8 +10,10 @@ import { createLogger } from '../output/logger.js';
 import { sessionLine } from '../output/upload-report.js';
 import { backoffMs } from '../util/backoff.js';
 import { firstSignal } from '../util/signals.js';
-import { loadContext, requireCredential, scanRoots } from './context.js';
+import { loadContext, requireCredential } from './context.js';
+import { dryRunCredential } from './dry-run.js';
 import type { WatchFlags } from './watch.def.js';
+import { formatBytes, plural } from '../output/format.js';
 
 /**
  * `traces watch`: catch up (what changed since the ledger, and the hook's queue), then follow the
@@ -20,8 +22,7 @@ import type { WatchFlags } from './watch.def.js';
  */
 export async function watch(paths: string[], flags: WatchFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const context = await loadContext(io, flags);
-  if (paths.length === 0) scanRoots(context);
-  const credential = requireCredential(io, context.backend);
+  const credential = flags.dryRun ? dryRunCredential(io, context.backend) : requireCredential(io, context.backend);
   const token = credential?.token;
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token] });
   const run = await openUploadRun({ ...context, ...flags, credential, agentVersion: agentVersionFromEnv(io.env) }, { logger, connect: createUploadTarget });
@@ -30,6 +31,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const onSession = (r: SessionReport) => {
     if (r.status === 'unchanged') return;
     if (flags.json) io.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString() })}\n`);
+    else if (flags.dryRun && r.status === 'pending') io.stderr.write(`would send  ${r.session_id ?? '-'}  ${formatBytes(r.bytes)}  ${r.file}\n`);
     else io.stderr.write(`${sessionLine(r)}\n`);
   };
   const followUp = async (sessions: SessionReport[]) => {
@@ -60,6 +62,8 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   watcher.on('add', onChange).on('change', onChange).on('unlink', (file: string) => scheduler.forget(file));
   watcher.on('error', (error: unknown) => logger.warn(`watcher: ${describeError(error)}`));
   await new Promise<void>((ready) => watcher.once('ready', () => ready()));
+  // A sessions dir that does not exist yet (the agent has not run on this machine): wait for it.
+  if (plan.waitingFor) io.stderr.write(`waiting for ${plan.waitingFor} to appear\n`);
 
   // Catch up once the watcher is live, so that nothing written meanwhile is missed. What fails in
   // it is tried again by the scheduler; a catch-up that cannot run at all is tried again whole.
@@ -84,11 +88,11 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     await run.close();
     throw error;
   }
-  io.stderr.write(`watching ${plan.watch.join(', ')} → ${backendId(context.backend)} (Ctrl-C to stop)\n`);
+  io.stderr.write(`watching ${plan.watch.join(', ')} → ${backendId(context.backend)}${flags.dryRun ? ' (dry run: nothing is sent)' : ''} (Ctrl-C to stop)\n`);
 
   const signal = await signalled;
   stopped = true;
-  io.stderr.write(`${signal}: sending ${scheduler.pending} pending session(s)\n`);
+  io.stderr.write(`${signal}: sending ${plural(scheduler.pending, 'pending session')}\n`);
   await watcher.close();
   const flushed = await scheduler.flush(flags.flushTimeout);
   if (!flushed) io.stderr.write(`flush timed out after ${flags.flushTimeout} ms; the rest is sent on the next run\n`);

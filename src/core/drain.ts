@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import type { Logger } from './logger.js';
 import type { Queue, QueueEntry } from './queue.js';
 import type { SessionReport } from './upload.js';
+import { plural } from '../util/plural.js';
+import { recordLastFailure } from './worker-status.js';
 
 /** Outcomes after which a queue entry is done: sending it again could not change anything. */
 export const SETTLED = new Set<SessionReport['status']>(['uploaded', 'unchanged', 'too_large', 'invalid']);
@@ -25,6 +27,8 @@ export interface DrainResult {
   attempted: Set<string>;
   done: number;
   left: number;
+  /** Why entries were left queued (the last problem met); absent when none were. */
+  reason?: string;
 }
 
 /**
@@ -38,6 +42,11 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
   const started = now();
   const attempted = new Set<string>();
   let done = 0;
+  let problem: string | undefined;
+  const warn = (message: string) => {
+    problem = message;
+    deps.logger.warn(message);
+  };
   for (let round = 0; ; round++) {
     const entries = deps.queue.read();
     if (entries.length === 0) return { attempted, done, left: 0 };
@@ -60,8 +69,8 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         const uploaded = present.filter((e) => ok.has(e.file));
         // Sessions a run did not attempt (it stopped on an unreachable backend) share one reason: one line.
         const notAttempted = reports.filter((r) => r.status === 'pending');
-        for (const r of reports) if (!SETTLED.has(r.status) && r.status !== 'pending') deps.logger.warn(`${r.file}: ${r.error ?? r.status}`);
-        if (notAttempted.length) deps.logger.warn(`${notAttempted.length} session(s) ${notAttempted[0]!.error ?? 'not attempted'}`);
+        for (const r of reports) if (!SETTLED.has(r.status) && r.status !== 'pending') warn(`${r.file}: ${r.error ?? r.status}`);
+        if (notAttempted.length) warn(`${plural(notAttempted.length, 'session')} ${notAttempted[0]!.error ?? 'not attempted'}`);
         settled.push(...uploaded.map((e) => e.id));
         if (uploaded.length < present.length) failed = true;
         if (deps.followUp && uploaded.some((e) => e.save || e.events)) {
@@ -71,10 +80,10 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         // No credential, a refused one, or a backend that is not usable as named: waiting cannot help.
         if (error instanceof AuthError || error instanceof ConfigError || error instanceof UsageError) {
           await deps.queue.remove(settled);
-          deps.logger.warn(`${error.message}; ${entries.length - settled.length} session(s) stay queued`);
-          return { attempted, done: done + settled.length, left: deps.queue.read().length };
+          warn(`${error.message}; ${plural(entries.length - settled.length, 'session')} stay${entries.length - settled.length === 1 ? 's' : ''} queued`);
+          return { attempted, done: done + settled.length, left: deps.queue.read().length, reason: problem };
         }
-        deps.logger.warn(`upload to ${target} failed: ${describeError(error)}`);
+        warn(`upload to ${target} failed: ${describeError(error)}`);
         failed = true;
       }
     }
@@ -84,8 +93,8 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
     const waited = now() - started;
     if (waited >= options.giveUpAfterMs) {
       const left = deps.queue.read().length;
-      deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${left} session(s) stay queued for the next run`);
-      return { attempted, done, left };
+      deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${plural(left, 'session')} stay${left === 1 ? 's' : ''} queued for the next run`);
+      return { attempted, done, left, reason: `gave up after ${Math.round(waited / 1000)} s: ${problem ?? 'backend unreachable'}` };
     }
     await sleep(Math.min(backoffMs(round), Math.max(0, options.giveUpAfterMs - waited)));
   }
@@ -108,7 +117,10 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
  * a hook that saw the lock held is never left behind. A drain that fails (a full disk, a lock it
  * cannot get) ends the worker: the entries stay queued for the next run.
  */
-export async function runWorker(lockPath: string, deps: DrainDeps, options: { giveUpAfterMs: number }): Promise<void> {
+export async function runWorker(lockPath: string, deps: DrainDeps, options: { giveUpAfterMs: number; lastFailureFile?: string }): Promise<void> {
+  const note = (reason: string | null) => {
+    if (options.lastFailureFile) recordLastFailure(options.lastFailureFile, reason === null ? null : { at: new Date().toISOString(), by: 'worker', reason });
+  };
   const seen = new Set<string>();
   for (;;) {
     const release = tryLock(lockPath) ?? (await takeStaleLock(lockPath));
@@ -120,8 +132,10 @@ export async function runWorker(lockPath: string, deps: DrainDeps, options: { gi
       const result = await drainQueue(deps, options);
       result.attempted.forEach((id) => seen.add(id));
       deps.logger.debug(`drained: ${result.done} done, ${result.left} left`);
+      note(result.left > 0 ? (result.reason ?? `${plural(result.left, 'session')} left queued`) : null);
     } catch (error) {
       deps.logger.warn(`worker stopped: ${describeError(error)}; what is queued stays queued`);
+      note(`worker stopped: ${describeError(error)}`);
       return;
     } finally {
       release();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { STATE_HINT, fsError } from '../util/fs-error.js';
 import { tryLock, withLock } from '../util/lock.js';
+import { plural } from '../util/plural.js';
 
 export type LedgerStatus = 'uploaded' | 'failed' | 'invalid' | 'too_large' | 'not_session';
 
@@ -20,6 +21,8 @@ export interface LedgerEntry {
   bytes?: number;
   key?: string;
   error?: string;
+  /** too_large only: the client's --max-bytes that refused it (absent when the server answered 413). */
+  limit?: number;
   /** ISO time of the last attempt. */
   at: string;
 }
@@ -84,6 +87,33 @@ export class Ledger<E = LedgerEntry> {
     const entries = this.data.backends[backend];
     if (entries) delete entries[file];
     this.markDirty(backend, file, null);
+  }
+
+  /**
+   * Drops every entry of `backend`, under the lock, straight to disk (changes of this process to
+   * it included). Returns how many entries there were.
+   */
+  async forget(backend: string): Promise<number> {
+    this.dirty.delete(backend);
+    let count = 0;
+    try {
+      await withLock(
+        `${this.path}.lock`,
+        () => {
+          const disk = readLedgerFile<E>(this.path, this.isEntry).data;
+          count = Object.keys(disk.backends[backend] ?? {}).length;
+          if (count === 0) return;
+          delete disk.backends[backend];
+          writeFileAtomic(this.path, JSON.stringify(disk));
+          this.data = disk;
+        },
+        { maxHoldMs: 5000 },
+      );
+    } catch (error) {
+      throw fsError(error, 'cannot write the ledger', this.path, STATE_HINT);
+    }
+    delete this.data.backends[backend];
+    return count;
   }
 
   get pending(): number {
@@ -186,7 +216,7 @@ function readLedgerFile<E>(path: string, isEntry: EntryCheck): { data: LedgerFil
     }
     if (Object.keys(kept).length) backends[backend] = kept;
   }
-  return { data: { version: 1, backends }, dropped: bad ? `dropped ${bad} malformed entr${bad === 1 ? 'y' : 'ies'}` : undefined };
+  return { data: { version: 1, backends }, dropped: bad ? `dropped ${plural(bad, 'malformed entry', 'malformed entries')}` : undefined };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -203,6 +233,7 @@ export function isLedgerEntry(value: unknown): boolean {
   return (
     typeof value.status === 'string' && STATUSES.has(value.status) && finite(value.size) && finite(value.mtimeMs) && typeof value.at === 'string' &&
     (['sessionId', 'traceId', 'parentId', 'hash', 'key', 'error'] as const).every((k) => optional(value[k], 'string')) &&
-    optional(value.bytes, 'number')
+    optional(value.bytes, 'number') &&
+    optional(value.limit, 'number')
   );
 }

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { STATE_HINT, fsError } from '../util/fs-error.js';
 import { tryLock, withLock } from '../util/lock.js';
 import { uniqueSuffix } from '../util/unique.js';
+import { plural } from '../util/plural.js';
 
 /** The queue lock is held for one append or rewrite: older than this, its holder is gone. */
 const SHORT_HOLD = { maxHoldMs: 5000 };
@@ -75,7 +76,7 @@ export class Queue {
   read(): QueueEntry[] {
     const { entries, malformed } = this.parse();
     if (malformed > 0) {
-      if (!this.warned) this.warn(`${this.path}: dropped ${malformed} malformed line(s); rewriting the file without them`);
+      if (!this.warned) this.warn(`${this.path}: dropped ${plural(malformed, 'malformed line')}; rewriting the file without them`);
       this.warned = true;
       this.repair();
     }

@@ -10,6 +10,8 @@ export interface BackendStatus {
   failed: number;
   too_large: number;
   invalid: number;
+  /** Bytes of the pending and failed files: what the next upload would send. */
+  to_send_bytes: number;
 }
 
 /**
@@ -24,12 +26,18 @@ export function countStates(candidates: Candidate[], ledger: Ledger, backends: s
     return known;
   };
   return backends.map((backend) => {
-    const counts: BackendStatus = { backend, uploaded: 0, pending: 0, failed: 0, too_large: 0, invalid: 0 };
+    const counts: BackendStatus = { backend, uploaded: 0, pending: 0, failed: 0, too_large: 0, invalid: 0, to_send_bytes: 0 };
     for (const c of candidates) {
       let state: FileState = fileState(c, ledger.get(backend, c.path));
       if (state === 'pending' && !sessionCheck(c.path)) state = 'not_session';
       if (state !== 'not_session') counts[state]++;
+      if (state === 'pending' || state === 'failed') counts.to_send_bytes += c.size;
     }
     return counts;
   });
+}
+
+/** Whether a backend's row says anything: some file found now has an entry (or a state) there. */
+export function holdsEntries(counts: BackendStatus): boolean {
+  return counts.uploaded + counts.failed + counts.too_large + counts.invalid > 0;
 }

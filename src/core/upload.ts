@@ -2,6 +2,7 @@ import { ApiError, TooLargeError, describeError, refusedCredential, type AuthErr
 import type { Ledger, LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
+import { formatMiB } from '../util/bytes.js';
 import { discover, type Candidate } from './sessions/discover.js';
 import { sessionAgentVersion } from './sessions/agent-version.js';
 import { resolveGit } from './sessions/git-state.js';
@@ -92,6 +93,12 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
       report(fromEntry(candidate, previous, 'unchanged', `skipped: invalid when last tried (${previous.error}); unchanged since`));
       continue;
     }
+    // The same for a file too large, while the limit that refused it still does (a higher
+    // --max-bytes sends it at once; a server's 413 holds until the file changes or --force).
+    if (same && previous.status === 'too_large' && (previous.limit === undefined || candidate.size > options.maxBytes)) {
+      report(fromEntry(candidate, previous, 'unchanged', `skipped: too large when last tried (${previous.error}); unchanged since`));
+      continue;
+    }
 
     const read = readHeader(candidate.path);
     if (!read.ok) {
@@ -105,9 +112,9 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
     const header = read.header;
     cache.set(candidate.path, header);
     if (candidate.size > options.maxBytes) {
-      const error = `${candidate.size} bytes is over the limit of ${options.maxBytes} (--max-bytes)`;
+      const error = overLimit(candidate.size, options.maxBytes);
       report({ ...blank(candidate, 'too_large', error), session_id: header.id });
-      if (!options.dryRun) ledger.set(backend, candidate.path, entry('too_large', candidate, header, { error }));
+      if (!options.dryRun) ledger.set(backend, candidate.path, entry('too_large', candidate, header, { error, limit: options.maxBytes }));
       continue;
     }
     if (previous?.status === 'uploaded' && previous.hash !== undefined && previous.size === candidate.size) {
@@ -189,7 +196,7 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
     const snapshot = await openSnapshot(candidate.path, options.maxBytes);
     if (snapshot.length > options.maxBytes) {
       await snapshot.close();
-      throw new TooLargeError(`${snapshot.length} bytes is over the limit of ${options.maxBytes} (--max-bytes)`);
+      throw new TooLargeError(overLimit(snapshot.length, options.maxBytes));
     }
     return snapshot;
   };
@@ -225,7 +232,7 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
     }
     const message = describeError(error);
     if (error instanceof TooLargeError) {
-      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
+      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message, limit: options.maxBytes }) };
     }
     const auth = refusedCredential(error);
     if (auth) return { auth };
@@ -239,6 +246,12 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
     }
     return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }), error };
   }
+}
+
+/** "1.5 MiB is over the --max-bytes limit of 1.0 MiB"; exact bytes too when the rounding hides the difference. */
+function overLimit(size: number, limit: number): string {
+  const [a, b] = [formatMiB(size), formatMiB(limit)];
+  return a === b ? `${a} (${size} bytes) is over the --max-bytes limit of ${b} (${limit} bytes)` : `${a} is over the --max-bytes limit of ${b}`;
 }
 
 /** A session not sent in this run: nothing about it changes. */

@@ -157,18 +157,27 @@ export class UploadScheduler {
 
 /**
  * What to watch for the sessions dir: its parent (so that `session-artifacts`, created when the
- * first sub-agent runs, is seen), filtered to the two roots. Named PATHs are watched as they are.
+ * first sub-agent runs, is seen), filtered to the two roots. When that parent does not exist yet
+ * (a fresh machine), its nearest existing ancestor is watched, along the path down to it, and
+ * `waitingFor` names the folder awaited. Named PATHs are watched as they are.
  */
-export function watchPlan(paths: string[], sessionsDir: string): { watch: string[]; ignored: (path: string, stats?: { isFile(): boolean }) => boolean } {
+export function watchPlan(
+  paths: string[],
+  sessionsDir: string,
+): { watch: string[]; waitingFor?: string; ignored: (path: string, stats?: { isFile(): boolean }) => boolean } {
   if (paths.length) return { watch: paths.map((p) => resolve(p)), ignored: (p, stats) => isOtherFile(p, stats) };
   const [sessions, artifacts] = sessionRoots(sessionsDir) as [string, string];
   const home = dirname(sessions);
   const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + sep);
+  let top = home;
+  while (!existsSync(top) && dirname(top) !== top) top = dirname(top);
   return {
-    watch: [existsSync(home) ? home : sessions],
+    watch: [top],
+    waitingFor: existsSync(sessions) ? undefined : sessions,
     ignored: (p, stats) => {
       const path = resolve(p);
-      if (path === home) return false;
+      // A folder on the way down to the sessions' home: it is how the roots will appear.
+      if (inside(home, path)) return false;
       if (!inside(path, sessions) && !inside(path, artifacts)) return true;
       return isOtherFile(path, stats);
     },

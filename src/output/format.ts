@@ -1,18 +1,7 @@
-/** 1536 → "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+// Kept here too: the output layer's callers import their formatting from one place.
+export { formatBytes, formatMiB } from '../util/bytes.js';
+export { plural } from '../util/plural.js';
 
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
 
 /** How many results have each status: `{total, <status>: n, ...}` for the --json summaries. */
 export function countStatuses<S extends string>(results: { status: string }[], statuses: readonly S[]): { total: number } & Record<S, number> {

@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LocalStore } from '../backend/store/index.js';
 import { describeError } from '../errors.js';
+import { formatBytes } from '../util/bytes.js';
 import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
 import { getSession, listSessions, putSession } from './routes/agent-traces.js';
 import { crossSessionBatch, sessionBatch, startSession, type ServerFaults } from './routes/events.js';
 import { metadataProblem, saveMetadata } from './routes/metadata.js';
 import { patchSession } from './routes/patch.js';
+import { plural } from '../util/plural.js';
 
 export type { ServerFaults };
 
@@ -69,7 +71,7 @@ export class TracesServer {
     this.server.requestTimeout = 0;
     this.server.headersTimeout = bodyTimeoutMs;
     this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    const refused = rateLimited(options.log, (n) => `refused ${n} connection(s): at --max-connections ${this.server.maxConnections}`);
+    const refused = rateLimited(options.log, (n) => `refused ${plural(n, 'connection')}: at --max-connections ${this.server.maxConnections}`);
     this.server.on('drop', () => refused());
   }
 
@@ -82,7 +84,7 @@ export class TracesServer {
       });
     });
     // Once listening, an error is one failed accept (out of descriptors, say): log it and go on.
-    const failed = rateLimited(this.options.log, (n, error) => `error: ${n} connection(s) not accepted: ${(error as Error).message}`);
+    const failed = rateLimited(this.options.log, (n, error) => `error: ${plural(n, 'connection')} not accepted: ${(error as Error).message}`);
     this.server.on('error', (error) => failed(error));
     return this.url;
   }
@@ -112,10 +114,12 @@ export class TracesServer {
     const ex: Exchange = { req, res, params: [], bytesIn: 0, bodyTimeoutMs: this.options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
     if (this.closing) res.shouldKeepAlive = false;
     this.inFlight.add(res);
+    const bytesOut = countBodyBytes(res);
     res.on('close', () => {
       this.inFlight.delete(res);
       const outcome = res.writableFinished ? String(res.statusCode) : 'closed by the client';
-      this.options.log?.(`${req.method} ${path} ${outcome} ${ex.bytesIn}B ${Math.round(performance.now() - started)}ms`);
+      const sizes = `in ${formatBytes(ex.bytesIn)} out ${formatBytes(bytesOut())}`;
+      this.options.log?.(`${req.method} ${path} ${outcome} ${sizes} ${Math.round(performance.now() - started)}ms`);
     });
     try {
       const user = this.authenticate(req);
@@ -191,6 +195,27 @@ export class TracesServer {
     this.options.log?.(`error: ${describeError(error)}`);
     sendJson(res, 500, { detail: 'internal error' });
   }
+}
+
+/**
+ * How many body bytes the routes wrote to `res` (JSON answers and streamed session files alike):
+ * counted at write and end, since the socket's own count mixes in headers and earlier requests.
+ */
+function countBodyBytes(res: ServerResponse): () => number {
+  let bytes = 0;
+  const size = (chunk: unknown, encoding: unknown) =>
+    typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? chunk.byteLength : 0;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    bytes += size(chunk, rest[0]);
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (chunk !== undefined && typeof chunk !== 'function') bytes += size(chunk, rest[0]);
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
+  return () => bytes;
 }
 
 /**

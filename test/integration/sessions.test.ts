@@ -89,7 +89,7 @@ describe('traces sessions save', () => {
       [422, { status: 422, message: 'validation failed', type: 'validation_error', details: [{ loc: ['body', 'model'], msg: 'field required', type: 'missing' }] }, '422 Unprocessable Entity: validation failed; body.model: field required'],
       [400, { detail: [{ loc: ['body', 'labels', 'x'], msg: 'not a list', type: 'type_error' }] }, '400 Bad Request: body.labels.x: not a list'],
       [403, { error: { message: 'workspace is read-only' } }, '403 Forbidden: workspace is read-only'],
-      [404, { title: 'Not Found', status: 404, detail: 'no workspace ml in org acme' }, '404 Not Found: Not Found; no workspace ml in org acme'],
+      [404, { title: 'Not Found', status: 404, detail: 'no workspace ml in org acme' }, '404 Not Found: no workspace ml in org acme'],
       [500, 'upstream exploded', '500 Internal Server Error: upstream exploded'],
     ];
     for (const [status, body, message] of cases) {

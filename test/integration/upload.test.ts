@@ -124,7 +124,7 @@ describe('traces upload', () => {
     world.server.fail({ kind: 'status', status: 400, body: JSON.stringify({ title: 'Bad Request', status: 400, detail: 'trace id is malformed' }) });
     const result = await upload('--json', world.home.root);
     expect(result.code).toBe(1);
-    expect(result.json().sessions[0]).toMatchObject({ status: 'invalid', error: '400 Bad Request: Bad Request; trace id is malformed' });
+    expect(result.json().sessions[0]).toMatchObject({ status: 'invalid', error: '400 Bad Request: trace id is malformed' });
     expect(world.server.puts().length).toBe(1);
   });
 

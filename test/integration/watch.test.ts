@@ -116,7 +116,7 @@ describe('traces watch', () => {
     await new Promise((r) => setTimeout(r, 300)); // let the watcher see it
     expect(await w.stop()).toBe(0);
     expect(await stored(world.home.grandId)).toBe(readFileSync(world.home.grand, 'utf8'));
-    expect(w.stderr()).toContain('SIGTERM: sending 1 pending session(s)');
+    expect(w.stderr()).toContain('SIGTERM: sending 1 pending session');
   });
 
   it('tries again what failed in the catch-up, without any change', async () => {

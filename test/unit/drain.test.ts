@@ -91,7 +91,7 @@ describe('drainQueue', () => {
     expect(result).toMatchObject({ done: 0, left: 30 });
     expect(queue.read()).toHaveLength(30);
     const notAttempted = warnings.filter((w) => w.includes('not attempted'));
-    expect(notAttempted).toEqual(['28 session(s) not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run', '28 session(s) not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run']);
+    expect(notAttempted).toEqual(['28 sessions not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run', '28 sessions not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run']);
   });
 
   it('stops at once on a refused credential, keeping the entries', async () => {

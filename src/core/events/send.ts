@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../../errors.js';
 import { eventSchema, type TraceEvent } from '../../contracts/wire.js';
 import { uuidV5 } from '../../util/uuid-v5.js';
+import { plural } from '../../util/plural.js';
 
 /**
  * Parses and validates events written by someone else (one JSON object a line) with the schema
@@ -38,7 +39,7 @@ export function parseEventLines(text: string, sessionId: string, source: string)
   if (problems.length) {
     const shown = problems.slice(0, 20);
     const more = problems.length > shown.length ? `\n… and ${problems.length - shown.length} more` : '';
-    throw new UsageError(`${problems.length} invalid event line(s); nothing was sent:\n${shown.join('\n')}${more}`);
+    throw new UsageError(`${plural(problems.length, 'invalid event line')}; nothing was sent:\n${shown.join('\n')}${more}`);
   }
   return events;
 }

@@ -1,3 +1,5 @@
+import { isAbsolute, relative, sep } from 'node:path';
+
 /** 1536 → "1.5 KiB". */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -19,4 +21,17 @@ export function countStatuses<S extends string>(results: { status: string }[], s
   const counts = { total: results.length } as { total: number } & Record<S, number>;
   for (const status of statuses) (counts as Record<string, number>)[status] = results.filter((r) => r.status === status).length;
   return counts;
+}
+
+/**
+ * A path as a person wants to read it on an 80-column line: relative to the first folder in
+ * `bases` that holds it, else with the home folder as `~`, else as it is.
+ */
+export function shortPath(file: string, bases: string[], home: string | undefined): string {
+  for (const base of bases) {
+    const inside = relative(base, file);
+    if (inside && !inside.startsWith('..') && !isAbsolute(inside)) return inside;
+  }
+  if (home && home !== sep && (file === home || file.startsWith(`${home}${sep}`))) return `~${file.slice(home.length)}`;
+  return file;
 }

@@ -1,13 +1,11 @@
-import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { createUploadTarget } from '../backend/connect.js';
 import { EXIT } from '../errors.js';
 import { backendId } from '../config/backend.js';
-import { homeDir } from '../config/paths.js';
 import { runUpload } from '../core/upload-run.js';
 import type { UploadReport } from '../core/upload.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
-import { shortPath } from '../output/format.js';
+import { shortener } from '../output/format.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
@@ -26,7 +24,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
   if (paths.length === 0) scanRoots(context);
   const token = flags.dryRun ? undefined : requireCredential(io, context.backend)?.token;
   const progress = createProgress(io, { label: 'Uploading', json: flags.json, quiet: flags.quiet, color: flags.color });
-  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });
+  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: (line) => progress.line(line) });
   const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
   const stop = interruption(signals);
   const started = performance.now();
@@ -60,18 +58,4 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
     lookedIn: paths.length ? paths.join(', ') : context.roots.map(short).join(' and '),
   });
   return report.failed > 0 || report.unreachable ? EXIT.failed : EXIT.ok;
-}
-
-/** Paths relative to the folders scanned (a named file counts by its folder), else `~`-shortened. */
-export function shortener(scanned: string[], io: Io): (file: string) => string {
-  const bases = scanned.map((p) => resolve(io.cwd, p)).map((p) => (isFolder(p) ? p : dirname(p)));
-  return (file) => shortPath(file, bases, homeDir(io.env));
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -2,6 +2,7 @@ import { ApiError, TooLargeError, describeError, refusedCredential, type AuthErr
 import type { Ledger, LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
+import { untilAborted } from '../util/signals.js';
 import { discover, type Candidate } from './sessions/discover.js';
 import { sessionAgentVersion } from './sessions/agent-version.js';
 import { resolveGit } from './sessions/git-state.js';
@@ -286,10 +287,6 @@ async function planned(work: Work, options: UploadOptions, target: UploadTarget)
   } finally {
     await snapshot.close();
   }
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((stop) => signal.addEventListener('abort', () => stop(), { once: true }));
 }
 
 async function withSnapshot<T>(open: () => Promise<Snapshot>, fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {

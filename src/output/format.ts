@@ -1,4 +1,7 @@
-import { isAbsolute, relative, sep } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { homeDir } from '../config/paths.js';
+import type { Io } from './io.js';
 
 /** 1536 → "1.5 KiB". */
 export function formatBytes(bytes: number): string {
@@ -34,4 +37,18 @@ export function shortPath(file: string, bases: string[], home: string | undefine
   }
   if (home && home !== sep && (file === home || file.startsWith(`${home}${sep}`))) return `~${file.slice(home.length)}`;
   return file;
+}
+
+/** Paths relative to the folders scanned (a named file counts by its folder), else `~`-shortened. */
+export function shortener(scanned: string[], io: Io): (file: string) => string {
+  const bases = scanned.map((p) => resolve(io.cwd, p)).map((p) => (isFolder(p) ? p : dirname(p)));
+  return (file) => shortPath(file, bases, homeDir(io.env));
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -38,3 +38,8 @@ export function interruption(signals: NodeJS.EventEmitter = process): { signal: 
   signals.on('SIGTERM', onTerm);
   return { signal: controller.signal, by: () => by, dispose };
 }
+
+/** Resolves once `signal` is aborted (at once if it already is). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((stop) => signal.addEventListener('abort', () => stop(), { once: true }));
+}

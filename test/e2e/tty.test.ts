@@ -9,7 +9,7 @@ import { BIN, assertBuilt } from '../helpers/spawn.js';
 
 // `script` (util-linux) runs the CLI on a real pseudo-terminal, whose size the command sets with stty.
 const hasScript = spawnSync('script', ['--version']).status === 0;
-const SGR = /\x1b\[[0-9;]*m/; // a colour code
+const SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`); // a colour code
 
 let tmp: ReturnType<typeof tempDir>;
 let env: Record<string, string | undefined>;
@@ -34,12 +34,12 @@ function sessions(n: number): string {
 }
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })));
 }
 
@@ -54,7 +54,7 @@ interface Tty {
 /** `traces <args>` on a pseudo-terminal of `cols` columns; killed (and the test failed) if it outlives `limitMs`. */
 function onTerminal(args: string[], options: { cols: number; env?: Record<string, string>; limitMs?: number }): Tty {
   const command = `stty cols ${options.cols} rows 24; exec "${process.execPath}" "${BIN}" ${args.map((a) => `'${a}'`).join(' ')}`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, ...options.env } as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   const waiters: (() => void)[] = [];
@@ -62,13 +62,13 @@ function onTerminal(args: string[], options: { cols: number; env?: Record<string
     out += c.toString();
     for (const w of waiters.splice(0)) w();
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 30_000);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (clearTimeout(limit), resolve(code))));
   return {
     output: () => out,
-    type: (text) => child.stdin!.write(text),
+    type: (text) => child.stdin.write(text),
     exited,
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
@@ -124,7 +124,7 @@ class GatedBackend {
     this.received.push(id);
     for (const check of this.onRequest.splice(0)) check();
     res.setHeader('content-type', 'application/json');
-    (res as ServerResponse & { answer?: string }).answer = JSON.stringify({ session_id: id, trace_id: id, bytes_stored: bytes, key: `sessions/${id}` });
+    (res as ServerResponse & { answer?: string }).answer = JSON.stringify({ success: true, session_id: id, trace_id: id, bytes_stored: bytes, key: `sessions/${id}` });
     this.waiting.push(res);
     this.flush();
   }
@@ -192,6 +192,23 @@ describe.skipIf(!hasScript)('upload on a terminal', () => {
     expect(again.status, again.stderr).toBe(0);
     const report = JSON.parse(again.stdout) as { uploaded: number; unchanged: number };
     expect({ uploaded: report.uploaded, unchanged: report.unchanged }).toEqual({ uploaded: 3, unchanged: 2 });
+  });
+
+  it('Ctrl-C during events push: exit 130, the acknowledged sessions kept, the next run pushes the rest', async () => {
+    const dir = sessions(5);
+    const tty = onTerminal(['events', 'push', dir, '--concurrency', '1'], { cols: 80 });
+    backend.release(4); // a session start and one batch each: two sessions
+    await backend.arrived(5);
+    await tty.waitFor(/Pushing 2\/5/);
+    tty.type('\x03');
+    expect(await tty.exited, tty.output()).toBe(130);
+    expect(tty.output()).toMatch(/interrupted: 2 of 5 sessions sent; run again to resume/);
+
+    backend.release(100);
+    const again = await run(['events', 'push', dir, '--json']);
+    expect(again.status, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as { pushed: number; unchanged: number };
+    expect({ pushed: report.pushed, unchanged: report.unchanged }).toEqual({ pushed: 3, unchanged: 2 });
   });
 
   it('--quiet: no progress and no per-session lines, only the summary', async () => {

@@ -12,6 +12,6 @@ export default defineConfig({
   clean: true,
   splitting: true,
   // Dependencies stay in node_modules and are imported lazily by the commands that need them.
-  external: ['commander', 'undici', 'chokidar', 'conf', 'ora', 'zod'],
+  external: ['commander', 'undici', 'chokidar', 'conf', 'zod'],
   define: { __TRACES_VERSION__: JSON.stringify(pkg.version) },
 });

@@ -8,9 +8,14 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   auth: 4,
-  /** Cancelled by the user: Ctrl-C (or Ctrl-D) at a prompt; 128 + SIGINT, as shells report it. */
+  /** Cancelled by the user: Ctrl-C (or Ctrl-D) at a prompt, Ctrl-C during a run; 128 + SIGINT, as shells report it. */
   cancelled: 130,
+  /** Stopped by SIGTERM during a run: 128 + SIGTERM. */
+  terminated: 143,
 } as const;
+
+/** The exit code of a run stopped by a signal, as a shell would report the signal. */
+export const SIGNAL_EXIT = { SIGINT: EXIT.cancelled, SIGTERM: EXIT.terminated } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createEventsApi } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
 import { toBatches } from '../core/events/batch.js';
@@ -9,9 +9,11 @@ import { sessionStartBody } from '../core/events/session-start.js';
 import { discover } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
-import { EXIT, UsageError } from '../errors.js';
-import { countStatuses, plural } from '../output/format.js';
-import { unreachableLine } from '../output/upload-report.js';
+import { EXIT, SIGNAL_EXIT, UsageError } from '../errors.js';
+import { countStatuses, plural, shortener } from '../output/format.js';
+import { interruptedLine, unreachableLine } from '../output/upload-report.js';
+import { createProgress } from '../output/progress.js';
+import { interruption } from '../util/signals.js';
 import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
@@ -19,12 +21,19 @@ import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots, type NetFlags } from './context.js';
 import type { PushFlags, SendFlags } from './events.def.js';
 
-export async function push(paths: string[], flags: PushFlags, io: Io): Promise<number> {
+export async function push(paths: string[], flags: PushFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
+  // --verbose prints every request as it goes: a live line would only be torn by them.
+  const progress = createProgress(io, { label: 'Pushing', json: flags.json, quiet: flags.quiet || flags.verbose, color: flags.color });
+  const stop = interruption(signals);
   try {
-    const candidates = discover(paths.length ? paths : scanRoots(context), { required: paths.length > 0 });
+    const scanned = paths.length ? paths : scanRoots(context);
+    const candidates = discover(scanned, { required: paths.length > 0 });
+    const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
     const ledger = openPushLedger(context.stateDir);
     if (ledger.problem) logger.warn(ledger.problem);
+    const counts = { done: 0, total: 0, failed: 0, bytes: 0, totalBytes: 0 };
+    const sizes = new Map<string, number>();
     const { sessions: results, unreachable } = await pushSessions(
       candidates,
       {
@@ -39,29 +48,52 @@ export async function push(paths: string[], flags: PushFlags, io: Io): Promise<n
         ledger,
         backend: backendId(context.backend),
         logger,
+        signal: stop.signal,
+        onStart: (sessions) => {
+          for (const s of sessions) sizes.set(s.file, s.size);
+          Object.assign(counts, { total: sessions.length, totalBytes: sessions.reduce((n, s) => n + s.size, 0) });
+          progress.update(counts);
+        },
         onResult: (r) => {
-          if (!flags.json && r.status !== 'unchanged' && r.status !== 'pending') io.stderr.write(`${line(r)}\n`);
+          if (r.status !== 'pending') Object.assign(counts, { done: counts.done + 1, bytes: counts.bytes + (sizes.get(r.file) ?? 0) });
+          if (r.status === 'failed') counts.failed++;
+          progress.update(counts);
+          const shown = r.status === 'failed' || (r.status === 'pushed' && !progress.interactive && !flags.quiet) || flags.verbose;
+          if (!flags.json && shown && r.status !== 'unchanged' && r.status !== 'pending') progress.line(line(r, short));
         },
       },
-    );
-    const counts = countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const);
-    const failed = counts.failed;
+    ).finally(() => {
+      stop.dispose();
+      progress.stop();
+    });
+    const by = stop.by();
+    if (by) {
+      const pushed = results.filter((r) => r.status === 'pushed').length;
+      io.stderr.write(`${interruptedLine(pushed, results.filter((r) => r.status !== 'unchanged').length)}\n`);
+      if (flags.json) writeJson(io, { ...countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const), interrupted: true, sessions: results });
+      return SIGNAL_EXIT[by];
+    }
+    const counted = countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const);
+    const failed = counted.failed;
     const events = results.reduce((n, r) => n + r.events, 0);
     // For people, with --json too (stderr), as for any error that stops a run.
-    if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
-    if (flags.json) writeJson(io, { ...counts, events, unreachable, sessions: results });
+    if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counted.pending)}\n`);
+    if (flags.json) writeJson(io, { ...counted, events, unreachable, sessions: results });
     else {
-      const pending = counts.pending ? `, ${counts.pending} not attempted` : '';
-      io.stderr.write(`${plural(events, 'event')} from ${plural(counts.pushed, 'session')} pushed, ${counts.unchanged} unchanged, ${failed} failed${pending}\n`);
+      const pending = counted.pending ? `, ${counted.pending} not attempted` : '';
+      io.stderr.write(`${plural(events, 'event')} from ${plural(counted.pushed, 'session')} pushed, ${counted.unchanged} unchanged, ${failed} failed${pending}\n`);
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {
-    await api.close();
+    // Stopped: requests in flight are not waited for (the process ends with them).
+    if (!stop.by()) await api.close();
   }
 }
 
-function line(r: PushResult): string {
-  return r.status === 'failed' ? `failed  ${r.session_id}  ${r.error}` : `pushed  ${r.session_id}  ${plural(r.events, 'event')} in ${plural(r.batches, 'batch', 'batches')}`;
+function line(r: PushResult, short: (file: string) => string): string {
+  return r.status === 'failed'
+    ? `failed  ${r.session_id}  ${r.error}`
+    : `pushed  ${r.session_id}  ${plural(r.events, 'event')} in ${plural(r.batches, 'batch', 'batches')}  ${short(r.file)}`;
 }
 
 export async function send(_args: string[], flags: SendFlags, io: Io): Promise<number> {

@@ -19,4 +19,7 @@ export const netOptions = {
   timeout: int('--timeout <ms>', 'longest wait for an answer, or between body chunks', { min: 1, default: DEFAULTS.timeout }),
   json: boolean('--json', 'print one JSON document on stdout'),
   verbose: boolean('--verbose', 'print each request and retry on stderr'),
+  quiet: boolean('--quiet', 'print only errors and the summary (no progress)'),
+  // An on/off flag, not `negated`: commander still sets `color: false`, and callers that build flags need not name it.
+  color: boolean('--no-color', 'no colour (NO_COLOR=1 does the same)'),
 };

@@ -1,25 +1,30 @@
+import { dirname } from 'node:path';
 import { createUploadTarget } from '../backend/connect.js';
-import { EXIT } from '../errors.js';
+import { EXIT, SIGNAL_EXIT } from '../errors.js';
 import { backendId } from '../config/backend.js';
 import { runUpload } from '../core/upload-run.js';
 import type { UploadReport } from '../core/upload.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
+import { shortener } from '../output/format.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { createProgress } from '../output/progress.js';
-import { progressText, sessionLine, showsSession, writeUploadEnd } from '../output/upload-report.js';
+import { interruptedLine, sessionLine, showsSession, writeUploadEnd } from '../output/upload-report.js';
+import { interruption } from '../util/signals.js';
 import { loadContext, requireCredential, scanRoots } from './context.js';
 import { dryRunCredential } from './dry-run.js';
 import type { UploadFlags } from './upload.def.js';
 
 /** `traces upload` (and `hook --wait`, with the hook's backend flags): one upload run, with what the hook queued. */
-export async function upload(paths: string[], flags: UploadFlags, io: Io): Promise<number> {
+export async function upload(paths: string[], flags: UploadFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const context = await loadContext(io, flags);
   if (paths.length === 0) scanRoots(context);
   const credential = flags.dryRun ? dryRunCredential(io, context.backend) : requireCredential(io, context.backend);
   const token = credential?.token;
-  const progress = await createProgress(io, { json: Boolean(flags.json) });
-  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: progress.line });
+  const progress = createProgress(io, { label: 'Uploading', json: flags.json, quiet: flags.quiet, color: flags.color });
+  const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token], write: (line) => progress.line(line) });
+  const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
+  const stop = interruption(signals);
   const started = performance.now();
   let report: UploadReport;
   try {
@@ -27,20 +32,28 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io): Promi
       logger,
       connect: createUploadTarget,
       withQueued: true,
-      onProgress: (p) => progress.update(progressText(p)),
+      signal: stop.signal,
+      onProgress: (p) => progress.update(p),
       onSession: (r) => {
-        if (showsSession(r, { json: flags.json, verbose: flags.verbose, interactive: progress.interactive })) progress.line(sessionLine(r));
+        if (showsSession(r, { json: flags.json, verbose: flags.verbose, quiet: flags.quiet, interactive: progress.interactive })) progress.line(sessionLine(r, short));
       },
     });
   } finally {
+    stop.dispose();
     progress.stop();
+  }
+  const by = stop.by();
+  if (by) {
+    io.stderr.write(`${interruptedLine(report.uploaded, report.total - report.unchanged)}\n`);
+    if (flags.json) writeUploadEnd(io, report, { json: true, where: '', seconds: 0, lookedIn: '' });
+    return SIGNAL_EXIT[by];
   }
   writeUploadEnd(io, report, {
     json: flags.json,
     dryRun: flags.dryRun,
-    where: context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir,
+    where: context.backend.kind === 'http' ? backendId(context.backend) : short(context.backend.dir),
     seconds: (performance.now() - started) / 1000,
-    lookedIn: paths.length ? paths.join(', ') : context.roots.join(' and '),
+    lookedIn: paths.length ? paths.join(', ') : context.roots.map(short).join(' and '),
   });
   return report.failed > 0 || report.unreachable ? EXIT.failed : EXIT.ok;
 }

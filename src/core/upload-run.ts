@@ -46,9 +46,9 @@ export interface UploadRun {
   readonly concurrency: number;
   readonly ledger: Ledger;
   /** Uploads `paths` (none = the roots); `pathsSeen` when a watcher, not a person, named them. */
-  send(paths: string[], options?: { pathsSeen?: boolean } & Pick<UploadDeps, 'onProgress' | 'onSession'>): Promise<UploadReport>;
+  send(paths: string[], options?: { pathsSeen?: boolean } & Pick<UploadDeps, 'onProgress' | 'onSession' | 'signal'>): Promise<UploadReport>;
   /** `send`, with what the hook queued for this backend joining the run; the settled entries leave the queue. */
-  sendWithQueued(paths: string[], options?: Pick<UploadDeps, 'onProgress' | 'onSession'>): Promise<UploadReport>;
+  sendWithQueued(paths: string[], options?: Pick<UploadDeps, 'onProgress' | 'onSession' | 'signal'>): Promise<UploadReport>;
   /** Waits for what is in flight; `abort` drops it (it is not in the ledger, so the next run sends it). */
   close(): Promise<void>;
   abort(): Promise<void>;
@@ -83,7 +83,7 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
         failFast: setup.failFast,
         pathsSeen: options.pathsSeen,
       },
-      { target, ledger, logger: deps.logger, onProgress: options.onProgress, onSession: options.onSession },
+      { target, ledger, logger: deps.logger, onProgress: options.onProgress, onSession: options.onSession, signal: options.signal },
     );
   return {
     concurrency,
@@ -105,14 +105,18 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
 export async function runUpload(
   setup: UploadRunSetup,
   paths: string[],
-  deps: { logger: Logger; connect: ConnectTarget; withQueued?: boolean } & Pick<UploadDeps, 'onProgress' | 'onSession'>,
+  deps: { logger: Logger; connect: ConnectTarget; withQueued?: boolean } & Pick<UploadDeps, 'onProgress' | 'onSession' | 'signal'>,
 ): Promise<UploadReport> {
   const run = await openUploadRun(setup, deps);
+  // Stopped: the requests in flight are dropped at once (they are not in the ledger, so the next run sends them).
+  const abort = () => void run.abort().catch(() => undefined);
+  deps.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const options = { onProgress: deps.onProgress, onSession: deps.onSession };
+    const options = { onProgress: deps.onProgress, onSession: deps.onSession, signal: deps.signal };
     return await (deps.withQueued ? run.sendWithQueued(paths, options) : run.send(paths, options));
   } finally {
-    await run.close();
+    deps.signal?.removeEventListener('abort', abort);
+    await (deps.signal?.aborted ? run.abort() : run.close());
   }
 }
 

@@ -3,6 +3,7 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
 import { formatMiB } from '../util/bytes.js';
+import { untilAborted } from '../util/signals.js';
 import { discover, type Candidate } from './sessions/discover.js';
 import { sessionAgentVersion } from './sessions/agent-version.js';
 import { resolveGit } from './sessions/git-state.js';
@@ -43,6 +44,8 @@ export interface UploadProgress {
   uploaded: number;
   failed: number;
   bytes: number;
+  /** The sizes of the files to send. */
+  totalBytes: number;
 }
 
 export interface UploadDeps {
@@ -52,6 +55,11 @@ export interface UploadDeps {
   onProgress?: (progress: UploadProgress) => void;
   /** Called once per session as soon as its outcome is known. */
   onSession?: (report: SessionReport) => void;
+  /**
+   * Stops the run (Ctrl-C): no session starts, the run returns without waiting for those in
+   * flight (the caller aborts them), and only what the backend stored is recorded.
+   */
+  signal?: AbortSignal;
   /** How often the ledger is saved while uploads run. @default 2000 */
   saveEveryMs?: number;
 }
@@ -130,7 +138,8 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
     toSend.push({ candidate, header, lineage });
   }
 
-  const progress: UploadProgress = { total: reports.length + toSend.length, done: reports.length, uploaded: 0, failed: 0, bytes: 0 };
+  const totalBytes = toSend.reduce((n, w) => n + w.candidate.size, 0);
+  const progress: UploadProgress = { total: reports.length + toSend.length, done: reports.length, uploaded: 0, failed: 0, bytes: 0, totalBytes };
   for (const r of reports) if (r.status !== 'unchanged') progress.failed++;
   deps.onProgress?.({ ...progress });
 
@@ -143,13 +152,19 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   let lastSave = Date.now();
   const saveEveryMs = deps.saveEveryMs ?? 2000;
   const rule = options.failFast ? new UnreachableRule<SessionReport>((r) => deps.onSession?.(r)) : undefined;
-  await mapLimit(toSend, options.concurrency, async (work) => {
-    if (authError) return; // the server refused our credential: do not knock again for every session
+  const finished = new Set<Work>();
+  const stopped = deps.signal;
+  const sending = mapLimit(toSend, options.concurrency, async (work) => {
+    if (authError || stopped?.aborted) return; // the server refused our credential: do not knock again for every session
     if (rule?.reason) {
+      finished.add(work);
       report({ ...unsent(work), error: notAttempted(rule.reason) });
       return;
     }
     const result = await uploadOne(work, options, target, logger);
+    // Stopped: what failed was most likely cut off by the stop, so it stays as it was.
+    if (stopped?.aborted && result.report?.status !== 'uploaded') return;
+    finished.add(work);
     if (result.auth) authError ??= result.auth;
     if (result.entry) ledger.set(backend, work.candidate.path, result.entry);
     if (result.report) {
@@ -170,7 +185,9 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
       await ledger.save();
     }
   });
+  await (stopped ? Promise.race([sending, untilAborted(stopped)]) : sending);
   rule?.finish();
+  if (stopped?.aborted) for (const work of toSend) if (!finished.has(work)) reports.push(unsent(work));
   await ledger.save();
   if (authError) throw authError;
   return summarise(reports, rule?.reason);

@@ -33,6 +33,11 @@ export function isInteractive(io: Io): boolean {
   return io.stderrIsTTY && !isCI(io.env);
 }
 
+/** Colour unless `--no-color` or `NO_COLOR` (any non-empty value, as no-color.org asks). */
+export function wantsColor(io: Io, flag: boolean | undefined): boolean {
+  return flag !== false && !io.env.NO_COLOR;
+}
+
 export function writeJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,4 +1,4 @@
-import type { SessionReport, UploadProgress, UploadReport } from '../core/upload.js';
+import type { SessionReport, UploadReport } from '../core/upload.js';
 import { writeJson, type Io } from './io.js';
 import { formatBytes, plural } from './format.js';
 
@@ -11,16 +11,16 @@ const LABEL: Record<SessionReport['status'], string> = {
   pending: 'pending  ',
 };
 
-/** One plain line per session outcome worth a person's attention. */
-export function sessionLine(r: SessionReport): string {
+/** One plain line per session outcome worth a person's attention; `short` shortens its path (format.ts shortPath). */
+export function sessionLine(r: SessionReport, short: (file: string) => string = (file) => file): string {
   const id = r.session_id ?? '-';
   const detail = r.status === 'uploaded' ? formatBytes(r.bytes) : (r.error ?? '');
-  return `${LABEL[r.status]}  ${id}  ${detail}${r.status === 'uploaded' || !r.error?.includes(r.file) ? `  ${r.file}` : ''}`;
+  return `${LABEL[r.status]}  ${id}  ${detail}${r.status === 'uploaded' || !r.error?.includes(r.file) ? `  ${short(r.file)}` : ''}`;
 }
 
-export function progressText(p: UploadProgress): string {
-  const failed = p.failed ? ` · ${p.failed} failed` : '';
-  return `Uploading ${p.done}/${p.total}${failed} · ${formatBytes(p.bytes)}`;
+/** The one line of a run stopped by Ctrl-C: what got through, and that running again finishes it. */
+export function interruptedLine(sent: number, of: number): string {
+  return `interrupted: ${sent} of ${plural(of, 'session')} sent; run again to resume`;
 }
 
 export function summaryLine(report: UploadReport, backend: string, seconds: number): string {
@@ -71,10 +71,10 @@ export function writeUploadEnd(
   }
 }
 
-/** Whether a session's outcome gets its own line as it comes: problems always, successes when no spinner shows them. */
-export function showsSession(r: SessionReport, view: { json?: boolean; interactive: boolean; verbose?: boolean }): boolean {
+/** Whether a session's outcome gets its own line as it comes: problems always, successes when no live line (and no --quiet) shows them. */
+export function showsSession(r: SessionReport, view: { json?: boolean; interactive: boolean; verbose?: boolean; quiet?: boolean }): boolean {
   if (view.json || r.status === 'pending') return false;
   const problem = r.status !== 'uploaded' && r.status !== 'unchanged';
-  const shown = view.interactive ? problem || Boolean(view.verbose) : r.status !== 'unchanged';
+  const shown = view.interactive || view.quiet ? problem || Boolean(view.verbose) : r.status !== 'unchanged';
   return shown || Boolean(view.verbose && r.error);
 }

@@ -29,7 +29,7 @@ function commandChunk(name: string): string {
   return chunk;
 }
 
-const HEAVY = ['undici', 'chokidar', 'ora', 'conf', 'zod'];
+const HEAVY = ['undici', 'chokidar', 'conf', 'zod'];
 
 describe('start-up cost (DESIGN §4: lazy loading)', () => {
   beforeAll(assertBuilt);

@@ -7,6 +7,7 @@ import type { Candidate } from '../sessions/discover.js';
 import { scanEntryTree } from '../sessions/entry-tree.js';
 import { buildForest, type SessionNode } from '../sessions/forest.js';
 import { mapLimit } from '../../util/map-limit.js';
+import { untilAborted } from '../../util/signals.js';
 import { notAttempted, UnreachableRule } from '../unreachable.js';
 import { toBatches } from './batch.js';
 import { mapSessionEvents, type MappedEvent } from './map.js';
@@ -69,17 +70,29 @@ export interface PushRun {
 export async function pushSessions(
   candidates: Candidate[],
   options: PushOptions,
-  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; logger: Logger; onResult?: (r: PushResult) => void },
+  deps: {
+    api: EventsApi;
+    ledger: Ledger<PushMark>;
+    backend: string;
+    logger: Logger;
+    onResult?: (r: PushResult) => void;
+    /** The sessions about to be pushed, once known. */
+    onStart?: (sessions: { file: string; size: number }[]) => void;
+    /** Stops the run (Ctrl-C): nothing new starts, the run returns at once, only acknowledged events are recorded. */
+    signal?: AbortSignal;
+  },
 ): Promise<PushRun> {
   const forest = indexForest(buildForest(candidates));
+  deps.onStart?.([...forest.values()].map((n) => ({ file: n.path, size: n.size })));
+  const stopped = deps.signal;
   const results: PushResult[] = [];
   const cross: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[] = [];
   let authError: AuthError | undefined;
   const rule = new UnreachableRule<PushResult>((r) => {
     if (!options.crossSession || r.status !== 'pushed') deps.onResult?.(r);
   });
-  await mapLimit([...forest.values()], options.concurrency, async (node) => {
-    if (authError) return;
+  const sending = mapLimit([...forest.values()], options.concurrency, async (node) => {
+    if (authError || stopped?.aborted) return;
     const result: PushResult = { file: node.path, session_id: node.header.id, status: 'failed', events: 0, batches: 0, error: null };
     let failure: unknown;
     try {
@@ -117,6 +130,7 @@ export async function pushSessions(
         }
       }
     } catch (error) {
+      if (stopped?.aborted) return; // cut off by the stop: nothing recorded, the next run sends it
       authError ??= refusedCredential(error);
       result.error = describeError(error);
       failure = error;
@@ -125,14 +139,20 @@ export async function pushSessions(
     if (result.status === 'pending') deps.onResult?.(result);
     else rule.record(result, failure);
   });
+  await (stopped ? Promise.race([sending, untilAborted(stopped)]) : sending);
   rule.finish();
+  if (stopped?.aborted) {
+    const done = new Set(results.map((r) => r.file));
+    for (const node of forest.values()) if (!done.has(node.path)) results.push({ file: node.path, session_id: node.header.id, status: 'pending', events: 0, batches: 0, error: null });
+  }
   if (authError) {
     await deps.ledger.save();
     throw authError;
   }
-  if (cross.length && rule.reason) {
+  if (cross.length && (rule.reason || stopped?.aborted)) {
     // Started, not sent: the ledger says so (size -1), so the next run sends their events.
-    for (const { node } of cross) Object.assign(results.find((r) => r.file === node.path)!, { status: 'pending', events: 0, error: notAttempted(rule.reason) });
+    const why = rule.reason ? notAttempted(rule.reason) : null;
+    for (const { node } of cross) Object.assign(results.find((r) => r.file === node.path)!, { status: 'pending', events: 0, error: why });
   } else if (cross.length) {
     await pushCrossSession(cross, results, deps);
   }

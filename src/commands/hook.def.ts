@@ -8,6 +8,7 @@ export const hookOptions = {
   session: text('--session <file>', 'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)'),
   maxBytes: bytes('--max-bytes <n>', 'largest file to send, e.g. 20M', { config: 'max_bytes', fallback: DEFAULTS.maxBytes }),
   wait: boolean('--wait', "upload in the foreground and return the upload's exit code"),
+  quiet: boolean('--quiet', 'with --wait: print only errors and the summary'),
   save: boolean('--save', "also save the sessions' metadata (needs config org and workspace)"),
   events: boolean('--events', "also push the sessions' events"),
   giveUpAfter: duration('--give-up-after <duration>', 'how long the worker keeps retrying an unreachable backend (e.g. 15m)', { default: 15 * 60_000 }),

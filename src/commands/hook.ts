@@ -91,7 +91,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
       connect: createUploadTarget,
       withQueued: true,
       onSession: (r) => {
-        if (report.showsSession(r, { interactive: false })) io.stderr.write(`${report.sessionLine(r)}\n`);
+        if (report.showsSession(r, { interactive: false, quiet: flags.quiet })) io.stderr.write(`${report.sessionLine(r)}\n`);
       },
     },
   );

@@ -56,7 +56,8 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
       { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency') },
       api,
       // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
-      flags.json || flags.dryRun ? undefined : (r) => r.status !== 'pending' && io.stderr.write(line(r)),
+      // With --quiet only the failures, then the summary.
+      flags.json || flags.dryRun ? undefined : (r) => r.status !== 'pending' && (!flags.quiet || r.status === 'failed') && io.stderr.write(line(r)),
     );
     const counts = countStatuses(results, ['saved', 'exists', 'failed', 'pending'] as const);
     const failed = counts.failed;
@@ -74,6 +75,9 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         else io.stderr.write(line(r));
       }
       io.stderr.write(`dry run: ${plural(results.length - failed, 'body', 'bodies')} shown, nothing sent\n`);
+    } else {
+      const notAttempted = counts.pending ? `, ${counts.pending} not attempted` : '';
+      io.stderr.write(`${plural(counts.saved, 'session')} saved, ${counts.exists} already there, ${failed} failed${notAttempted}\n`);
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {

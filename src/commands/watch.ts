@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { createUploadTarget } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
 import { openUploadRun } from '../core/upload-run.js';
@@ -7,13 +8,13 @@ import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { AuthError, EXIT, describeError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
-import { sessionLine } from '../output/upload-report.js';
+import { watchLine } from '../output/upload-report.js';
 import { backoffMs } from '../util/backoff.js';
 import { firstSignal } from '../util/signals.js';
 import { loadContext, requireCredential } from './context.js';
 import { dryRunCredential } from './dry-run.js';
 import type { WatchFlags } from './watch.def.js';
-import { formatBytes, plural } from '../output/format.js';
+import { formatBytes, plural, shortener } from '../output/format.js';
 
 /**
  * `traces watch`: catch up (what changed since the ledger, and the hook's queue), then follow the
@@ -28,11 +29,13 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const run = await openUploadRun({ ...context, ...flags, credential, agentVersion: agentVersionFromEnv(io.env) }, { logger, connect: createUploadTarget });
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
 
+  // Paths below the agent home (or the PATHs named), else ~-shortened.
+  const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
   const onSession = (r: SessionReport) => {
     if (r.status === 'unchanged') return;
     if (flags.json) io.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString() })}\n`);
-    else if (flags.dryRun && r.status === 'pending') io.stderr.write(`would send  ${r.session_id ?? '-'}  ${formatBytes(r.bytes)}  ${r.file}\n`);
-    else io.stderr.write(`${sessionLine(r)}\n`);
+    else if (flags.dryRun && r.status === 'pending') io.stderr.write(`would send  ${r.session_id ?? '-'}  ${formatBytes(r.bytes)}  ${short(r.file)}\n`);
+    else if (!flags.quiet || r.status !== 'uploaded') io.stderr.write(`${watchLine(r, short)}\n`);
   };
   const followUp = async (sessions: SessionReport[]) => {
     if (!flags.save && !flags.events) return;

@@ -18,6 +18,20 @@ export function sessionLine(r: SessionReport, short: (file: string) => string = 
   return `${LABEL[r.status]}  ${id}  ${detail}${r.status === 'uploaded' || !r.error?.includes(r.file) ? `  ${short(r.file)}` : ''}`;
 }
 
+/**
+ * One line of `traces watch`, for a terminal that keeps scrolling: the time, the outcome, the
+ * session's short id, its size (or the error, whole) and its path, the path cut from the left so
+ * that a success fits 80 columns.
+ */
+export function watchLine(r: SessionReport, short: (file: string) => string, now = new Date()): string {
+  const head = `${now.toTimeString().slice(0, 8)}  ${LABEL[r.status]}  ${(r.session_id ?? '-').slice(0, 8)}`;
+  if (r.status !== 'uploaded') return `${head}  ${r.error ?? ''}  ${short(r.file)}`.trimEnd();
+  const line = `${head}  ${formatBytes(r.bytes).padStart(9)}  `;
+  const path = short(r.file);
+  const room = Math.max(10, 80 - line.length);
+  return line + (path.length <= room ? path : `…${path.slice(path.length - room + 1)}`);
+}
+
 /** The one line of a run stopped by Ctrl-C: what got through, and that running again finishes it. */
 export function interruptedLine(sent: number, of: number): string {
   return `interrupted: ${sent} of ${plural(of, 'session')} sent; run again to resume`;

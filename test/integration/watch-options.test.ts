@@ -77,6 +77,28 @@ describe('traces watch', () => {
     expect(world.server.puts()).toHaveLength(8);
   });
 
+  it('prints short lines: time, outcome, short id, size, the path below the agent home; --quiet drops the uploads', async () => {
+    const w = startWatch({});
+    await w.ready();
+    appendFileSync(world.home.grand, label(2));
+    await until(async () => (await world.server.body(world.home.grandId))!.toString().includes('"n2"'), 'the upload');
+    await until(() => w.stderr().split('\n').filter((l) => l.includes(world.home.grandId.slice(0, 8))).length >= 2, 'the upload line');
+    const lines = w.stderr().split('\n').filter((l) => l.includes('uploaded'));
+    expect(lines.length).toBeGreaterThanOrEqual(5); // the catch-up's four, then the append
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(80);
+      expect(line).toMatch(/^\d\d:\d\d:\d\d {2}uploaded {2}/);
+      expect(line).not.toContain(world.home.grandId);
+    }
+    expect(await w.stop()).toBe(0);
+    const quiet = startWatch({ quiet: true });
+    await quiet.ready();
+    appendFileSync(world.home.grand, label(3));
+    await until(async () => (await world.server.body(world.home.grandId))!.toString().includes('"n3"'), 'the upload');
+    expect(await quiet.stop()).toBe(0);
+    expect(quiet.stderr()).not.toMatch(/uploaded/);
+  });
+
   it('waits for a named sessions dir that does not exist yet, and uploads what appears in it', async () => {
     const home = join(world.tmp.path, 'fresh', 'agent');
     const w = startWatch({}, { ...world.env, TRACES_SESSIONS_DIR: join(home, 'sessions') });

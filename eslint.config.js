@@ -22,6 +22,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-floating-promises': 'error',
+      // Many async functions implement an async interface (UploadTarget, EventsApi, a command
+      // handler) without awaiting anything themselves; that is not a defect here.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   {

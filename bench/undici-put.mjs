@@ -66,7 +66,7 @@ const options = {
 };
 
 let status;
-let text = '';
+let text;
 if (api === 'request') {
   const res = await pool.request(options);
   status = res.statusCode;

@@ -38,7 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addHelpCommand(program, io, setExit);
 
   const groups = new Map<string, Command>();
-  for (const spec of COMMANDS) {
+  for (const spec of COMMANDS as CommandSpec[]) {
     const words = spec.name.split(' ');
     let parent = program;
     if (words.length > 1) {
@@ -50,7 +50,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     }
     const command = parent.command(words.at(-1)!).description(spec.summary);
     for (const arg of spec.args ?? []) command.addArgument(commanderArgument(arg));
-    for (const [key, option] of Object.entries(spec.options) as [string, OptionSpec][]) command.addOption(commanderOption(key, option));
+    for (const [key, option] of Object.entries<OptionSpec>(spec.options)) command.addOption(commanderOption(key, option));
     setHelpExtras(command, { examples: spec.examples, env: envOf(spec) });
     if (spec.after) command.addHelpText('after', spec.after);
     command.action(async (...values: unknown[]) => {

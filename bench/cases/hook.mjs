@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHome } from '../../fixtures/builder.mjs';
-import { BIN, CFG, fmtMs, fmtRatio, GOALS, hookStateDirs, killWorkers, log, median, NODE, quickRun, ROOT, serverStats, tail, tracesEnv, waitForWorkers, WORK, yesNo } from '../harness.mjs';
+import { BIN, CFG, fmtMs, fmtRatio, GOALS, hookStateDirs, killWorkers, log, median, NODE, quickRun, serverStats, tail, tracesEnv, waitForWorkers, WORK, yesNo } from '../harness.mjs';
 
 async function benchHook(base) {
   const home = buildHome(join(WORK, 'hook-home'), { seed: 'bench:hook' });

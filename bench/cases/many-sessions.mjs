@@ -1,6 +1,6 @@
 // 10,000 small sessions: the first upload (one run), then a rerun with nothing changed (median of
 // 3) vs a script that only walks the folder and stats every file.
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { entries, header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
 import { BIN, CFG, childEnv, count, fmtMiB, fmtMs, fmtRatio, fmtS, GOALS, log, measure, median, MiB, NODE, quickRun, serverStats, tail, tracesEnv, WORK, yesNo } from '../harness.mjs';
@@ -14,14 +14,13 @@ const WALK_SCRIPT =
 async function benchManySessions(base) {
   const dir = join(WORK, 'many', 'sessions');
   log(`[4/8] writing ${count(CFG.sessions)} small sessions…`);
-  let totalBytes = 0;
   for (let i = 0; i < CFG.sessions; i++) {
     const seed = `bench:many:${i}`;
     const id = uuidFrom(seed);
     writeSession(join(dir, `${id}.jsonl`), header({ id, timestamp: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 1000).toISOString() }), entries(seed, 3));
   }
   // Bytes per file, for the report.
-  totalBytes = CFG.sessions * statSync(join(dir, `${uuidFrom('bench:many:0')}.jsonl`)).size;
+  const totalBytes = CFG.sessions * statSync(join(dir, `${uuidFrom('bench:many:0')}.jsonl`)).size;
 
   const env = tracesEnv(join(WORK, 'state-many'));
   const args = [BIN, 'upload', '--sessions-dir', dir, '--to', base];

@@ -26,7 +26,7 @@ export const name = 'startup';
 export const needs = 'none';
 export const after = [];
 
-export async function run(ctx) {
+export async function run() {
   const result = await benchStartup();
   return result;
 }

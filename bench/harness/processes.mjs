@@ -249,7 +249,7 @@ export async function stopService(svc, timeoutMs) {
 /** The pids of the hook workers (`traces hook --worker`) running with TRACES_STATE_DIR=stateDir. */
 export function findWorkers(stateDir) {
   const pids = [];
-  let names = [];
+  let names;
   try {
     names = readdirSync('/proc');
   } catch {

@@ -45,7 +45,7 @@ export class HttpUploadTarget implements UploadTarget {
       body: async () => {
         const snapshot = await open();
         const hashed = hashedBody(snapshot);
-        last = { snapshot, digest: hashed.digest };
+        last = { snapshot, digest: () => hashed.digest() };
         // The file stays open until its hash is known: a worker may still be reading it.
         return { body: hashed.body, length: snapshot.length, release: () => hashed.digest().then(() => snapshot.close()) };
       },

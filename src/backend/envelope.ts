@@ -1,3 +1,4 @@
+import { asText } from '../util/text.js';
 /**
  * Turns an error response body into a sentence. The services answer in several envelopes
  * (listed in docs/ARCHITECTURE.md); each is read, and anything else is shown as text, never as [object Object].
@@ -74,7 +75,7 @@ function describeJson(value: unknown): string | undefined {
 function describeItem(item: unknown): string | undefined {
   if (typeof item === 'string') return item;
   if (Array.isArray(item)) return joinAll(item.map(describeItem));
-  if (!isObject(item)) return item === undefined || item === null ? undefined : String(item);
+  if (!isObject(item)) return item === undefined || item === null ? undefined : asText(item);
   const where = Array.isArray(item.loc)
     ? item.loc.map(String).join('.')
     : (str(item.param) ?? str(item.field) ?? str(item.path) ?? str(item.loc));

@@ -144,13 +144,13 @@ function joinPath(base: string, path: string): string {
 async function readText(body: Dispatcher.ResponseData['body']): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body) {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > MAX_RESPONSE_BYTES) {
       body.destroy();
       break;
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

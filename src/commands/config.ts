@@ -5,6 +5,7 @@ import { assertSettingKey, parseSetting, SETTING_KEYS } from '../config/schema.j
 import { openSettings, readSettings, settingsPath } from '../config/settings.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { say, writeJson, type Io } from '../output/io.js';
+import { asText } from '../util/text.js';
 
 type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
 
@@ -53,7 +54,7 @@ function list(io: Io, settings: Record<string, unknown>, flags: { json?: boolean
   const folders = new Set<string>();
   const routes = Object.fromEntries(
     OPERATIONS.map((operation) => {
-      const backend = resolveBackend(undefined, io.env, settings as Record<string, string>, { allowHttp: true, cwd: io.cwd, operation });
+      const backend = resolveBackend(undefined, io.env, settings, { allowHttp: true, cwd: io.cwd, operation });
       if (backend.kind === 'dir') folders.add(operation);
       return [operation, { backend: backendId(backend), source: backend.source, ...routeCredential(io, backend, operation) }];
     }),
@@ -72,7 +73,7 @@ function list(io: Io, settings: Record<string, unknown>, flags: { json?: boolean
     writeJson(io, effective);
     return EXIT.ok;
   }
-  for (const [key, value] of Object.entries(effective.settings)) io.stdout.write(`${key}=${value ?? ''}\n`);
+  for (const [key, value] of Object.entries(effective.settings)) io.stdout.write(`${key}=${asText(value)}\n`);
   const indent = ' '.repeat(17);
   const credentialLine = (op: string, r: { credential: string | null; overrides: string | null }) =>
     folders.has(op)

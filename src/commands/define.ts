@@ -89,6 +89,8 @@ export function duration<E extends Number>(flag: string, description: string, ex
   return { kind: 'duration', flag, description, ...extra } as unknown as NumberOf<E>;
 }
 
+// `any`: an option's value type varies per option; `unknown` would make every declaration unassignable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Options = Record<string, OptionSpec<any>>;
 
 /** The flags a handler receives, derived from its declaration. */
@@ -140,6 +142,8 @@ export function handledBy<O extends Options>(spec: Declared<O>, load: CommandSpe
 }
 
 /** The parser commander calls for each value of the option; its messages name the rule broken. */
+// `previous` is whatever commander kept from the option's last value (a list's array, else undefined).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function parserOf(option: OptionSpec): ((raw: string, previous: any) => unknown) | undefined {
   switch (option.kind) {
     case 'int':

@@ -20,6 +20,7 @@ import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots, type NetFlags } from './context.js';
 import type { PushFlags, SendFlags } from './events.def.js';
+import { asText } from '../util/text.js';
 
 export async function push(paths: string[], flags: PushFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const { context, api, logger } = await connectApi(io, flags, 'events', createEventsApi);
@@ -126,7 +127,7 @@ export async function create(args: string[], flags: NetFlags, io: Io): Promise<n
     const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
     const session = await api.startSession(await sessionStartBody(node.path, node.lineage, children, agentVersionFromEnv(io.env)));
     if (flags.json) writeJson(io, { ...session, status: 'created' });
-    else io.stdout.write(`${session.session_id ?? node.header.id}  ${String(session.event_name ?? '')}\n`);
+    else io.stdout.write(`${asText(session.session_id, node.header.id)}  ${asText(session.event_name)}\n`);
     return EXIT.ok;
   } finally {
     await api.close();

@@ -116,7 +116,7 @@ async function sessionInput(flags: HookFlags, io: Io): Promise<string> {
     if (text.trim()) {
       try {
         const value = JSON.parse(text) as Record<string, unknown>;
-        for (const field of STDIN_FIELDS) if (typeof value[field] === 'string' && value[field]) return value[field] as string;
+        for (const field of STDIN_FIELDS) if (typeof value[field] === 'string' && value[field]) return value[field];
       } catch {
         // Not JSON: the environment may still name the session.
       }
@@ -185,7 +185,7 @@ function startWorker(io: Io, flags: HookFlags, log: Logger): void {
   const child = spawn(process.execPath, [bin, 'hook', '--worker', '--give-up-after', String(flags.giveUpAfter)], {
     detached: true,
     stdio: 'ignore',
-    env: io.env as NodeJS.ProcessEnv,
+    env: io.env,
     cwd: io.cwd,
   });
   child.on('error', (error) => log.warn(`worker did not start: ${error.message}`));

@@ -15,6 +15,7 @@ import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots } from './context.js';
 import { dryRunCredential } from './dry-run.js';
 import type { PatchFlags, SaveFlags } from './sessions.def.js';
+import { asText } from '../util/text.js';
 
 export function parseLabels(pairs: string[] = []): Record<string, string[]> {
   const labels: Record<string, string[]> = {};
@@ -128,10 +129,10 @@ export async function patch(args: string[], flags: PatchFlags, io: Io): Promise<
       const usage = (session.usage ?? {}) as Record<string, unknown>;
       io.stdout.write(
         [
-          `${session.id ?? id}  ${session.status ?? ''}`,
-          `  title: ${session.title ?? '(none)'}`,
+          `${asText(session.id, id)}  ${asText(session.status)}`,
+          `  title: ${asText(session.title, '(none)')}`,
           `  tags:  ${Array.isArray(session.tags) && session.tags.length ? session.tags.join(', ') : '(none)'}`,
-          `  usage: ${['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens'].map((k) => `${k.replace('_tokens', '')} ${usage[k] ?? 0}`).join(', ')}`,
+          `  usage: ${['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens'].map((k) => `${k.replace('_tokens', '')} ${asText(usage[k], '0')}`).join(', ')}`,
           '',
         ].join('\n'),
       );

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { fsError } from '../util/fs-error.js';
 import { configDir, type Env } from './paths.js';

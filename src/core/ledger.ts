@@ -175,7 +175,7 @@ export class Ledger<E = LedgerEntry> {
 
   private markDirty(backend: string, file: string, entry: E | null): void {
     let files = this.dirty.get(backend);
-    if (!files) this.dirty.set(backend, (files = new Map()));
+    if (!files) this.dirty.set(backend, (files = new Map<string, E | null>()));
     files.set(file, entry);
   }
 }

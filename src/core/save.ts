@@ -63,7 +63,7 @@ export async function saveSessions(
   api: SessionsApi,
   onResult?: (result: SaveResult) => void,
 ): Promise<SaveRun> {
-  const results: SaveResult[] = new Array(files.length);
+  const results = new Array<SaveResult>(files.length);
   const indexed = files.map((file, index) => ({ file, index }));
   let authError: AuthError | undefined;
   const rule = new UnreachableRule<SaveResult>((r) => onResult?.(r));
@@ -80,7 +80,7 @@ export async function saveSessions(
     try {
       body = await saveBody(file, options.overrides);
       if (options.dryRun) {
-        results[index] = { file, session_id: body.id, status: 'pending', error: null, session: body as Record<string, unknown> };
+        results[index] = { file, session_id: body.id, status: 'pending', error: null, session: body };
         onResult?.(results[index]);
         return;
       }

@@ -130,7 +130,7 @@ export class UploadScheduler {
       state.dirty = false;
       state.firstPendingAt = undefined;
       this.active++;
-      this.upload(file)
+      void this.upload(file)
         .catch((error) => {
           this.logger.warn(`${file}: ${describeError(error)}`);
           return false;

@@ -22,7 +22,7 @@ afterEach(async () => {
 function runBin(args: string[], options: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: (options.env ?? world.env) as NodeJS.ProcessEnv, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: (options.env ?? world.env), stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.end(options.stdin ?? '');
@@ -82,7 +82,7 @@ describe('traces hook', () => {
   });
 
   it('takes the session from JSON on stdin even when the agent leaves the pipe open', async () => {
-    const child = spawn(process.execPath, [BIN, 'hook'], { env: world.env as NodeJS.ProcessEnv, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn(process.execPath, [BIN, 'hook'], { env: world.env, stdio: ['pipe', 'ignore', 'ignore'] });
     child.stdin.write(JSON.stringify({ session_file: world.home.fork }));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.stdin.destroy();

@@ -25,9 +25,9 @@ afterEach(async () => {
 
 /** Runs the built CLI as its own process; resolves with its exit code and stderr. */
 function traces(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: isolatedEnv(tmp.path) as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: isolatedEnv(tmp.path), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
 }
 
@@ -55,10 +55,10 @@ describe('two processes on one store', () => {
   it('lose no patch when two `traces serve` on one folder patch the same sessions at once', async () => {
     const data = join(tmp.path, 'data');
     const [a, b] = await Promise.all([spawnServe(['--data', data, '--no-auth']), spawnServe(['--data', data, '--no-auth'])]);
-    served.push(a!, b!);
+    served.push(a, b);
     const sessions = Array.from({ length: 120 }, (_, i) => uuid(100 + i));
     for (const id of sessions) {
-      const put = await call(`${a!.url}/api/v1/agent-traces/sessions/${id}`, { method: 'PUT', body: '{"type":"session"}\n' });
+      const put = await call(`${a.url}/api/v1/agent-traces/sessions/${id}`, { method: 'PUT', body: '{"type":"session"}\n' });
       expect(put.status).toBe(200);
     }
     const patch = (url: string, id: string, json: unknown) =>
@@ -66,7 +66,7 @@ describe('two processes on one store', () => {
     // For each session, a title through one process and tags through the other, at the same moment.
     for (let at = 0; at < sessions.length; at += 12) {
       const group = sessions.slice(at, at + 12);
-      const answers = await Promise.all(group.flatMap((id) => [patch(a!.url, id, { title: `title ${id}` }), patch(b!.url, id, { tags: [`tag ${id}`] })]));
+      const answers = await Promise.all(group.flatMap((id) => [patch(a.url, id, { title: `title ${id}` }), patch(b.url, id, { tags: [`tag ${id}`] })]));
       for (const answer of answers) expect(answer.status, answer.text).toBe(200);
     }
     const lost = sessions.filter((id) => {

@@ -86,7 +86,7 @@ export class RecordingServer {
       res.writeHead = (() => {
         req.socket.destroy();
         return res;
-      }) as typeof res.writeHead;
+      });
       res.end = (() => res) as typeof res.end;
     }
     void this.traces.handle(req, res);

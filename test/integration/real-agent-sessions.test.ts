@@ -12,7 +12,6 @@ import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
  */
 
 type Entry = ReturnType<SessionManager['getEntries']>[number];
-type Stored = ReturnType<LocalStore['events']['list']>[number];
 
 let tmp: ReturnType<typeof tempDir>;
 let home: AgentHome;
@@ -155,7 +154,7 @@ describe('the details a trace must show', () => {
 
   it('a compaction is an event with its summary, the tokens before it and the first kept entry', () => {
     const { entries, byEntry } = both(home.main);
-    for (const entry of entries.filter((e) => e.type === 'compaction') as Extract<Entry, { type: 'compaction' }>[]) {
+    for (const entry of entries.filter((e): e is Extract<Entry, { type: 'compaction' }> => e.type === 'compaction')) {
       expect(byEntry(entry.id, 'chain')).toMatchObject({
         event_name: 'compaction',
         inputs: { first_kept_entry: entry.firstKeptEntryId, tokens_before: entry.tokensBefore },

@@ -105,7 +105,7 @@ describe('2.2 metadata saves', () => {
   });
 
   it('takes the store lock for the id, like every read-modify-write of the store (a crashed holder is taken over)', async () => {
-    const crashed = spawnSync(process.execPath, ['-e', '']).pid!;
+    const crashed = spawnSync(process.execPath, ['-e', '']).pid;
     const lock = join(tmp.path, 'data', '.locks', `metadata-${uuid}.lock`);
     mkdirSync(join(tmp.path, 'data', '.locks'), { recursive: true });
     writeFileSync(lock, `${crashed} left-by-a-crash\n`);

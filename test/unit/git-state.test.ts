@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readHeader, type SessionHeader } from '../../src/core/sessions/header.js';
+import { readHeader } from '../../src/core/sessions/header.js';
 import { resolveGit } from '../../src/core/sessions/git-state.js';
 import { openSnapshot } from '../../src/core/sessions/snapshot.js';
 
@@ -38,7 +38,7 @@ async function gitOfFile(path: string) {
   if (!read.ok) throw new Error(read.reason);
   const snapshot = await openSnapshot(path);
   try {
-    return await resolveGit(snapshot, read.header as SessionHeader);
+    return await resolveGit(snapshot, read.header);
   } finally {
     await snapshot.close();
   }

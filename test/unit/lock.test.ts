@@ -17,7 +17,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '']);
   expect(child.pid).toBeGreaterThan(0);
-  return child.pid!;
+  return child.pid;
 }
 
 describe('tryLock', () => {

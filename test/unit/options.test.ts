@@ -79,7 +79,7 @@ describe('bytesOption', () => {
 describe('command declarations', () => {
   it('name each option as commander does, so the handler gets what was declared', () => {
     for (const spec of COMMANDS) {
-      for (const [key, option] of Object.entries(spec.options) as [string, OptionSpec][]) expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
+      for (const [key, option] of Object.entries<OptionSpec>(spec.options)) expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
     }
   });
 

@@ -1,3 +1,4 @@
+import { asText } from '../../util/text.js';
 /** A message as the model's context holds it (the agent's AgentMessage, without its timestamp). */
 export type Message = Record<string, unknown> & { role?: string; content?: unknown };
 
@@ -26,8 +27,8 @@ export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
-    .filter((b) => isObject(b) && (b as Record<string, unknown>).type === 'text')
-    .map((b) => String((b as Record<string, unknown>).text ?? ''))
+    .filter((b) => isObject(b) && (b).type === 'text')
+    .map((b) => asText((b as Record<string, unknown>).text))
     .join('');
 }
 

@@ -4,6 +4,7 @@ import { readSession, type Entry } from '../sessions/entries.js';
 import { entryKey, historyKeys, timeOf, type EntryTree, type TreeNode } from '../sessions/entry-tree.js';
 import { contextMessage, isObject, num, span, textOf, type Message } from './context.js';
 import { cutStrings } from './truncate.js';
+import { asText } from '../../util/text.js';
 
 /** An event and the file line it came from (a chain event: its user message's line). */
 export interface MappedEvent {
@@ -126,11 +127,11 @@ export class EventMapper {
   private model(message: Message, key: string, node: TreeNode, at: number | undefined): MappedEvent {
     const eventId = this.id(key, 'assistant');
     const blocks = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
-    const text = blocks.filter((b) => b?.type === 'text').map((b) => String(b.text ?? '')).join('');
-    const thinking = blocks.filter((b) => b?.type === 'thinking').map((b) => String(b.thinking ?? '')).join('');
+    const text = blocks.filter((b) => b?.type === 'text').map((b) => asText(b.text)).join('');
+    const thinking = blocks.filter((b) => b?.type === 'thinking').map((b) => asText(b.thinking)).join('');
     const toolCalls = blocks
       .filter((b) => b?.type === 'toolCall')
-      .map((b) => ({ id: String(b.id ?? ''), name: String(b.name ?? ''), arguments: b.arguments ?? {} }));
+      .map((b) => ({ id: asText(b.id), name: asText(b.name), arguments: b.arguments ?? {} }));
     if (node.callsUntil !== undefined) this.calls.set(key, { eventId, at, byId: new Map(toolCalls.map((c) => [c.id, c])) });
     const turn = node.turn === undefined ? undefined : this.turns.get(node.turn);
     if (turn && text) turn.lastText = text;
@@ -160,14 +161,14 @@ export class EventMapper {
         total_tokens: num(usage.totalTokens),
         cost: num(cost),
       },
-      error: failed ? String(message.errorMessage ?? stop) : null,
+      error: failed ? asText(message.errorMessage ?? stop) : null,
       metadata: { ...this.place(key, node), stop_reason: stop ?? null },
       ...span(this.lastTime, at),
     });
   }
 
   private tool(message: Message, key: string, node: TreeNode, at: number | undefined): MappedEvent {
-    const callId = String(message.toolCallId ?? '');
+    const callId = asText(message.toolCallId);
     const calls = node.caller === undefined ? undefined : this.calls.get(node.caller);
     const call = calls?.byId.get(callId);
     if (calls && this.tree.nodes.get(node.caller!)!.callsUntil === node.line) this.calls.delete(node.caller!);
@@ -175,7 +176,7 @@ export class EventMapper {
     return this.emit(node.line, {
       event_id: this.id(key, 'toolResult'),
       event_type: 'tool',
-      event_name: String(message.toolName ?? call?.name ?? 'tool'),
+      event_name: asText(message.toolName ?? call?.name, 'tool'),
       source: 'prime-agent',
       parent_id: call ? calls!.eventId : this.turnId(node),
       inputs: isObject(call?.arguments) ? call.arguments : { arguments: call?.arguments ?? null },

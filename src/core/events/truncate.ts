@@ -13,7 +13,7 @@ export function cutStrings<T>(value: T, maxBytes: number, depth = 0): T {
   if (typeof value === 'string') return cutString(value, maxBytes) as T;
   if (typeof value !== 'object' || value === null) return value;
   if (depth > MAX_EVENT_DEPTH) return `[traces: cut, nested deeper than ${MAX_EVENT_DEPTH} levels]` as T;
-  if (Array.isArray(value)) return value.map((v) => cutStrings(v, maxBytes, depth + 1)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => cutStrings(v, maxBytes, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = cutStrings(v, maxBytes, depth + 1);
   return out as T;

@@ -99,7 +99,7 @@ function pickGit(entry: Record<string, unknown>): GitInfo | undefined {
     if (typeof source !== 'object' || source === null) continue;
     const s = source as Record<string, unknown>;
     const str = (...names: string[]) => {
-      for (const n of names) if (typeof s[n] === 'string' && s[n] !== '') return s[n] as string;
+      for (const n of names) if (typeof s[n] === 'string' && s[n] !== '') return s[n];
       return undefined;
     };
     const git: GitInfo = {
@@ -126,7 +126,7 @@ class ActiveBranch {
   private next: string | undefined;
   private started = false;
 
-  constructor(private readonly snapshot: Snapshot) {
+  constructor(snapshot: Snapshot) {
     this.lines = entriesFromTheEnd(snapshot);
   }
 

@@ -54,7 +54,6 @@ export function readHeaderFd(fd: number): HeaderResult {
     const nl = buf.subarray(0, n).indexOf(10);
     if (nl >= 0) {
       chunks.push(buf.subarray(0, nl));
-      total += nl;
       return parseHeaderLine(Buffer.concat(chunks).toString('utf8'), true);
     }
     chunks.push(buf.subarray(0, n));

@@ -1,3 +1,4 @@
+import type { ZodError } from 'zod';
 import type { LocalStore } from '../../backend/store/index.js';
 import { crossSessionBatchSchema, eventBatchSchema, issueDetails, sessionStartSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange, isMachineError } from '../http.js';
@@ -11,7 +12,7 @@ export interface ServerFaults {
 /** The events contract's errors: `{error:{message, details}}`; validation failures are 400. */
 const problem = (status: number, message: string, details: unknown[] = []) => new HttpProblem(status, { error: { message, details } });
 
-async function validBody<T>(ex: Exchange, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }): Promise<T> {
+async function validBody<T>(ex: Exchange, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }): Promise<T> {
   const body = await readJsonBody(ex, problem);
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw problem(400, 'invalid request', issueDetails(parsed.error));
@@ -53,7 +54,7 @@ export async function crossSessionBatch(ex: Exchange, store: LocalStore): Promis
     if (!group) bySession.set(sessionId, (group = []));
     group.push({ index, event });
   }
-  const eventIds: string[] = new Array(body.events.length);
+  const eventIds = new Array<string>(body.events.length);
   for (const [sessionId, group] of bySession) {
     const { eventIds: ids } = await store.events.append(sessionId, group.map((g) => g.event));
     group.forEach((g, i) => (eventIds[g.index] = ids[i]!));

@@ -16,7 +16,11 @@ if (!base || !sessionFile || !eventsFile) {
 }
 const BATCH = 100;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${process.env.TRACES_TOKEN ?? ''}` };
+const headers = {
+  'content-type': 'application/json',
+  accept: 'application/json',
+  authorization: `Bearer ${process.env.TRACES_TOKEN ?? ''}`,
+};
 
 function post(path, body) {
   const text = Buffer.from(JSON.stringify(body));
@@ -26,7 +30,8 @@ function post(path, body) {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`POST ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
+        if (res.statusCode !== 200)
+          reject(new Error(`POST ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
         else resolve();
       });
       res.on('error', reject);

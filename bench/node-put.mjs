@@ -33,4 +33,6 @@ req.on('error', (error) => {
   process.stderr.write(`node-put: ${error.message}\n`);
   process.exitCode = 1;
 });
-createReadStream(file, { highWaterMark: 1024 * 1024 }).on('error', (error) => req.destroy(error)).pipe(req);
+createReadStream(file, { highWaterMark: 1024 * 1024 })
+  .on('error', (error) => req.destroy(error))
+  .pipe(req);

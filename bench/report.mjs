@@ -11,13 +11,17 @@ export function gitState() {
   const git = (args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
   const head = git(['rev-parse', '--short', 'HEAD']);
   if (head.status !== 0) return '';
-  const dirty = git(['status', '--porcelain', '--', 'src']).stdout.split('\n').filter((l) => l.trim()).length;
+  const dirty = git(['status', '--porcelain', '--', 'src'])
+    .stdout.split('\n')
+    .filter((l) => l.trim()).length;
   return `git ${head.stdout.trim()}${dirty ? ` with ${dirty} uncommitted file(s) in src/` : ''}`;
 }
 
 function machine(start) {
   const cpu = cpus();
-  const curl = spawnSync('curl', ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n')[0]?.split(' ').slice(0, 2).join(' ') ?? 'curl ?';
+  const curl =
+    spawnSync('curl', ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n')[0]?.split(' ').slice(0, 2).join(' ') ??
+    'curl ?';
   const built = new Date(statSync(DIST_CLI).mtimeMs).toISOString();
   return [
     `- CPU: ${cpu[0]?.model?.trim() ?? 'unknown'}, ${cpu.length} cores; RAM ${(totalmem() / 1024 ** 3).toFixed(1)} GiB; ${platform()} ${release()} ${arch()}`,
@@ -42,7 +46,11 @@ function rowsOf(kase, result) {
  */
 export function report({ ran, start, mode, whole }) {
   const rows = ran.flatMap(([kase, result]) => rowsOf(kase, result));
-  const table = ['| measure | traces | baseline | ratio | goal | met? |', '|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  const table = [
+    '| measure | traces | baseline | ratio | goal | met? |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
   const how = ran.flatMap(([kase]) => kase.how());
   const raw = ran.filter(([, result]) => !result.failed && !result.skipped).flatMap(([kase, result]) => kase.raw(result));
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

@@ -23,7 +23,23 @@ import * as eventsPush from './cases/events-push.mjs';
 import * as deadBackend from './cases/dead-backend.mjs';
 import * as watchLatency from './cases/watch-latency.mjs';
 import * as uploadPaths from './cases/upload-paths.mjs';
-import { DIST_CLI, RUN, WORK, cleanup, configure, detectGnuTime, distReady, failures, killChildren, log, section, startServe, startServer, state, stopService } from './harness.mjs';
+import {
+  DIST_CLI,
+  RUN,
+  WORK,
+  cleanup,
+  configure,
+  detectGnuTime,
+  distReady,
+  failures,
+  killChildren,
+  log,
+  section,
+  startServe,
+  startServer,
+  state,
+  stopService,
+} from './harness.mjs';
 import { gitState, report } from './report.mjs';
 
 /** In the order they run (a case may build on the files of one before it). */
@@ -32,7 +48,9 @@ const CASES = [upload512, uploadPaths, startup, hook, manySessions, watchIdle, e
 const TABLE = [upload512, uploadPaths, startup, manySessions, eventsPush, hook, watchLatency, deadBackend, watchIdle];
 
 function usage(stream, code) {
-  stream.write(`usage: node bench/run.mjs [--quick] [--keep] [--only NAME[,NAME]]\n  --quick  64 MiB, 1,000 sessions, fewer repetitions\n  --keep   keep bench/.work/\n  --only   run only these cases: ${CASES.map((c) => c.name).join(', ')}\n`);
+  stream.write(
+    `usage: node bench/run.mjs [--quick] [--keep] [--only NAME[,NAME]]\n  --quick  64 MiB, 1,000 sessions, fewer repetitions\n  --keep   keep bench/.work/\n  --only   run only these cases: ${CASES.map((c) => c.name).join(', ')}\n`,
+  );
   process.exit(code);
 }
 
@@ -82,7 +100,11 @@ if (!distReady()) {
 }
 
 process.on('exit', killChildren);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(signal, () => {
     log(`\n${signal}: stopping`);
     cleanup();
@@ -118,7 +140,8 @@ async function main() {
     } finally {
       if (ctx.serve) {
         const stop = await stopService(ctx.serve, 15_000);
-        if (stop.code !== 0) log(`bench: traces serve ended with ${stop.timedOut ? 'no exit (killed)' : `exit ${stop.code ?? stop.signal}`}`);
+        if (stop.code !== 0)
+          log(`bench: traces serve ended with ${stop.timedOut ? 'no exit (killed)' : `exit ${stop.code ?? stop.signal}`}`);
       }
     }
   }

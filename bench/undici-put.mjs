@@ -20,7 +20,7 @@ const length = (await handle.stat()).size;
 const chunk = Number(chunkMiB) * 1024 * 1024;
 
 async function* reads() {
-  for (let position = 0; position < length; ) {
+  for (let position = 0; position < length;) {
     const buf = Buffer.allocUnsafe(Math.min(chunk, length - position));
     const { bytesRead } = await handle.read(buf, 0, buf.length, position);
     if (bytesRead === 0) return;
@@ -61,7 +61,12 @@ const pool = new Pool(target.origin, { connections: 1, headersTimeout: 60_000, b
 const options = {
   method: 'PUT',
   path: target.pathname,
-  headers: { 'content-type': 'application/x-ndjson', 'content-length': String(length), authorization: `Bearer ${process.env.TRACES_TOKEN ?? ''}`, accept: 'application/json' },
+  headers: {
+    'content-type': 'application/x-ndjson',
+    'content-length': String(length),
+    authorization: `Bearer ${process.env.TRACES_TOKEN ?? ''}`,
+    accept: 'application/json',
+  },
   body,
 };
 
@@ -75,7 +80,12 @@ if (api === 'request') {
   const parts = [];
   await pool.stream(options, ({ statusCode }) => {
     status = statusCode;
-    return new Writable({ write(c, _e, cb) { parts.push(c); cb(); } });
+    return new Writable({
+      write(c, _e, cb) {
+        parts.push(c);
+        cb();
+      },
+    });
   });
   text = Buffer.concat(parts).toString();
 } else if (api === 'pipeline') {
@@ -87,7 +97,10 @@ if (api === 'request') {
       status = statusCode;
       return res;
     });
-    duplex.on('data', (c) => parts.push(c)).on('end', resolve).on('error', reject);
+    duplex
+      .on('data', (c) => parts.push(c))
+      .on('end', resolve)
+      .on('error', reject);
     Readable.from(src, { objectMode: false }).on('error', reject).pipe(duplex);
   });
   text = Buffer.concat(parts).toString();
@@ -96,10 +109,20 @@ if (api === 'request') {
   await new Promise((resolve, reject) => {
     pool.dispatch(options, {
       onConnect() {},
-      onHeaders(code) { status = code; return true; },
-      onData(c) { parts.push(c); return true; },
-      onComplete() { resolve(); },
-      onError(e) { reject(e); },
+      onHeaders(code) {
+        status = code;
+        return true;
+      },
+      onData(c) {
+        parts.push(c);
+        return true;
+      },
+      onComplete() {
+        resolve();
+      },
+      onError(e) {
+        reject(e);
+      },
     });
   });
   text = Buffer.concat(parts).toString();

@@ -25,5 +25,5 @@ import('../dist/cli.js').then(
       process.stderr.write('error: ' + error.message + '\nRun npm install in a clone, or reinstall traces.\n');
     }
     process.exit(2);
-  }
+  },
 );

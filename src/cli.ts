@@ -6,7 +6,16 @@ import { knownSecrets } from './config/credentials.js';
 import { VERSION } from './version.js';
 import { versionLine } from './commands/version.js';
 import { systemFsError } from './util/fs-error.js';
-import { describeOption, envOf, parserOf, showValue, withFallbacks, type Arg, type CommandSpec, type OptionSpec } from './commands/define.js';
+import {
+  describeOption,
+  envOf,
+  parserOf,
+  showValue,
+  withFallbacks,
+  type Arg,
+  type CommandSpec,
+  type OptionSpec,
+} from './commands/define.js';
 import { commandAt, helpConfiguration, helpWidth, setHelpExtras } from './commands/help.js';
 import { COMMANDS, GROUPS } from './commands/registry.js';
 
@@ -46,7 +55,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       parent = groups.get(group) ?? addGroup(program, group, io, setExit);
       groups.set(group, parent);
       // A group's examples are the first of each of its commands.
-      setHelpExtras(parent, { examples: COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.examples[0]!).slice(0, 4), env: [] });
+      setHelpExtras(parent, {
+        examples: COMMANDS.filter((c) => c.name.startsWith(`${group} `))
+          .map((c) => c.examples[0]!)
+          .slice(0, 4),
+        env: [],
+      });
     }
     const command = parent.command(words.at(-1)!).description(spec.summary);
     for (const arg of spec.args ?? []) command.addArgument(commanderArgument(arg));
@@ -55,7 +69,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     if (spec.after) command.addHelpText('after', spec.after);
     command.action(async (...values: unknown[]) => {
       const flags = (values.at(-1) as Command).opts();
-      const positional = values.slice(0, spec.args?.length ?? 0).flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]));
+      const positional = values
+        .slice(0, spec.args?.length ?? 0)
+        .flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]));
       setExit(await runCommand(spec, positional, flags, io));
     });
   }

@@ -25,16 +25,30 @@ async function benchDeadBackend(serve) {
   const dead = `http://127.0.0.1:${await deadPort()}`;
   log(`[8/8] upload of ${count(DEAD_SESSIONS)} sessions to ${dead} (nobody listens)…`);
   // A fresh state dir for each run: an empty ledger, so every session is to be sent.
-  const down = await measure(NODE, [BIN, 'upload', '--sessions-dir', dir, '--to', dead, '--json'], { env: tracesEnv(join(WORK, 'state-dead')), label: 'dead-backend upload', okCodes: [1] });
+  const down = await measure(NODE, [BIN, 'upload', '--sessions-dir', dir, '--to', dead, '--json'], {
+    env: tracesEnv(join(WORK, 'state-dead')),
+    label: 'dead-backend upload',
+    okCodes: [1],
+  });
   const downDoc = json('dead-backend upload', down);
-  if (!downDoc.unreachable || downDoc.total !== DEAD_SESSIONS || downDoc.uploaded !== 0 || downDoc.failed + downDoc.pending !== DEAD_SESSIONS) {
+  if (
+    !downDoc.unreachable ||
+    downDoc.total !== DEAD_SESSIONS ||
+    downDoc.uploaded !== 0 ||
+    downDoc.failed + downDoc.pending !== DEAD_SESSIONS
+  ) {
     throw new Error(`dead-backend upload: unexpected answer: ${JSON.stringify({ ...downDoc, sessions: undefined })}`);
   }
   const problems = down.stderr.split('\n').filter((l) => /unreachable/.test(l)).length;
-  log(`[8/8] dead backend: ${fmtS(down.ms)}, exit ${down.code}, ${downDoc.failed} attempted, ${downDoc.pending} kept pending (${downDoc.unreachable})`);
+  log(
+    `[8/8] dead backend: ${fmtS(down.ms)}, exit ${down.code}, ${downDoc.failed} attempted, ${downDoc.pending} kept pending (${downDoc.unreachable})`,
+  );
 
   log(`[8/8] upload of the same ${count(DEAD_SESSIONS)} sessions to traces serve ${serve.base}…`);
-  const up = await measure(NODE, [BIN, 'upload', '--sessions-dir', dir, '--to', serve.base, '--json'], { env: tracesEnv(join(WORK, 'state-live')), label: 'live-backend upload' });
+  const up = await measure(NODE, [BIN, 'upload', '--sessions-dir', dir, '--to', serve.base, '--json'], {
+    env: tracesEnv(join(WORK, 'state-live')),
+    label: 'live-backend upload',
+  });
   const upDoc = json('live-backend upload', up);
   if (upDoc.uploaded !== DEAD_SESSIONS) throw new Error(`live-backend upload: ${upDoc.uploaded} of ${DEAD_SESSIONS} uploaded`);
   log(`[8/8] live backend: ${fmtS(up.ms)}`);
@@ -50,7 +64,8 @@ export async function run(ctx) {
   return result;
 }
 
-export const what = () => `\`traces upload\` of ${count(DEAD_SESSIONS)} sessions to a port nobody listens on (default retries and concurrency), wall time`;
+export const what = () =>
+  `\`traces upload\` of ${count(DEAD_SESSIONS)} sessions to a port nobody listens on (default retries and concurrency), wall time`;
 
 export function rows(dead) {
   const d = dead.downDoc;
@@ -72,4 +87,6 @@ export const how = () => [
     'The baseline is the same command, same sessions, fresh state dir, to the live `traces serve`.',
 ];
 
-export const raw = (dead) => [`dead-backend upload ${dead.down.ms.toFixed(0)} (peak RSS ${fmtMiB(dead.down.rssKiB)}); live ${dead.up.ms.toFixed(0)}`];
+export const raw = (dead) => [
+  `dead-backend upload ${dead.down.ms.toFixed(0)} (peak RSS ${fmtMiB(dead.down.rssKiB)}); live ${dead.up.ms.toFixed(0)}`,
+];

@@ -3,7 +3,26 @@
 // bench/events-post.mjs POSTing the same events, already converted, in the same batches.
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BENCH, BIN, CFG, childEnv, count, fmtMiB, fmtMs, fmtRatio, log, measure, median, MiB, NODE, REAL_SESSION, tail, TOKEN, tracesEnv, WORK } from '../harness.mjs';
+import {
+  BENCH,
+  BIN,
+  CFG,
+  childEnv,
+  count,
+  fmtMiB,
+  fmtMs,
+  fmtRatio,
+  log,
+  measure,
+  median,
+  MiB,
+  NODE,
+  REAL_SESSION,
+  tail,
+  TOKEN,
+  tracesEnv,
+  WORK,
+} from '../harness.mjs';
 
 async function benchEventsPush(serve, data) {
   if (!existsSync(REAL_SESSION)) {
@@ -15,7 +34,10 @@ async function benchEventsPush(serve, data) {
   const push = async (label) => {
     // A fresh state dir each time: the events ledger is empty, so the session is started and every event sent.
     const stateDir = join(WORK, 'state-events', String(++run));
-    const r = await measure(NODE, [BIN, 'events', 'push', REAL_SESSION, '--to', serve.base, '--force', '--json'], { env: tracesEnv(stateDir), label });
+    const r = await measure(NODE, [BIN, 'events', 'push', REAL_SESSION, '--to', serve.base, '--force', '--json'], {
+      env: tracesEnv(stateDir),
+      label,
+    });
     let doc;
     try {
       doc = JSON.parse(r.stdout);
@@ -23,19 +45,37 @@ async function benchEventsPush(serve, data) {
       throw new Error(`${label}: --json printed no JSON: ${tail(r.stdout)}`);
     }
     const s = doc.sessions?.[0];
-    if (doc.failed !== 0 || doc.sessions?.length !== 1 || s.status !== 'pushed' || !(s.events > 0)) throw new Error(`${label}: unexpected answer: ${tail(r.stdout)}`);
+    if (doc.failed !== 0 || doc.sessions?.length !== 1 || s.status !== 'pushed' || !(s.events > 0))
+      throw new Error(`${label}: unexpected answer: ${tail(r.stdout)}`);
     return { ...r, events: s.events, batches: s.batches, id: s.session_id };
   };
   log(`[6/8] events push of ${basename(REAL_SESSION)} (${(bytes / 1024).toFixed(0)} KiB) to traces serve: one untimed warm-up push`);
   const warm = await push('events push warm-up');
   const dir = join(data, 'events', warm.id);
   const storedEvents = join(dir, 'events.ndjson');
-  const stored = () => readFileSync(storedEvents, 'utf8').split('\n').filter((l) => l.trim()).length;
+  const stored = () =>
+    readFileSync(storedEvents, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim()).length;
   if (stored() !== warm.events) throw new Error(`events push: the server holds ${stored()} events, traces said it sent ${warm.events}`);
   // The baseline's payload: the events as the server stored them, and the session as it started it.
   const stored0 = JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8'));
   const start = {};
-  for (const k of ['session_id', 'session_name', 'event_name', 'source', 'start_time', 'end_time', 'duration', 'config', 'inputs', 'outputs', 'metadata', 'user_properties', 'children_ids']) {
+  for (const k of [
+    'session_id',
+    'session_name',
+    'event_name',
+    'source',
+    'start_time',
+    'end_time',
+    'duration',
+    'config',
+    'inputs',
+    'outputs',
+    'metadata',
+    'user_properties',
+    'children_ids',
+  ]) {
     if (stored0[k] !== undefined) start[k] = stored0[k];
   }
   const sessionJson = join(WORK, 'events-session.json');
@@ -43,7 +83,10 @@ async function benchEventsPush(serve, data) {
   writeFileSync(sessionJson, JSON.stringify(start));
   copyFileSync(storedEvents, payload);
   const post = async (label) => {
-    const r = await measure(NODE, [join(BENCH, 'events-post.mjs'), serve.base, sessionJson, payload], { env: childEnv({ TRACES_TOKEN: TOKEN }), label });
+    const r = await measure(NODE, [join(BENCH, 'events-post.mjs'), serve.base, sessionJson, payload], {
+      env: childEnv({ TRACES_TOKEN: TOKEN }),
+      label,
+    });
     const doc = JSON.parse(r.stdout);
     if (doc.events !== warm.events) throw new Error(`${label}: sent ${doc.events} events, expected ${warm.events}`);
     return { ...r, events: doc.events, batches: doc.batches };
@@ -56,13 +99,23 @@ async function benchEventsPush(serve, data) {
       const r = who === 'traces' ? await push(label) : await post(label);
       if (who === 'traces' && r.events !== warm.events) throw new Error(`${label}: sent ${r.events} events, the warm-up ${warm.events}`);
       runs[who].push(r);
-      log(`[6/8] ${label}: ${fmtMs(r.ms)} (${Math.round(r.events / (r.ms / 1000))} events/s)${r.cpuS === undefined ? '' : `, CPU ${r.cpuS.toFixed(2)} s`}`);
+      log(
+        `[6/8] ${label}: ${fmtMs(r.ms)} (${Math.round(r.events / (r.ms / 1000))} events/s)${r.cpuS === undefined ? '' : `, CPU ${r.cpuS.toFixed(2)} s`}`,
+      );
     }
   }
   // Same ids every time: the server must still hold one copy of each event.
-  if (stored() !== warm.events) throw new Error(`events push: after ${run + CFG.eventsReps + 1} pushes the server holds ${stored()} events, expected ${warm.events} (ids not deterministic?)`);
+  if (stored() !== warm.events)
+    throw new Error(
+      `events push: after ${run + CFG.eventsReps + 1} pushes the server holds ${stored()} events, expected ${warm.events} (ids not deterministic?)`,
+    );
   const med = (rs, key) => (rs.some((r) => r[key] === undefined) ? undefined : median(rs.map((r) => r[key])));
-  const summary = (rs) => ({ ms: med(rs, 'ms'), cpuS: med(rs, 'cpuS'), rssKiB: Math.max(...rs.map((r) => r.rssKiB ?? 0)) || undefined, all: rs.map((r) => r.ms) });
+  const summary = (rs) => ({
+    ms: med(rs, 'ms'),
+    cpuS: med(rs, 'cpuS'),
+    rssKiB: Math.max(...rs.map((r) => r.rssKiB ?? 0)) || undefined,
+    all: rs.map((r) => r.ms),
+  });
   return { bytes, events: warm.events, batches: warm.batches, traces: summary(runs.traces), post: summary(runs.post) };
 }
 

@@ -4,7 +4,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHome } from '../../fixtures/builder.mjs';
-import { BIN, CFG, fmtMs, fmtRatio, GOALS, hookStateDirs, killWorkers, log, median, NODE, quickRun, serverStats, tail, tracesEnv, waitForWorkers, WORK, yesNo } from '../harness.mjs';
+import {
+  BIN,
+  CFG,
+  fmtMs,
+  fmtRatio,
+  GOALS,
+  hookStateDirs,
+  killWorkers,
+  log,
+  median,
+  NODE,
+  quickRun,
+  serverStats,
+  tail,
+  tracesEnv,
+  waitForWorkers,
+  WORK,
+  yesNo,
+} from '../harness.mjs';
 
 async function benchHook(base) {
   const home = buildHome(join(WORK, 'hook-home'), { seed: 'bench:hook' });
@@ -15,19 +33,25 @@ async function benchHook(base) {
   const before = await serverStats(base);
   const hookRun = async (label) => {
     const r = quickRun(NODE, args, { env, label, stdin: 'ignore' });
-    if (r.stdout.trim() || r.stderr.trim()) throw new Error(`${label}: printed something (it should be silent)\nstdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`);
+    if (r.stdout.trim() || r.stderr.trim())
+      throw new Error(`${label}: printed something (it should be silent)\nstdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`);
     const workerMs = await waitForWorkers(stateDir, label);
     return { ms: r.ms, workerMs };
   };
   const nodeRun = (label) => quickRun(NODE, ['-e', '0'], { env, label, stdin: 'ignore' }).ms;
 
-  log(`[3/8] hook: ${CFG.hookReps} runs each of \`traces hook --session FILE\` (the root and its 2 sub-agents) and \`node -e 0\`, the worker drained after each hook`);
+  log(
+    `[3/8] hook: ${CFG.hookReps} runs each of \`traces hook --session FILE\` (the root and its 2 sub-agents) and \`node -e 0\`, the worker drained after each hook`,
+  );
   for (let i = 0; i < 2; i++) {
     await hookRun('hook warm-up');
     nodeRun('node -e 0 warm-up');
   }
   const uploaded = (await serverStats(base)).requests - before.requests;
-  if (uploaded !== 3) throw new Error(`hook: the workers sent ${uploaded} PUTs; expected the root and its 2 sub-agents once (3)\n${tail(readFileSync(join(stateDir, 'hook.log'), 'utf8'))}`);
+  if (uploaded !== 3)
+    throw new Error(
+      `hook: the workers sent ${uploaded} PUTs; expected the root and its 2 sub-agents once (3)\n${tail(readFileSync(join(stateDir, 'hook.log'), 'utf8'))}`,
+    );
   const hooks = [];
   const workers = [];
   const node = [];
@@ -51,7 +75,9 @@ async function benchHook(base) {
     .split('\n')
     .filter((l) => / (warn|error): /.test(l));
   if (warnings.length) throw new Error(`hook: ${warnings.length} warning(s) in hook.log, e.g. ${warnings[0]}`);
-  log(`[3/8] hook: median ${fmtMs(median(hooks))} vs node -e 0 ${fmtMs(median(node))}; worker done ${fmtMs(median(workers))} after the hook returned (median)`);
+  log(
+    `[3/8] hook: median ${fmtMs(median(hooks))} vs node -e 0 ${fmtMs(median(node))}; worker done ${fmtMs(median(workers))} after the hook returned (median)`,
+  );
   return { ms: median(hooks), node: median(node), worker: median(workers), allHooks: hooks, allNode: node };
 }
 
@@ -90,4 +116,6 @@ export const how = () => [
 ];
 
 const ms = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-export const raw = (hook) => [`hook ${ms(hook.allHooks)}; node -e 0 ${ms(hook.allNode)}; hook worker done after the hook returned (median) ${fmtMs(hook.worker)}`];
+export const raw = (hook) => [
+  `hook ${ms(hook.allHooks)}; node -e 0 ${ms(hook.allNode)}; hook worker done after the hook returned (median) ${fmtMs(hook.worker)}`,
+];

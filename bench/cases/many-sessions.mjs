@@ -3,7 +3,28 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { entries, header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
-import { BIN, CFG, childEnv, count, fmtMiB, fmtMs, fmtRatio, fmtS, GOALS, log, measure, median, MiB, NODE, quickRun, serverStats, tail, tracesEnv, WORK, yesNo } from '../harness.mjs';
+import {
+  BIN,
+  CFG,
+  childEnv,
+  count,
+  fmtMiB,
+  fmtMs,
+  fmtRatio,
+  fmtS,
+  GOALS,
+  log,
+  measure,
+  median,
+  MiB,
+  NODE,
+  quickRun,
+  serverStats,
+  tail,
+  tracesEnv,
+  WORK,
+  yesNo,
+} from '../harness.mjs';
 
 // The baseline of the rerun: walk the folder, stat every file, nothing else.
 const WALK_SCRIPT =
@@ -17,7 +38,11 @@ async function benchManySessions(base) {
   for (let i = 0; i < CFG.sessions; i++) {
     const seed = `bench:many:${i}`;
     const id = uuidFrom(seed);
-    writeSession(join(dir, `${id}.jsonl`), header({ id, timestamp: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 1000).toISOString() }), entries(seed, 3));
+    writeSession(
+      join(dir, `${id}.jsonl`),
+      header({ id, timestamp: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 1000).toISOString() }),
+      entries(seed, 3),
+    );
   }
   // Bytes per file, for the report.
   const totalBytes = CFG.sessions * statSync(join(dir, `${uuidFrom('bench:many:0')}.jsonl`)).size;
@@ -30,9 +55,13 @@ async function benchManySessions(base) {
   const first = await measure(NODE, args, { env, label: 'first upload' });
   let after = await serverStats(base);
   if (after.requests - before.requests !== CFG.sessions) {
-    throw new Error(`first upload: the server got ${after.requests - before.requests} PUTs, expected ${CFG.sessions}\n${tail(first.stderr)}`);
+    throw new Error(
+      `first upload: the server got ${after.requests - before.requests} PUTs, expected ${CFG.sessions}\n${tail(first.stderr)}`,
+    );
   }
-  log(`[4/8] first upload: ${fmtS(first.ms)}, peak RSS ${fmtMiB(first.rssKiB)}${first.cpuS === undefined ? '' : `, CPU ${first.cpuS.toFixed(2)} s`}`);
+  log(
+    `[4/8] first upload: ${fmtS(first.ms)}, peak RSS ${fmtMiB(first.rssKiB)}${first.cpuS === undefined ? '' : `, CPU ${first.cpuS.toFixed(2)} s`}`,
+  );
 
   const baseEnv = childEnv();
   const walkCount = quickRun(NODE, ['-e', WALK_SCRIPT, dir], { env: baseEnv, label: 'stat walk warm-up' }).stdout.trim();
@@ -43,7 +72,8 @@ async function benchManySessions(base) {
     before = await serverStats(base);
     const r = quickRun(NODE, args, { env, label: `rerun ${i + 1}` });
     after = await serverStats(base);
-    if (after.requests !== before.requests) throw new Error(`rerun ${i + 1}: sent ${after.requests - before.requests} PUTs; nothing had changed`);
+    if (after.requests !== before.requests)
+      throw new Error(`rerun ${i + 1}: sent ${after.requests - before.requests} PUTs; nothing had changed`);
     reruns.push(r.ms);
     walks.push(quickRun(NODE, ['-e', WALK_SCRIPT, dir], { env: baseEnv, label: `stat walk ${i + 1}` }).ms);
     log(`[4/8] rerun ${i + 1}/${CFG.rerunReps}: traces ${fmtMs(reruns[i])}, stat walk ${fmtMs(walks[i])}`);
@@ -87,4 +117,6 @@ export const how = () => [
   '- rerun: `traces upload --sessions-dir DIR` with the ledger of the first upload; its baseline is `node -e` walking DIR with readdirSync(withFileTypes) + statSync.',
 ];
 
-export const raw = (many) => [`rerun ${many.allReruns.map((x) => x.toFixed(1)).join(', ')}; stat walk ${many.allWalks.map((x) => x.toFixed(1)).join(', ')}`];
+export const raw = (many) => [
+  `rerun ${many.allReruns.map((x) => x.toFixed(1)).join(', ')}; stat walk ${many.allWalks.map((x) => x.toFixed(1)).join(', ')}`,
+];

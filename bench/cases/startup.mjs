@@ -47,4 +47,6 @@ export function rows(startup) {
 
 export const how = () => [];
 
-export const raw = (startup) => [`--version ${startup.allTraces.map((x) => x.toFixed(1)).join(', ')}; node -e 0 ${startup.allNode.map((x) => x.toFixed(1)).join(', ')}`];
+export const raw = (startup) => [
+  `--version ${startup.allTraces.map((x) => x.toFixed(1)).join(', ')}; node -e 0 ${startup.allNode.map((x) => x.toFixed(1)).join(', ')}`,
+];

@@ -4,7 +4,28 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { uuidFrom, writeLargeSession } from '../../fixtures/builder.mjs';
-import { BENCH, BIN, CFG, childEnv, fmtMiB, fmtRatio, fmtS, GOALS, log, measure, median, MiB, NODE, serverStats, sizeLabel, tail, TOKEN, tracesEnv, WORK, yesNo } from '../harness.mjs';
+import {
+  BENCH,
+  BIN,
+  CFG,
+  childEnv,
+  fmtMiB,
+  fmtRatio,
+  fmtS,
+  GOALS,
+  log,
+  measure,
+  median,
+  MiB,
+  NODE,
+  serverStats,
+  sizeLabel,
+  tail,
+  TOKEN,
+  tracesEnv,
+  WORK,
+  yesNo,
+} from '../harness.mjs';
 
 async function benchLargeUpload(base) {
   const id = uuidFrom('bench:large');
@@ -15,14 +36,25 @@ async function benchLargeUpload(base) {
 
   const tracesArgs = [BIN, 'upload', file, '--to', base, '--max-bytes', '1G', '--force'];
   const env = tracesEnv(join(WORK, 'state-large'));
-  const curlArgs = ['-sS', '-T', file, '-H', 'Content-Type: application/x-ndjson', '-H', `Authorization: Bearer ${TOKEN}`, `${base}/api/v1/agent-traces/sessions/${id}`];
+  const curlArgs = [
+    '-sS',
+    '-T',
+    file,
+    '-H',
+    'Content-Type: application/x-ndjson',
+    '-H',
+    `Authorization: Bearer ${TOKEN}`,
+    `${base}/api/v1/agent-traces/sessions/${id}`,
+  ];
 
   const runTraces = async (label) => {
     const before = await serverStats(base);
     const r = await measure(NODE, tracesArgs, { env, label });
     const after = await serverStats(base);
     if (after.requests - before.requests !== 1 || after.bytes - before.bytes !== bytes) {
-      throw new Error(`${label}: the server got ${after.requests - before.requests} PUT(s), ${after.bytes - before.bytes} bytes; expected 1 of ${bytes}`);
+      throw new Error(
+        `${label}: the server got ${after.requests - before.requests} PUT(s), ${after.bytes - before.bytes} bytes; expected 1 of ${bytes}`,
+      );
     }
     return r;
   };
@@ -60,7 +92,12 @@ async function benchLargeUpload(base) {
     }
   }
   const med = (rs, key) => (rs.some((r) => r[key] === undefined) ? undefined : median(rs.map((r) => r[key])));
-  const summary = (rs) => ({ ms: med(rs, 'ms'), rssKiB: Math.max(...rs.map((r) => r.rssKiB ?? 0)) || undefined, cpuS: med(rs, 'cpuS'), all: rs.map((r) => r.ms) });
+  const summary = (rs) => ({
+    ms: med(rs, 'ms'),
+    rssKiB: Math.max(...rs.map((r) => r.rssKiB ?? 0)) || undefined,
+    cpuS: med(rs, 'cpuS'),
+    all: rs.map((r) => r.ms),
+  });
   return { bytes, traces: summary(runs.traces), curl: summary(runs.curl), nodePut: summary(runs['node-put']) };
 }
 
@@ -81,7 +118,7 @@ export function rows(large) {
   return [
     [
       `upload one ${L} session, wall time (median of ${CFG.uploadReps})`,
-      `${fmtS(large.traces.ms)} (${((large.bytes / MiB) / (large.traces.ms / 1000)).toFixed(0)} MiB/s)`,
+      `${fmtS(large.traces.ms)} (${(large.bytes / MiB / (large.traces.ms / 1000)).toFixed(0)} MiB/s)`,
       `${fmtS(large.curl.ms)} (curl -T)`,
       fmtRatio(uploadRatio),
       `≤ ${GOALS.uploadRatio}x`,

@@ -7,7 +7,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { uuidFrom, writeLargeSession } from '../../fixtures/builder.mjs';
-import { BENCH, BIN, CFG, childEnv, fmtRatio, fmtS, log, measure, median, NODE, sizeLabel, tail, TOKEN, tracesEnv, WORK } from '../harness.mjs';
+import {
+  BENCH,
+  BIN,
+  CFG,
+  childEnv,
+  fmtRatio,
+  fmtS,
+  log,
+  measure,
+  median,
+  NODE,
+  sizeLabel,
+  tail,
+  TOKEN,
+  tracesEnv,
+  WORK,
+} from '../harness.mjs';
 
 const ROUNDS = 5;
 /** [label, API, body, MiB per read, hash] */
@@ -39,9 +55,19 @@ export async function run(ctx) {
   const bytes = statSync(file).size;
   const url = `${ctx.base}/api/v1/agent-traces/sessions/${id}`;
   const clients = [
-    ['curl -T', 'curl', ['-sS', '-T', file, '-H', 'Content-Type: application/x-ndjson', '-H', `Authorization: Bearer ${TOKEN}`, url], childEnv()],
+    [
+      'curl -T',
+      'curl',
+      ['-sS', '-T', file, '-H', 'Content-Type: application/x-ndjson', '-H', `Authorization: Bearer ${TOKEN}`, url],
+      childEnv(),
+    ],
     ['node-put.mjs', NODE, [join(BENCH, 'node-put.mjs'), file, url], childEnv({ TRACES_TOKEN: TOKEN })],
-    ['traces upload', NODE, [BIN, 'upload', file, '--to', ctx.base, '--max-bytes', '1G', '--force', '--json'], tracesEnv(join(WORK, 'state-paths'))],
+    [
+      'traces upload',
+      NODE,
+      [BIN, 'upload', file, '--to', ctx.base, '--max-bytes', '1G', '--force', '--json'],
+      tracesEnv(join(WORK, 'state-paths')),
+    ],
     ...VARIANTS.map(([api, body, mib, hash]) => [
       `Pool.${api}, ${body} of ${mib} MiB reads, sha256 ${hash}`,
       NODE,
@@ -54,7 +80,8 @@ export async function run(ctx) {
     for (let k = 0; k < clients.length; k++) {
       const [label, cmd, args, env] = clients[(k + round) % clients.length];
       const r = await measure(cmd, args, { env, label });
-      if (label !== 'traces upload' && JSON.parse(r.stdout).bytes_stored !== bytes) throw new Error(`${label}: unexpected answer ${tail(r.stdout)}`);
+      if (label !== 'traces upload' && JSON.parse(r.stdout).bytes_stored !== bytes)
+        throw new Error(`${label}: unexpected answer ${tail(r.stdout)}`);
       times.get(label).push(r.ms);
     }
     log(`[paths] round ${round + 1}/${ROUNDS} done`);
@@ -77,7 +104,7 @@ export function rows(paths) {
 }
 
 export const how = () => [
-  '- upload paths: every client sends the same file to the same sink server, once per round, in an order rotated each round; bench/undici-put.mjs is one PUT through undici in the shape its row names (no ledger, no git scan), so the rows show what each of undici\'s paths costs over node:http.',
+  "- upload paths: every client sends the same file to the same sink server, once per round, in an order rotated each round; bench/undici-put.mjs is one PUT through undici in the shape its row names (no ledger, no git scan), so the rows show what each of undici's paths costs over node:http.",
 ];
 
 export const raw = (paths) => paths.times.map((t) => `${t.label} ${t.all.map((x) => x.toFixed(0)).join(', ')}`);

@@ -2,7 +2,29 @@
 // time over 10 s and RSS, vs an idle `node -e "setInterval(()=>{},1e9)"` measured in the same
 // 10 s; then SIGTERM, which must end it with exit 0.
 import { join } from 'node:path';
-import { BIN, CFG, childEnv, count, cpuMs, fmtMiB, fmtMs, fmtRatio, fmtS, GOALS, log, memKiB, serverStats, sleep, startService, stopService, tail, TICK_MS, tracesEnv, WORK, yesNo } from '../harness.mjs';
+import {
+  BIN,
+  CFG,
+  childEnv,
+  count,
+  cpuMs,
+  fmtMiB,
+  fmtMs,
+  fmtRatio,
+  fmtS,
+  GOALS,
+  log,
+  memKiB,
+  serverStats,
+  sleep,
+  startService,
+  stopService,
+  tail,
+  TICK_MS,
+  tracesEnv,
+  WORK,
+  yesNo,
+} from '../harness.mjs';
 
 const IDLE_WINDOW_MS = 10_000;
 const IDLE_SETTLE_MS = 1_000; // after "watching", before the idle window starts
@@ -23,7 +45,9 @@ async function benchIdleWatcher(base, dir, stateDir) {
     const startupCpu = cpuMs(watcher.child.pid);
     const sent = (await serverStats(base)).requests - before.requests;
     if (sent !== 0) throw new Error(`idle watcher: the catch-up sent ${sent} PUTs; everything had been uploaded\n${tail(watcher.stderr)}`);
-    log(`[5/8] watching after ${fmtS(readyMs)} (CPU ${fmtMs(startupCpu)}); idle for ${IDLE_SETTLE_MS / 1000} s, then measuring ${IDLE_WINDOW_MS / 1000} s`);
+    log(
+      `[5/8] watching after ${fmtS(readyMs)} (CPU ${fmtMs(startupCpu)}); idle for ${IDLE_SETTLE_MS / 1000} s, then measuring ${IDLE_WINDOW_MS / 1000} s`,
+    );
     await sleep(IDLE_SETTLE_MS);
     const w0 = cpuMs(watcher.child.pid);
     const n0 = cpuMs(idle.child.pid);
@@ -37,7 +61,9 @@ async function benchIdleWatcher(base, dir, stateDir) {
     const idleSent = (await serverStats(base)).requests - before.requests;
     if (idleSent !== 0) throw new Error(`idle watcher: sent ${idleSent} PUTs while idle`);
     const stop = await stopService(watcher, 30_000);
-    log(`[5/8] watcher CPU ${fmtMs(w1 - w0)} in ${fmtS(windowMs)}, RSS ${fmtMiB(mem.rss)} (peak ${fmtMiB(mem.hwm)}); idle node CPU ${fmtMs(n1 - n0)}, RSS ${fmtMiB(idleMem.rss)}; SIGTERM: ${stop.timedOut ? 'no exit, killed' : `exit ${stop.code ?? stop.signal}`} after ${fmtMs(stop.ms)}`);
+    log(
+      `[5/8] watcher CPU ${fmtMs(w1 - w0)} in ${fmtS(windowMs)}, RSS ${fmtMiB(mem.rss)} (peak ${fmtMiB(mem.hwm)}); idle node CPU ${fmtMs(n1 - n0)}, RSS ${fmtMiB(idleMem.rss)}; SIGTERM: ${stop.timedOut ? 'no exit, killed' : `exit ${stop.code ?? stop.signal}`} after ${fmtMs(stop.ms)}`,
+    );
     if (stop.code !== 0) log(`[5/8] watcher stderr: ${tail(watcher.stderr)}`);
     return { readyMs, startupCpu, cpu: w1 - w0, idleCpu: n1 - n0, windowMs, mem, idleMem, stop };
   } finally {

@@ -4,7 +4,22 @@
 import { appendFileSync, readFileSync, statSync, watch as fsWatch } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { entries, header, hex8, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
-import { BIN, CFG, fmtMs, fmtRatio, log, notRun, percentile, section, sleep, startService, stopService, tail, tracesEnv, WORK } from '../harness.mjs';
+import {
+  BIN,
+  CFG,
+  fmtMs,
+  fmtRatio,
+  log,
+  notRun,
+  percentile,
+  section,
+  sleep,
+  startService,
+  stopService,
+  tail,
+  tracesEnv,
+  WORK,
+} from '../harness.mjs';
 
 // The debounce, and the time from one append to the next. With --min-interval 200 an append must
 // come at least min-interval + one upload after the previous upload to be sent after the debounce
@@ -28,11 +43,17 @@ async function benchWatchLatency(serve, data, minInterval) {
       return -1; // not there yet, or between the temp write and the rename
     }
   };
-  log(`[7/8] watch latency (--debounce ${DEBOUNCE_MS} --min-interval ${minInterval}): ${CFG.appends} appends ${APPEND_SPACING_MS} ms apart`);
-  const watcher = await startService(`traces watch (${tag})`, [BIN, 'watch', dir, '--debounce', String(DEBOUNCE_MS), '--min-interval', String(minInterval), '--json', '--to', serve.base], {
-    env: tracesEnv(join(WORK, `state-watch-${tag}`)),
-    ready: /^watching /m,
-  });
+  log(
+    `[7/8] watch latency (--debounce ${DEBOUNCE_MS} --min-interval ${minInterval}): ${CFG.appends} appends ${APPEND_SPACING_MS} ms apart`,
+  );
+  const watcher = await startService(
+    `traces watch (${tag})`,
+    [BIN, 'watch', dir, '--debounce', String(DEBOUNCE_MS), '--min-interval', String(minInterval), '--json', '--to', serve.base],
+    {
+      env: tracesEnv(join(WORK, `state-watch-${tag}`)),
+      ready: /^watching /m,
+    },
+  );
   const latencies = [];
   let lost = 0;
   let wake;
@@ -56,7 +77,8 @@ async function benchWatchLatency(serve, data, minInterval) {
         wake = check;
         check();
       });
-    if ((await waitStored(statSync(file).size, 30_000)) === undefined) throw new Error(`${tag}: the catch-up upload never reached the server\n${tail(watcher.stderr)}`);
+    if ((await waitStored(statSync(file).size, 30_000)) === undefined)
+      throw new Error(`${tag}: the catch-up upload never reached the server\n${tail(watcher.stderr)}`);
     dirWatcher = fsWatch(dirname(indexFile), () => wake?.()); // the store renames the index record into place
     const deadline = performance.now() + CFG.appends * (APPEND_SPACING_MS + 1000) + 60_000;
     for (let i = 0; i < CFG.appends && performance.now() < deadline; i++) {
@@ -77,13 +99,16 @@ async function benchWatchLatency(serve, data, minInterval) {
     dirWatcher?.close();
     stop = await stopService(watcher, 30_000);
   }
-  const uploads = watcher.stdout.split('\n').filter((l) => l.trim()).filter((l) => {
-    try {
-      return JSON.parse(l).status === 'uploaded';
-    } catch {
-      return false;
-    }
-  }).length;
+  const uploads = watcher.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .filter((l) => {
+      try {
+        return JSON.parse(l).status === 'uploaded';
+      } catch {
+        return false;
+      }
+    }).length;
   const r = { minInterval, latencies, lost, uploads, stop, n: CFG.appends };
   if (latencies.length) {
     r.p50 = percentile(latencies, 50);
@@ -91,7 +116,9 @@ async function benchWatchLatency(serve, data, minInterval) {
     r.min = Math.min(...latencies);
     r.max = Math.max(...latencies);
   }
-  log(`[7/8] ${tag}: p50 ${r.p50 === undefined ? 'n/a' : fmtMs(r.p50)}, p95 ${r.p95 === undefined ? 'n/a' : fmtMs(r.p95)}, ${uploads} uploads (1 catch-up + ${CFG.appends} appends), ${lost} lost; SIGTERM: exit ${stop.code ?? stop.signal}`);
+  log(
+    `[7/8] ${tag}: p50 ${r.p50 === undefined ? 'n/a' : fmtMs(r.p50)}, p95 ${r.p95 === undefined ? 'n/a' : fmtMs(r.p95)}, ${uploads} uploads (1 catch-up + ${CFG.appends} appends), ${lost} lost; SIGTERM: exit ${stop.code ?? stop.signal}`,
+  );
   return r;
 }
 
@@ -139,4 +166,7 @@ export const how = () => [
 export const raw = (watches) =>
   watches
     .filter((w) => !w.failed && w.latencies.length)
-    .map((w) => `watch --min-interval ${w.minInterval} latency min ${fmtMs(w.min)}, p50 ${fmtMs(w.p50)}, p95 ${fmtMs(w.p95)}, max ${fmtMs(w.max)}, ${w.uploads} uploads, ${w.lost} lost`);
+    .map(
+      (w) =>
+        `watch --min-interval ${w.minInterval} latency min ${fmtMs(w.min)}, p50 ${fmtMs(w.p50)}, p95 ${fmtMs(w.p95)}, max ${fmtMs(w.max)}, ${w.uploads} uploads, ${w.lost} lost`,
+    );

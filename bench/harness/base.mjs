@@ -28,7 +28,16 @@ export function configure({ quick, keep }) {
     CFG,
     quick
       ? { largeBytes: 64 * MiB, sessions: 1_000, uploadReps: 3, versionReps: 10, rerunReps: 3, hookReps: 10, eventsReps: 2, appends: 20 }
-      : { largeBytes: 512 * MiB, sessions: 10_000, uploadReps: 3, versionReps: 20, rerunReps: 3, hookReps: 20, eventsReps: 3, appends: 100 },
+      : {
+          largeBytes: 512 * MiB,
+          sessions: 10_000,
+          uploadReps: 3,
+          versionReps: 20,
+          rerunReps: 3,
+          hookReps: 20,
+          eventsReps: 3,
+          appends: 100,
+        },
   );
   Object.assign(GOALS, {
     uploadRatio: 1.3,
@@ -110,4 +119,11 @@ export async function section(name, fn) {
 }
 
 /** The one row of a case that failed or was skipped. */
-export const notRun = (what, r) => [what, r.failed ? `**failed**: ${r.failed.split('\n')[0]}` : `skipped: ${r.skipped}`, '—', '—', '—', r.failed ? '**no**' : 'n/a'];
+export const notRun = (what, r) => [
+  what,
+  r.failed ? `**failed**: ${r.failed.split('\n')[0]}` : `skipped: ${r.skipped}`,
+  '—',
+  '—',
+  '—',
+  r.failed ? '**no**' : 'n/a',
+];

@@ -126,7 +126,8 @@ export function measure(cmd, args, { env, label, okCodes = [0] }) {
         rmSync(timeFile, { force: true });
       }
       if (timedOut) return reject(new Error(`${label}: no exit after ${CHILD_TIMEOUT_MS / 1000} s; killed\n${tail(stderr)}`));
-      if (!okCodes.includes(code)) return reject(new Error(`${label}: exit ${code ?? signal}\nstdout: ${tail(stdout)}\nstderr: ${tail(stderr)}`));
+      if (!okCodes.includes(code))
+        return reject(new Error(`${label}: exit ${code ?? signal}\nstdout: ${tail(stdout)}\nstderr: ${tail(stderr)}`));
       resolve({ ms, rssKiB, cpuS, stdout, stderr, code });
     });
   });
@@ -135,7 +136,15 @@ export function measure(cmd, args, { env, label, okCodes = [0] }) {
 /** A short run timed with spawnSync (startup-sized figures). `stdin: 'ignore'` gives it /dev/null. */
 export function quickRun(cmd, args, { env, label, stdin = 'pipe' }) {
   const started = performance.now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, env, timeout: CHILD_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * MiB, encoding: 'utf8', stdio: [stdin, 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    env,
+    timeout: CHILD_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * MiB,
+    encoding: 'utf8',
+    stdio: [stdin, 'pipe', 'pipe'],
+  });
   const ms = performance.now() - started;
   if (r.error) throw new Error(`${label}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status ?? r.signal}\nstdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`);
@@ -215,9 +224,16 @@ export function startService(label, args, { env, ready, stream = 'stderr', timeo
       if (svc.stderr.length < 16 * MiB) svc.stderr += s;
       check();
     });
-    const timer = setTimeout(() => settle(new Error(`${label}: not ready after ${timeoutMs / 1000} s\nstdout: ${tail(svc.stdout)}\nstderr: ${tail(svc.stderr)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => settle(new Error(`${label}: not ready after ${timeoutMs / 1000} s\nstdout: ${tail(svc.stdout)}\nstderr: ${tail(svc.stderr)}`)),
+      timeoutMs,
+    );
     child.on('error', (error) => settle(new Error(`${label}: could not start: ${error.message}`)));
-    child.on('exit', (code, signal) => settle(new Error(`${label}: exited (${code ?? signal}) before it was ready\nstdout: ${tail(svc.stdout)}\nstderr: ${tail(svc.stderr)}`)));
+    child.on('exit', (code, signal) =>
+      settle(
+        new Error(`${label}: exited (${code ?? signal}) before it was ready\nstdout: ${tail(svc.stdout)}\nstderr: ${tail(svc.stderr)}`),
+      ),
+    );
     if (!ready) setImmediate(() => settle());
   });
 }
@@ -288,7 +304,9 @@ export async function waitForWorkers(stateDir, label, timeoutMs = 60_000) {
   for (;;) {
     let queued = 0;
     try {
-      queued = readFileSync(queue, 'utf8').split('\n').filter((l) => l.trim()).length;
+      queued = readFileSync(queue, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim()).length;
     } catch {
       // no queue yet
     }

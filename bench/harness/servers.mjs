@@ -10,7 +10,10 @@ export function startServer() {
   return new Promise((resolve, reject) => {
     const server = spawn(NODE, [join(BENCH, 'sink-server.mjs')], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`sink server: no port after ${SERVER_START_TIMEOUT_MS / 1000} s`)), SERVER_START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`sink server: no port after ${SERVER_START_TIMEOUT_MS / 1000} s`)),
+      SERVER_START_TIMEOUT_MS,
+    );
     state.server = server;
     server.on('error', (e) => {
       clearTimeout(timer);

@@ -95,5 +95,8 @@ function storeFolder(spec: { dir: string; source: string }): string {
   }
   if (stats.isDirectory()) return spec.dir;
   const Bad = spec.source === '--to' ? UsageError : ConfigError;
-  throw new Bad(`${spec.source}: ${spec.dir} is not a folder (a file is in the way)`, 'Name a folder for the local store, or an https:// URL.');
+  throw new Bad(
+    `${spec.source}: ${spec.dir} is not a folder (a file is in the way)`,
+    'Name a folder for the local store, or an https:// URL.',
+  );
 }

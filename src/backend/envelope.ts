@@ -8,7 +8,10 @@ export function errorMessage(status: number, statusText: string, body: string): 
   const head = `${status}${statusText ? ` ${statusText}` : ''}`;
   // A body part that only repeats the status text ({"detail":"Not Found"}, an RFC 9457 title) adds nothing to the head.
   const same = (part: string) => part.trim() === statusText.trim();
-  const rest = fromBody?.split('; ').filter((part) => !same(part)).join('; ');
+  const rest = fromBody
+    ?.split('; ')
+    .filter((part) => !same(part))
+    .join('; ');
   return rest ? `${head}: ${rest}` : head;
 }
 
@@ -90,7 +93,14 @@ function describeItem(item: unknown): string | undefined {
 }
 
 function joinAll(parts: (string | undefined)[]): string | undefined {
-  const kept = [...new Set(parts.filter(isString).map((p) => p.trim()).filter(Boolean))];
+  const kept = [
+    ...new Set(
+      parts
+        .filter(isString)
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  ];
   return kept.length ? clip(kept.join('; ')) : undefined;
 }
 

@@ -3,23 +3,37 @@ import type { EventsApi } from '../contracts/apis.js';
 import type { SessionStart, TraceEvent } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
-
 export class HttpEventsApi implements EventsApi {
   constructor(private readonly client: HttpClient) {}
 
   async startSession(body: SessionStart): Promise<Record<string, unknown>> {
     // Idempotent on session_id: a repeat merges metadata and returns the existing session.
-    const response = await this.client.request<Record<string, unknown>>({ method: 'POST', path: '/v1/sessions', json: body, idempotent: true });
+    const response = await this.client.request<Record<string, unknown>>({
+      method: 'POST',
+      path: '/v1/sessions',
+      json: body,
+      idempotent: true,
+    });
     return response.data ?? {};
   }
 
   async sendBatch(sessionId: string, events: TraceEvent[]): Promise<void> {
     // Every event carries a deterministic event_id: a retry after a 500 that stored half cannot duplicate.
-    await this.client.request({ method: 'POST', path: `/v1/sessions/${encodeURIComponent(sessionId)}/events/batch`, json: { events }, idempotent: true });
+    await this.client.request({
+      method: 'POST',
+      path: `/v1/sessions/${encodeURIComponent(sessionId)}/events/batch`,
+      json: { events },
+      idempotent: true,
+    });
   }
 
   async sendCrossSession(events: TraceEvent[]): Promise<string[]> {
-    const response = await this.client.request<{ event_ids?: string[] }>({ method: 'POST', path: '/v1/events/batch', json: { events }, idempotent: true });
+    const response = await this.client.request<{ event_ids?: string[] }>({
+      method: 'POST',
+      path: '/v1/events/batch',
+      json: { events },
+      idempotent: true,
+    });
     return response.data?.event_ids ?? [];
   }
 

@@ -79,8 +79,7 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, policy
     } catch (error) {
       if (attempt >= policy.retries || !isRetryable(error)) throw error;
       const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
-      const delayMs =
-        retryAfter !== undefined ? Math.min(retryAfter, policy.maxRetryAfterMs) : backoffMs(attempt, policy, hooks.random);
+      const delayMs = retryAfter !== undefined ? Math.min(retryAfter, policy.maxRetryAfterMs) : backoffMs(attempt, policy, hooks.random);
       if (error instanceof ApiError && error.status === 429) hooks.gate?.pauseFor(delayMs);
       hooks.onRetry?.({ attempt, delayMs, error });
       if (hooks.gate && error instanceof ApiError && error.status === 429) await hooks.gate.wait();

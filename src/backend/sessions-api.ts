@@ -4,7 +4,6 @@ import type { SaveOutcome, SessionsApi } from '../contracts/apis.js';
 import { PATCH_ID, type MetadataSave, type SessionPatch } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
-
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
 export class HttpSessionsApi implements SessionsApi {
@@ -28,7 +27,12 @@ export class HttpSessionsApi implements SessionsApi {
   }
 
   async patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>> {
-    const response = await this.client.request({ method: 'PATCH', path: `/v1/sessions/${encodeURIComponent(id)}`, json: patch, idempotent: true });
+    const response = await this.client.request({
+      method: 'PATCH',
+      path: `/v1/sessions/${encodeURIComponent(id)}`,
+      json: patch,
+      idempotent: true,
+    });
     return asObject(response.data);
   }
 

@@ -33,7 +33,14 @@ export class StoreUploadTarget implements UploadTarget {
         snapshot.stream(),
         snapshot.length,
       );
-      return { key: record.key, bytes: record.bytes, hash: record.sha256, size: snapshot.size, mtimeMs: snapshot.mtimeMs, traceId: record.trace_id };
+      return {
+        key: record.key,
+        bytes: record.bytes,
+        hash: record.sha256,
+        size: snapshot.size,
+        mtimeMs: snapshot.mtimeMs,
+        traceId: record.trace_id,
+      };
     } finally {
       await snapshot.close();
     }

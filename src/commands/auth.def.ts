@@ -5,7 +5,9 @@ const allowHttp = boolean('--allow-http', 'allow a plain http:// backend that is
 
 export const loginOptions = {
   withToken: boolean('--with-token', 'read the token from standard input'),
-  to: text('--to <url>', 'backend the login is for (its origin: scheme, host and port)', { env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL'] }),
+  to: text('--to <url>', 'backend the login is for (its origin: scheme, host and port)', {
+    env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL'],
+  }),
   allowHttp,
 };
 export type LoginFlags = Flags<typeof loginOptions>;
@@ -19,7 +21,9 @@ export const loginCommand = defineCommand({
 });
 
 export const logoutOptions = {
-  to: text('--to <url>', 'backend whose login to remove (default: the configured one)', { env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL'] }),
+  to: text('--to <url>', 'backend whose login to remove (default: the configured one)', {
+    env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL'],
+  }),
   all: boolean('--all', 'remove the stored logins of every backend'),
 };
 export type LogoutFlags = Flags<typeof logoutOptions>;

@@ -18,11 +18,17 @@ function backendFor(io: Io, flags: { to?: string; allowHttp?: boolean }): Backen
 /** Logins belong to HTTP backends: a folder (the local store) takes no token. */
 function httpBackend(backend: BackendSpec, what: string): HttpBackend {
   if (backend.kind === 'http') return backend;
-  throw new UsageError(`${backend.dir} (from ${backend.source}) is a folder: the local store needs no token, so there is no login to ${what}`);
+  throw new UsageError(
+    `${backend.dir} (from ${backend.source}) is a folder: the local store needs no token, so there is no login to ${what}`,
+  );
 }
 
 /** Asks the backend who the credential is; undefined when it cannot say (no whoami route). A 401/403 = exit 4, naming the credential. */
-async function checkToken(io: Io, backend: HttpBackend, credential: CredentialName & { token: string }): Promise<Record<string, unknown> | undefined> {
+async function checkToken(
+  io: Io,
+  backend: HttpBackend,
+  credential: CredentialName & { token: string },
+): Promise<Record<string, unknown> | undefined> {
   const client = await createHttpClient(backend.url, {
     credential,
     timeoutMs: 15_000,
@@ -83,7 +89,11 @@ export async function whoami(_args: string[], flags: WhoamiFlags, io: Io): Promi
   }
   const where = redactUrl(backend.url);
   const credential = findCredential(io.env, backend.url, { notice: (line) => say(io, line) });
-  if (!credential) throw new AuthError(`not logged in to ${loginKey(backend.url)}`, `Run \`traces login${flags.to ? ` --to ${flags.to}` : ''}\`, or set TRACES_TOKEN.`);
+  if (!credential)
+    throw new AuthError(
+      `not logged in to ${loginKey(backend.url)}`,
+      `Run \`traces login${flags.to ? ` --to ${flags.to}` : ''}\`, or set TRACES_TOKEN.`,
+    );
   const user = await checkToken(io, backend, credential);
   if (flags.json) {
     writeJson(io, { backend: where, credential_source: credential.source, overrides: credential.overrides ?? null, user: user ?? null });

@@ -19,20 +19,44 @@ function configVerb<O extends Options>(verb: Verb, spec: VerbSpec<O>): Declared<
 }
 
 export const configCommands = [
-  configVerb('get', { summary: 'print one setting', options: json, args: [['<key>']], examples: ['traces config get api_url', 'traces config get concurrency --json'] }),
+  configVerb('get', {
+    summary: 'print one setting',
+    options: json,
+    args: [['<key>']],
+    examples: ['traces config get api_url', 'traces config get concurrency --json'],
+  }),
   configVerb('set', {
     summary: 'change one setting',
     options: {},
     args: [['<key>'], ['<value>']],
     examples: ['traces config set api_url https://api.primeintellect.ai', 'traces config set concurrency 8', 'traces config set org acme'],
   }),
-  configVerb('unset', { summary: 'remove one setting', options: {}, args: [['<key>']], examples: ['traces config unset sessions_dir', 'traces config unset concurrency'] }),
+  configVerb('unset', {
+    summary: 'remove one setting',
+    options: {},
+    args: [['<key>']],
+    examples: ['traces config unset sessions_dir', 'traces config unset concurrency'],
+  }),
   configVerb('list', {
     summary: 'print every setting and where data goes',
     options: json,
     examples: ['traces config list', 'traces config list --json'],
     // It shows where each kind of data goes and which credential is used, as the other commands would resolve them.
-    env: [...DIRS_ENV, 'TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL', 'TRACES_UPLOAD_URL', 'TRACES_SESSIONS_URL', 'TRACES_EVENTS_URL', 'TRACES_SESSIONS_DIR', 'PRIME_AGENT_SESSION_DIR', ...TOKEN_ENV],
+    env: [
+      ...DIRS_ENV,
+      'TRACES_API_URL',
+      'PRIME_AGENT_TRACES_BASE_URL',
+      'TRACES_UPLOAD_URL',
+      'TRACES_SESSIONS_URL',
+      'TRACES_EVENTS_URL',
+      'TRACES_SESSIONS_DIR',
+      'PRIME_AGENT_SESSION_DIR',
+      ...TOKEN_ENV,
+    ],
   }),
-  configVerb('path', { summary: 'print the settings file path', options: {}, examples: ['traces config path', 'cat "$(traces config path)"'] }),
+  configVerb('path', {
+    summary: 'print the settings file path',
+    options: {},
+    examples: ['traces config path', 'cat "$(traces config path)"'],
+  }),
 ];

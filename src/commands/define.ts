@@ -60,7 +60,11 @@ export function list(flag: string, description: string): OptionSpec<string[] | u
   return { kind: 'list', flag, description };
 }
 
-export function choice<const C extends readonly string[]>(flag: string, description: string, choices: C): OptionSpec<C[number] | undefined> {
+export function choice<const C extends readonly string[]>(
+  flag: string,
+  description: string,
+  choices: C,
+): OptionSpec<C[number] | undefined> {
   return { kind: 'choice', flag, description, choices };
 }
 
@@ -169,7 +173,12 @@ export function showValue(option: OptionSpec, value: unknown): string {
 
 /** 900000 → 15m, 1500 → 1500ms: the largest unit that divides it. */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 

@@ -71,7 +71,12 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
     if (by) {
       const pushed = results.filter((r) => r.status === 'pushed').length;
       io.stderr.write(`${interruptedLine(pushed, results.filter((r) => r.status !== 'unchanged').length)}\n`);
-      if (flags.json) writeJson(io, { ...countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const), interrupted: true, sessions: results });
+      if (flags.json)
+        writeJson(io, {
+          ...countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const),
+          interrupted: true,
+          sessions: results,
+        });
       return SIGNAL_EXIT[by];
     }
     const counted = countStatuses(results, ['pushed', 'unchanged', 'failed', 'pending'] as const);
@@ -82,7 +87,9 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
     if (flags.json) writeJson(io, { ...counted, events, unreachable, sessions: results });
     else {
       const pending = counted.pending ? `, ${counted.pending} not attempted` : '';
-      io.stderr.write(`${plural(events, 'event')} from ${plural(counted.pushed, 'session')} pushed, ${counted.unchanged} unchanged, ${failed} failed${pending}\n`);
+      io.stderr.write(
+        `${plural(events, 'event')} from ${plural(counted.pushed, 'session')} pushed, ${counted.unchanged} unchanged, ${failed} failed${pending}\n`,
+      );
     }
     return failed || unreachable ? EXIT.failed : EXIT.ok;
   } finally {
@@ -111,7 +118,10 @@ export async function send(_args: string[], flags: SendFlags, io: Io): Promise<n
     const batches = toBatches(events);
     for (const batch of batches) await api.sendBatch(flags.session, batch);
     if (flags.json) writeJson(io, { session_id: flags.session, status: 'sent', events: events.length, batches: batches.length });
-    else io.stderr.write(`${plural(events.length, 'event')} sent to session ${flags.session} in ${plural(batches.length, 'batch', 'batches')}\n`);
+    else
+      io.stderr.write(
+        `${plural(events.length, 'event')} sent to session ${flags.session} in ${plural(batches.length, 'batch', 'batches')}\n`,
+      );
     return EXIT.ok;
   } finally {
     await api.close();

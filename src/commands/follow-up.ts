@@ -23,8 +23,10 @@ export async function saveAndPush(
   log: Logger,
 ): Promise<void> {
   const flags = { ...backend, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout };
-  if (files.save.length) await saveFollowUp(io, files.save, flags, log).catch((error) => log.warn(`metadata save: ${describeError(error)}`));
-  if (files.events.length) await pushFollowUp(io, files.events, flags, log).catch((error) => log.warn(`event push: ${describeError(error)}`));
+  if (files.save.length)
+    await saveFollowUp(io, files.save, flags, log).catch((error) => log.warn(`metadata save: ${describeError(error)}`));
+  if (files.events.length)
+    await pushFollowUp(io, files.events, flags, log).catch((error) => log.warn(`event push: ${describeError(error)}`));
 }
 
 type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number };
@@ -34,7 +36,9 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
   try {
     const { org, workspace } = context.settings;
     if (!org || !workspace) {
-      log.warn(`metadata save of ${plural(files.length, 'session')} skipped: set the org and workspace (\`traces config set org SLUG\`, \`traces config set workspace SLUG\`)`);
+      log.warn(
+        `metadata save of ${plural(files.length, 'session')} skipped: set the org and workspace (\`traces config set org SLUG\`, \`traces config set workspace SLUG\`)`,
+      );
       return;
     }
     const run = await saveSessions(

@@ -5,13 +5,18 @@ import { backendOptions } from './shared-options.js';
 
 export const hookOptions = {
   ...backendOptions,
-  session: text('--session <file>', 'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)'),
+  session: text(
+    '--session <file>',
+    'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)',
+  ),
   maxBytes: bytes('--max-bytes <n>', 'largest file to send, e.g. 20M', { config: 'max_bytes', fallback: DEFAULTS.maxBytes }),
   wait: boolean('--wait', "upload in the foreground and return the upload's exit code"),
   quiet: boolean('--quiet', 'with --wait: print only errors and the summary'),
   save: boolean('--save', "also save the sessions' metadata (needs config org and workspace)"),
   events: boolean('--events', "also push the sessions' events"),
-  giveUpAfter: duration('--give-up-after <duration>', 'how long the worker keeps retrying an unreachable backend (e.g. 15m)', { default: 15 * 60_000 }),
+  giveUpAfter: duration('--give-up-after <duration>', 'how long the worker keeps retrying an unreachable backend (e.g. 15m)', {
+    default: 15 * 60_000,
+  }),
   worker: boolean('--worker', 'drain the queue (started by the hook itself)', { hidden: true }),
 };
 export type HookFlags = Flags<typeof hookOptions>;
@@ -20,7 +25,11 @@ export const hookCommand = defineCommand({
   name: 'hook',
   summary: "the agent's post-run hook: queue the session and its sub-agents durably, upload in the background, return at once",
   options: hookOptions,
-  examples: ['traces hook --session run.jsonl', 'echo \'{"session_file":"run.jsonl"}\' | traces hook', 'traces hook --session run.jsonl --wait --save'],
+  examples: [
+    'traces hook --session run.jsonl',
+    'echo \'{"session_file":"run.jsonl"}\' | traces hook',
+    'traces hook --session run.jsonl --wait --save',
+  ],
   env: ['PRIME_AGENT_SESSION_FILE', ...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION'],
   skipSchema: (flags) => !flags.worker && !flags.wait,
 });

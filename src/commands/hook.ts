@@ -39,7 +39,7 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
   const file = await sessionInput(flags, io);
   // A missing file is queued (the agent may still be writing it); a FIFO or device never will be a session.
   const notFile = notRegular(resolve(io.cwd, file));
-  if (notFile) throw new UsageError(`${file}: ${notFile}`, 'The hook records a session: name the agent\'s .jsonl file.');
+  if (notFile) throw new UsageError(`${file}: ${notFile}`, "The hook records a session: name the agent's .jsonl file.");
   const files = withSubAgents(resolve(io.cwd, file));
   if (flags.wait) return foreground(files, flags, io, log);
   try {
@@ -58,7 +58,15 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
       log.warn(`${describeError(error)}; the session stays queued for ${backendKey} until that is fixed`);
     }
     const entries = files.map((f) =>
-      Queue.newEntry({ file: f, backend: backendKey, to, allowHttp: flags.allowHttp, maxBytes: flags.maxBytes, save: flags.save, events: flags.events }),
+      Queue.newEntry({
+        file: f,
+        backend: backendKey,
+        to,
+        allowHttp: flags.allowHttp,
+        maxBytes: flags.maxBytes,
+        save: flags.save,
+        events: flags.events,
+      }),
     );
     await new Queue(state, { warn: (m) => log.warn(m) }).append(entries);
     if (!existsSync(files[0]!)) log.warn(`${files[0]}: no such file (queued anyway; the worker drops it if it never appears)`);
@@ -84,7 +92,15 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
   const token = credential?.token;
   const started = performance.now();
   const result = await runUpload(
-    { ...context, maxBytes: flags.maxBytes, credential, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout, failFast: true, agentVersion: agentVersionFromEnv(io.env) },
+    {
+      ...context,
+      maxBytes: flags.maxBytes,
+      credential,
+      retries: DEFAULTS.retries,
+      timeout: DEFAULTS.timeout,
+      failFast: true,
+      agentVersion: agentVersionFromEnv(io.env),
+    },
     files,
     {
       logger: createLogger(io, { verbose: false, secrets: [token] }),
@@ -103,7 +119,12 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
   const code = result.failed > 0 || result.unreachable ? EXIT.failed : EXIT.ok;
   if (code === EXIT.ok && (flags.save || flags.events)) {
     const { saveAndPush } = await import('./follow-up.js');
-    await saveAndPush(io, { save: flags.save ? files : [], events: flags.events ? files : [] }, { to: flags.to, allowHttp: flags.allowHttp }, log);
+    await saveAndPush(
+      io,
+      { save: flags.save ? files : [], events: flags.events ? files : [] },
+      { to: flags.to, allowHttp: flags.allowHttp },
+      log,
+    );
   }
   return code;
 }
@@ -172,12 +193,19 @@ export function withSubAgents(file: string): string[] {
   const dirs = [...ids].map((id) => join(artifacts, id)).filter((d) => existsSync(d));
   // Every .jsonl there, even one without a header yet (a sub-agent still starting): the upload
   // settles non-sessions, while a dropped file could never come back.
-  return [file, ...discover(dirs, { required: false }).map((c) => c.path).filter((p) => p !== file)];
+  return [
+    file,
+    ...discover(dirs, { required: false })
+      .map((c) => c.path)
+      .filter((p) => p !== file),
+  ];
 }
 
 /** The detached worker: its own process group, no stdio, not waited for. */
 function startWorker(io: Io, flags: HookFlags, log: Logger): void {
-  const bin = [new URL('../bin/traces.js', import.meta.url), new URL('../../bin/traces.js', import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+  const bin = [new URL('../bin/traces.js', import.meta.url), new URL('../../bin/traces.js', import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p));
   if (!bin) {
     log.warn('cannot find bin/traces.js to start the worker; the queue waits for the next run');
     return;

@@ -35,16 +35,40 @@ export const COMMANDS: CommandSpec<any>[] = [
   handledBy(createCommand, () => import('./events.js').then((m) => m.create)),
   handledBy(pushCommand, () => import('./events.js').then((m) => m.push)),
   handledBy(sendCommand, () => import('./events.js').then((m) => m.send)),
-  handledBy(watchCommand, () => import('./watch.js').then((m): Handler<typeof watchOptions> => (args, flags, io) => m.watch(args, flags, io))),
+  handledBy(watchCommand, () =>
+    import('./watch.js').then(
+      (m): Handler<typeof watchOptions> =>
+        (args, flags, io) =>
+          m.watch(args, flags, io),
+    ),
+  ),
   handledBy(hookCommand, () => import('./hook.js').then((m) => m.hook)),
   handledBy(loginCommand, () => import('./auth.js').then((m) => m.login)),
   handledBy(logoutCommand, () => import('./auth.js').then((m) => m.logout)),
   handledBy(whoamiCommand, () => import('./auth.js').then((m) => m.whoami)),
   ...configCommands.map((spec) =>
-    handledBy(spec, () => import('./config.js').then((m): Handler<typeof spec.options> => (positional, flags, io) => m.configCommand(spec.verb, positional, flags, io))),
+    handledBy(spec, () =>
+      import('./config.js').then(
+        (m): Handler<typeof spec.options> =>
+          (positional, flags, io) =>
+            m.configCommand(spec.verb, positional, flags, io),
+      ),
+    ),
   ),
-  handledBy(serveCommand, () => import('./serve.js').then((m): Handler<typeof serveOptions> => (_args, flags, io) => m.serve(flags, io))),
+  handledBy(serveCommand, () =>
+    import('./serve.js').then(
+      (m): Handler<typeof serveOptions> =>
+        (_args, flags, io) =>
+          m.serve(flags, io),
+    ),
+  ),
   // The completion script is made from this list itself, which its handler is given rather than importing.
-  handledBy(completionCommand, () => import('./completion.js').then((m): Handler<typeof completionCommand.options> => (args, _flags, io) => m.completion(args[0]!, COMMANDS as CommandSpec[], GROUPS, io))),
+  handledBy(completionCommand, () =>
+    import('./completion.js').then(
+      (m): Handler<typeof completionCommand.options> =>
+        (args, _flags, io) =>
+          m.completion(args[0]!, COMMANDS as CommandSpec[], GROUPS, io),
+    ),
+  ),
   handledBy(versionCommand, () => import('./version.js').then((m) => m.version)),
 ];

@@ -6,8 +6,16 @@ export const serveOptions = {
   data: text('--data <dir>', 'where to store what is received', { default: './traces-data' }),
   maxBytes: bytes('--max-bytes <n>', 'largest session upload accepted, e.g. 100M', { fallback: 100 * 1024 * 1024 }),
   auth: negated('--no-auth', 'accept requests without a token (loopback hosts only: 127.0.0.0/8, ::1, localhost)'),
-  bodyTimeout: duration('--body-timeout <ms>', 'answer 408 and close when a request body (or its headers) sends nothing this long, e.g. 30s', { fallback: 30_000 }),
-  maxConnections: int('--max-connections <n>', 'connections served at once; more are closed at once', { min: 1, max: 65_535, fallback: 256 }),
+  bodyTimeout: duration(
+    '--body-timeout <ms>',
+    'answer 408 and close when a request body (or its headers) sends nothing this long, e.g. 30s',
+    { fallback: 30_000 },
+  ),
+  maxConnections: int('--max-connections <n>', 'connections served at once; more are closed at once', {
+    min: 1,
+    max: 65_535,
+    fallback: 256,
+  }),
 };
 export type ServeFlags = Flags<typeof serveOptions>;
 

@@ -20,7 +20,10 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
   if (host === '') throw new UsageError('--host is empty', 'Use 127.0.0.1 (this machine only), or 0.0.0.0 (every interface).');
   if (flags.data.trim() === '') throw new UsageError('--data is empty');
   if (!flags.auth && !isLoopback(host)) {
-    throw new UsageError(`--no-auth is only allowed on a loopback host, not ${flags.host}`, 'Loopback means 127.0.0.0/8, ::1 or exactly localhost.');
+    throw new UsageError(
+      `--no-auth is only allowed on a loopback host, not ${flags.host}`,
+      'Loopback means 127.0.0.0/8, ::1 or exactly localhost.',
+    );
   }
   if (flags.auth && tokens.length === 0) {
     throw new UsageError(
@@ -76,12 +79,21 @@ function listenError(error: unknown, host: string, port: number): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'EADDRINUSE':
-      return new UsageError(`port ${port} on ${host} is already in use`, 'Stop whatever holds it, or choose another --port (0 = any free port).');
+      return new UsageError(
+        `port ${port} on ${host} is already in use`,
+        'Stop whatever holds it, or choose another --port (0 = any free port).',
+      );
     case 'EACCES':
     case 'EPERM':
-      return new UsageError(`not allowed to listen on port ${port} on ${host}`, 'Ports below 1024 need privileges: choose a --port of 1024 or above.');
+      return new UsageError(
+        `not allowed to listen on port ${port} on ${host}`,
+        'Ports below 1024 need privileges: choose a --port of 1024 or above.',
+      );
     case 'EADDRNOTAVAIL':
-      return new UsageError(`--host ${host} is not an address of this machine`, 'Use 127.0.0.1 (this machine only), or 0.0.0.0 (every interface).');
+      return new UsageError(
+        `--host ${host} is not an address of this machine`,
+        'Use 127.0.0.1 (this machine only), or 0.0.0.0 (every interface).',
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':

@@ -27,7 +27,6 @@ export function parseLabels(pairs: string[] = []): Record<string, string[]> {
   return labels;
 }
 
-
 export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
   if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
   const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { offline: Boolean(flags.dryRun) });
@@ -36,10 +35,15 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
   const workspace = flags.workspace ?? context.settings.workspace;
   const missing = [!org && '--org', !workspace && '--workspace'].filter(Boolean);
   if (missing.length && !flags.dryRun) {
-    throw new UsageError(`a metadata save needs ${missing.join(' and ')}`, 'Pass them, or set them once: `traces config set org SLUG`, `traces config set workspace SLUG`.');
+    throw new UsageError(
+      `a metadata save needs ${missing.join(' and ')}`,
+      'Pass them, or set them once: `traces config set org SLUG`, `traces config set workspace SLUG`.',
+    );
   }
   const files = flags.all
-    ? discover(scanRoots(context), { required: false }).filter((c) => readHeader(c.path).ok).map((c) => c.path)
+    ? discover(scanRoots(context), { required: false })
+        .filter((c) => readHeader(c.path).ok)
+        .map((c) => c.path)
     : args.map((arg) => findSessionFile(arg, context.roots));
   const overrides: SaveOverrides = {
     model: flags.model,
@@ -54,11 +58,19 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
   try {
     const { sessions: results, unreachable } = await saveSessions(
       files,
-      { org: org ?? '', workspace: workspace ?? '', overrides, dryRun: Boolean(flags.dryRun), concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency') },
+      {
+        org: org ?? '',
+        workspace: workspace ?? '',
+        overrides,
+        dryRun: Boolean(flags.dryRun),
+        concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
+      },
       api,
       // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
       // With --quiet only the failures, then the summary.
-      flags.json || flags.dryRun ? undefined : (r) => r.status !== 'pending' && (!flags.quiet || r.status === 'failed') && io.stderr.write(line(r)),
+      flags.json || flags.dryRun
+        ? undefined
+        : (r) => r.status !== 'pending' && (!flags.quiet || r.status === 'failed') && io.stderr.write(line(r)),
     );
     const counts = countStatuses(results, ['saved', 'exists', 'failed', 'pending'] as const);
     const failed = counts.failed;

@@ -58,7 +58,9 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
   }
   out(
     queue.queued
-      ? `queue: ${plural(queue.queued, 'session')} waiting since ${queue.oldest} (${Object.entries(queue.backends).map(([b, n]) => `${n} for ${b}`).join(', ')})`
+      ? `queue: ${plural(queue.queued, 'session')} waiting since ${queue.oldest} (${Object.entries(queue.backends)
+          .map(([b, n]) => `${n} for ${b}`)
+          .join(', ')})`
       : 'queue: empty',
   );
   out(lastFailure ? `last hook failure: ${lastFailure.at} (${lastFailure.by}) ${lastFailure.reason}` : 'last hook failure: none');
@@ -84,6 +86,9 @@ async function forget(backend: string, ledger: Ledger, stateDir: string, io: Io,
   const uploads = await ledger.forget(backend);
   const pushes = await events.forget(backend);
   if (json) writeJson(io, { forgotten: backend, uploads, events: pushes });
-  else io.stderr.write(`forgot ${backend}: ${plural(uploads, 'upload entry', 'upload entries')}, ${plural(pushes, 'events entry', 'events entries')}\n`);
+  else
+    io.stderr.write(
+      `forgot ${backend}: ${plural(uploads, 'upload entry', 'upload entries')}, ${plural(pushes, 'events entry', 'events entries')}\n`,
+    );
   return EXIT.ok;
 }

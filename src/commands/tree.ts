@@ -9,7 +9,6 @@ import { createLogger } from '../output/logger.js';
 import { loadContext, loadLedger, scanRoots } from './context.js';
 import type { TreeFlags } from './tree.def.js';
 
-
 interface TreeJson {
   id: string;
   file: string;

@@ -35,7 +35,8 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
       signal: stop.signal,
       onProgress: (p) => progress.update(p),
       onSession: (r) => {
-        if (showsSession(r, { json: flags.json, verbose: flags.verbose, quiet: flags.quiet, interactive: progress.interactive })) progress.line(sessionLine(r, short));
+        if (showsSession(r, { json: flags.json, verbose: flags.verbose, quiet: flags.quiet, interactive: progress.interactive }))
+          progress.line(sessionLine(r, short));
       },
     });
   } finally {

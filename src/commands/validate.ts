@@ -17,17 +17,31 @@ function optionSchema(option: OptionSpec): z.ZodType {
     case 'list':
       return z.array(z.string({ error: 'every value must be text' }), { error: (issue) => `must be a list of text ${got(issue)}` });
     case 'choice':
-      return z.enum(option.choices as [string, ...string[]], { error: (issue) => `must be one of ${option.choices!.join(', ')} ${got(issue)}` });
+      return z.enum(option.choices as [string, ...string[]], {
+        error: (issue) => `must be one of ${option.choices!.join(', ')} ${got(issue)}`,
+      });
     case 'int': {
       const min = option.min ?? 0;
       const max = option.max ?? Number.MAX_SAFE_INTEGER;
       const range = `must be a whole number between ${min} and ${max}`;
-      return z.number({ error: (issue) => `${range} ${got(issue)}` }).int({ error: (issue) => `${range} ${got(issue)}` }).min(min, { error: (issue) => `${range} ${got(issue)}` }).max(max, { error: (issue) => `${range} ${got(issue)}` });
+      return z
+        .number({ error: (issue) => `${range} ${got(issue)}` })
+        .int({ error: (issue) => `${range} ${got(issue)}` })
+        .min(min, { error: (issue) => `${range} ${got(issue)}` })
+        .max(max, { error: (issue) => `${range} ${got(issue)}` });
     }
     case 'bytes':
-      return z.number({ error: (issue) => `must be a size in bytes ${got(issue)}` }).int({ error: 'must be a whole number of bytes' }).min(1, { error: 'must be at least 1 byte' }).max(Number.MAX_SAFE_INTEGER, { error: 'is out of range' });
+      return z
+        .number({ error: (issue) => `must be a size in bytes ${got(issue)}` })
+        .int({ error: 'must be a whole number of bytes' })
+        .min(1, { error: 'must be at least 1 byte' })
+        .max(Number.MAX_SAFE_INTEGER, { error: 'is out of range' });
     case 'duration':
-      return z.number({ error: (issue) => `must be a duration ${got(issue)}` }).int({ error: 'must be a whole number of milliseconds' }).min(0, { error: 'must not be negative' }).max(Number.MAX_SAFE_INTEGER, { error: 'is out of range' });
+      return z
+        .number({ error: (issue) => `must be a duration ${got(issue)}` })
+        .int({ error: 'must be a whole number of milliseconds' })
+        .min(0, { error: 'must not be negative' })
+        .max(Number.MAX_SAFE_INTEGER, { error: 'is out of range' });
   }
 }
 

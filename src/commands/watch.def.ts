@@ -8,7 +8,11 @@ export const watchOptions = {
   maxBytes: bytes('--max-bytes <n>', 'largest file to send, e.g. 20M', { config: 'max_bytes', fallback: DEFAULTS.maxBytes }),
   concurrency: int('--concurrency <n>', 'uploads at once', { min: 1, max: 64, config: 'concurrency', fallback: DEFAULTS.concurrency }),
   debounce: duration('--debounce <ms>', 'quiet time after a change before uploading', { default: 1000 }),
-  minInterval: duration('--min-interval <ms>', 'at most one upload per session this often; a session that keeps changing is still sent this often', { default: 10_000 }),
+  minInterval: duration(
+    '--min-interval <ms>',
+    'at most one upload per session this often; a session that keeps changing is still sent this often',
+    { default: 10_000 },
+  ),
   flushTimeout: duration('--flush-timeout <ms>', 'on SIGINT/SIGTERM, how long to keep sending what is pending', { default: 10_000 }),
   poll: boolean('--poll', 'poll the file system instead of OS events (network drives)'),
   save: boolean('--save', "also save each uploaded session's metadata"),

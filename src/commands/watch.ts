@@ -26,7 +26,10 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const credential = flags.dryRun ? dryRunCredential(io, context.backend) : requireCredential(io, context.backend);
   const token = credential?.token;
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token] });
-  const run = await openUploadRun({ ...context, ...flags, credential, agentVersion: agentVersionFromEnv(io.env) }, { logger, connect: createUploadTarget });
+  const run = await openUploadRun(
+    { ...context, ...flags, credential, agentVersion: agentVersionFromEnv(io.env) },
+    { logger, connect: createUploadTarget },
+  );
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
 
   // Paths below the agent home (or the PATHs named), else ~-shortened.
@@ -34,7 +37,8 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const onSession = (r: SessionReport) => {
     if (r.status === 'unchanged') return;
     if (flags.json) io.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString() })}\n`);
-    else if (flags.dryRun && r.status === 'pending') io.stderr.write(`would send  ${r.session_id ?? '-'}  ${formatBytes(r.bytes)}  ${short(r.file)}\n`);
+    else if (flags.dryRun && r.status === 'pending')
+      io.stderr.write(`would send  ${r.session_id ?? '-'}  ${formatBytes(r.bytes)}  ${short(r.file)}\n`);
     else if (!flags.quiet || r.status !== 'uploaded') io.stderr.write(`${watchLine(r, short)}\n`);
   };
   const followUp = async (sessions: SessionReport[]) => {
@@ -42,7 +46,12 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     const uploaded = sessions.filter((s) => s.status === 'uploaded').map((s) => s.file);
     if (uploaded.length === 0) return;
     const { saveAndPush } = await import('./follow-up.js');
-    await saveAndPush(io, { save: flags.save ? uploaded : [], events: flags.events ? uploaded : [] }, { to, allowHttp: flags.allowHttp }, logger);
+    await saveAndPush(
+      io,
+      { save: flags.save ? uploaded : [], events: flags.events ? uploaded : [] },
+      { to, allowHttp: flags.allowHttp },
+      logger,
+    );
   };
 
   const scheduler = new UploadScheduler(
@@ -58,11 +67,19 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const signalled = firstSignal(signals);
   const plan = watchPlan(paths, context.sessionsDir);
   const { watch: chokidarWatch } = await import('chokidar');
-  const watcher = chokidarWatch(plan.watch, { ignoreInitial: true, usePolling: Boolean(flags.poll), ignored: plan.ignored, persistent: true });
+  const watcher = chokidarWatch(plan.watch, {
+    ignoreInitial: true,
+    usePolling: Boolean(flags.poll),
+    ignored: plan.ignored,
+    persistent: true,
+  });
   const onChange = (file: string) => {
     if (file.endsWith('.jsonl')) scheduler.notify(file);
   };
-  watcher.on('add', onChange).on('change', onChange).on('unlink', (file: string) => scheduler.forget(file));
+  watcher
+    .on('add', onChange)
+    .on('change', onChange)
+    .on('unlink', (file: string) => scheduler.forget(file));
   watcher.on('error', (error: unknown) => logger.warn(`watcher: ${describeError(error)}`));
   await new Promise<void>((ready) => watcher.once('ready', () => ready()));
   // A sessions dir that does not exist yet (the agent has not run on this machine): wait for it.
@@ -91,7 +108,9 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     await run.close();
     throw error;
   }
-  io.stderr.write(`watching ${plan.watch.join(', ')} → ${backendId(context.backend)}${flags.dryRun ? ' (dry run: nothing is sent)' : ''} (Ctrl-C to stop)\n`);
+  io.stderr.write(
+    `watching ${plan.watch.join(', ')} → ${backendId(context.backend)}${flags.dryRun ? ' (dry run: nothing is sent)' : ''} (Ctrl-C to stop)\n`,
+  );
 
   const signal = await signalled;
   stopped = true;

@@ -16,7 +16,11 @@ export type Operation = 'upload' | 'sessions' | 'events';
 export const OPERATIONS: Operation[] = ['upload', 'sessions', 'events'];
 
 const OP_ENV: Record<Operation, string> = { upload: 'TRACES_UPLOAD_URL', sessions: 'TRACES_SESSIONS_URL', events: 'TRACES_EVENTS_URL' };
-const OP_TOKEN: Record<Operation, string> = { upload: 'TRACES_UPLOAD_TOKEN', sessions: 'TRACES_SESSIONS_TOKEN', events: 'TRACES_EVENTS_TOKEN' };
+const OP_TOKEN: Record<Operation, string> = {
+  upload: 'TRACES_UPLOAD_TOKEN',
+  sessions: 'TRACES_SESSIONS_TOKEN',
+  events: 'TRACES_EVENTS_TOKEN',
+};
 
 /**
  * Where one operation's data goes, first set wins: `--to`; the operation's own
@@ -80,7 +84,8 @@ export function parseBackend(value: string, source: string, options: { allowHttp
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) {
     const first = value.split(/[\\/]/)[0]!;
-    if (first.includes('.') || first.startsWith('[') || first.toLowerCase() === 'localhost') refuse('looks like a host name, not a folder', hostHint(value));
+    if (first.includes('.') || first.startsWith('[') || first.toLowerCase() === 'localhost')
+      refuse('looks like a host name, not a folder', hostHint(value));
     return dir(value);
   }
   if (scheme === 'file') {

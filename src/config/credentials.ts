@@ -46,14 +46,23 @@ export function loginKey(backend: URL): string {
  * Environment tokens serve any backend (they were set for this run); stored ones only their own.
  * A token is never taken from a flag.
  */
-export function findCredential(env: Env, backend: URL, options: { operation?: Operation; notice?: (line: string) => void } = {}): Credential | undefined {
+export function findCredential(
+  env: Env,
+  backend: URL,
+  options: { operation?: Operation; notice?: (line: string) => void } = {},
+): Credential | undefined {
   const origin = loginKey(backend);
   const storedName = `the login stored for ${origin}`;
   const fromEnv = (name: string, overridden: boolean): Credential | undefined => {
     const token = env[name]?.trim();
     if (!token) return undefined;
     const source = `${name} (environment)`;
-    return { token, source, hint: `Check ${name}, or unset it${overridden ? ' to use the stored login' : ''}.`, overrides: overridden ? storedName : undefined };
+    return {
+      token,
+      source,
+      hint: `Check ${name}, or unset it${overridden ? ' to use the stored login' : ''}.`,
+      overrides: overridden ? storedName : undefined,
+    };
   };
   const op = options.operation && operationToken(env, options.operation);
   const envName = [op?.source, ...CHAIN_ENV].find((name) => name !== undefined && env[name]?.trim());
@@ -68,7 +77,12 @@ export function findCredential(env: Env, backend: URL, options: { operation?: Op
     return fromEnv(envName, overridden);
   }
   const stored = readLogins(env, options.notice)[origin];
-  if (stored) return { token: stored.token, source: storedName, hint: `Run \`traces login --to ${origin}\` to store a new token, or \`traces logout --to ${origin}\`.` };
+  if (stored)
+    return {
+      token: stored.token,
+      source: storedName,
+      hint: `Run \`traces login --to ${origin}\` to store a new token, or \`traces logout --to ${origin}\`.`,
+    };
   const prime = fromEnv('PRIME_API_KEY', false);
   if (prime) return prime;
   const primeConfig = join(homeDir(env), '.prime', 'config.json');
@@ -164,7 +178,9 @@ function readLogins(env: Env, notice?: (line: string) => void): Record<string, S
   const file = data as { version?: unknown; hosts?: unknown; token?: unknown };
   if (file.version === undefined && typeof file.token === 'string') {
     const savedAt = (data as { saved_at?: unknown }).saved_at;
-    const legacy = { [loginKey(new URL(DEFAULT_API_URL))]: { token: file.token.trim(), saved_at: typeof savedAt === 'string' ? savedAt : undefined } };
+    const legacy = {
+      [loginKey(new URL(DEFAULT_API_URL))]: { token: file.token.trim(), saved_at: typeof savedAt === 'string' ? savedAt : undefined },
+    };
     if (notice) upgradeLegacy(env, legacy, notice);
     return legacy;
   }

@@ -25,4 +25,3 @@ export function readUrlSettings(env: Env): Partial<Record<'api_url' | 'upload_ur
     return {};
   }
 }
-

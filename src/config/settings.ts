@@ -48,16 +48,23 @@ export async function openSettings(env: Env): Promise<SettingsStore> {
       throw fsError(error, 'cannot use the settings file', path, CONFIG_HINT);
     }
   };
-  const conf = guard(() => new Conf<Record<string, unknown>>({ projectName: 'traces', projectSuffix: '', cwd: configDir(env), configName: 'config' }));
+  const conf = guard(
+    () => new Conf<Record<string, unknown>>({ projectName: 'traces', projectSuffix: '', cwd: configDir(env), configName: 'config' }),
+  );
   return {
     path: conf.path,
-    read: () => validate(guard(() => conf.store), conf.path),
+    read: () =>
+      validate(
+        guard(() => conf.store),
+        conf.path,
+      ),
     set: (key, value) => guard(() => conf.set(key, value)),
     unset: (key) => guard(() => conf.delete(key)),
   };
 }
 
-const CONFIG_HINT = 'Fix the permissions of the config dir, or set TRACES_CONFIG_DIR to a writable folder; `traces config path` shows where the file is.';
+const CONFIG_HINT =
+  'Fix the permissions of the config dir, or set TRACES_CONFIG_DIR to a writable folder; `traces config path` shows where the file is.';
 
 function validate(store: unknown, path: string): Settings {
   if (typeof store !== 'object' || store === null || Array.isArray(store)) {

@@ -4,9 +4,7 @@
  */
 
 /** Where data goes: an HTTP service, or a folder holding the embedded local store. */
-export type BackendSpec =
-  | { kind: 'http'; url: URL; source: string }
-  | { kind: 'dir'; dir: string; source: string };
+export type BackendSpec = { kind: 'http'; url: URL; source: string } | { kind: 'dir'; dir: string; source: string };
 
 /** The part of a BackendSpec that names it. */
 export type BackendLocation = { kind: 'http'; url: URL } | { kind: 'dir'; dir: string };

@@ -64,44 +64,48 @@ const boundedDepth = (value: object, ctx: z.core.$RefinementCtx) => {
 };
 
 /** A session start, `POST /v1/sessions`. No required field; unknown fields are rejected. */
-export const sessionStartSchema = z.strictObject({
-  session_id: z.string().optional(),
-  session_name: z.string().optional(),
-  event_name: z.string().optional(),
-  source: z.string().optional(),
-  start_time: ms.optional(),
-  end_time: ms.optional(),
-  duration: ms.optional(),
-  config: jsonObject.optional(),
-  inputs: jsonObject.optional(),
-  outputs: jsonObject.optional(),
-  metadata: jsonObject.optional(),
-  user_properties: jsonObject.optional(),
-  children_ids: z.array(z.string()).optional(),
-}).superRefine(boundedDepth);
+export const sessionStartSchema = z
+  .strictObject({
+    session_id: z.string().optional(),
+    session_name: z.string().optional(),
+    event_name: z.string().optional(),
+    source: z.string().optional(),
+    start_time: ms.optional(),
+    end_time: ms.optional(),
+    duration: ms.optional(),
+    config: jsonObject.optional(),
+    inputs: jsonObject.optional(),
+    outputs: jsonObject.optional(),
+    metadata: jsonObject.optional(),
+    user_properties: jsonObject.optional(),
+    children_ids: z.array(z.string()).optional(),
+  })
+  .superRefine(boundedDepth);
 export type SessionStart = z.infer<typeof sessionStartSchema>;
 
 /** One event of a batch (`POST /v1/sessions/{id}/events/batch`, `POST /v1/events/batch`). */
-export const eventSchema = z.strictObject({
-  event_type: z.enum(['model', 'tool', 'chain', 'session']),
-  inputs: jsonObject,
-  event_id: z.string().optional(),
-  session_id: z.string().optional(),
-  event_name: z.string().optional(),
-  source: z.string().optional(),
-  parent_id: z.string().nullable().optional(),
-  children_ids: z.array(z.string()).optional(),
-  config: jsonObject.optional(),
-  outputs: z.unknown().optional(),
-  error: z.string().nullable().optional(),
-  start_time: ms.optional(),
-  end_time: ms.optional(),
-  duration: ms.optional(),
-  metadata: jsonObject.optional(),
-  feedback: jsonObject.optional(),
-  metrics: jsonObject.optional(),
-  user_properties: jsonObject.optional(),
-}).superRefine(boundedDepth);
+export const eventSchema = z
+  .strictObject({
+    event_type: z.enum(['model', 'tool', 'chain', 'session']),
+    inputs: jsonObject,
+    event_id: z.string().optional(),
+    session_id: z.string().optional(),
+    event_name: z.string().optional(),
+    source: z.string().optional(),
+    parent_id: z.string().nullable().optional(),
+    children_ids: z.array(z.string()).optional(),
+    config: jsonObject.optional(),
+    outputs: z.unknown().optional(),
+    error: z.string().nullable().optional(),
+    start_time: ms.optional(),
+    end_time: ms.optional(),
+    duration: ms.optional(),
+    metadata: jsonObject.optional(),
+    feedback: jsonObject.optional(),
+    metrics: jsonObject.optional(),
+    user_properties: jsonObject.optional(),
+  })
+  .superRefine(boundedDepth);
 export type TraceEvent = z.infer<typeof eventSchema>;
 
 export const eventBatchSchema = z.strictObject({ events: z.array(eventSchema) });

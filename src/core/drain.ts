@@ -80,7 +80,9 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         // No credential, a refused one, or a backend that is not usable as named: waiting cannot help.
         if (error instanceof AuthError || error instanceof ConfigError || error instanceof UsageError) {
           await deps.queue.remove(settled);
-          warn(`${error.message}; ${plural(entries.length - settled.length, 'session')} stay${entries.length - settled.length === 1 ? 's' : ''} queued`);
+          warn(
+            `${error.message}; ${plural(entries.length - settled.length, 'session')} stay${entries.length - settled.length === 1 ? 's' : ''} queued`,
+          );
           return { attempted, done: done + settled.length, left: deps.queue.read().length, reason: problem };
         }
         warn(`upload to ${target} failed: ${describeError(error)}`);
@@ -93,7 +95,9 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
     const waited = now() - started;
     if (waited >= options.giveUpAfterMs) {
       const left = deps.queue.read().length;
-      deps.logger.warn(`backend still unreachable after ${Math.round(waited / 1000)} s; ${plural(left, 'session')} stay${left === 1 ? 's' : ''} queued for the next run`);
+      deps.logger.warn(
+        `backend still unreachable after ${Math.round(waited / 1000)} s; ${plural(left, 'session')} stay${left === 1 ? 's' : ''} queued for the next run`,
+      );
       return { attempted, done, left, reason: `gave up after ${Math.round(waited / 1000)} s: ${problem ?? 'backend unreachable'}` };
     }
     await sleep(Math.min(backoffMs(round), Math.max(0, options.giveUpAfterMs - waited)));
@@ -117,9 +121,14 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
  * a hook that saw the lock held is never left behind. A drain that fails (a full disk, a lock it
  * cannot get) ends the worker: the entries stay queued for the next run.
  */
-export async function runWorker(lockPath: string, deps: DrainDeps, options: { giveUpAfterMs: number; lastFailureFile?: string }): Promise<void> {
+export async function runWorker(
+  lockPath: string,
+  deps: DrainDeps,
+  options: { giveUpAfterMs: number; lastFailureFile?: string },
+): Promise<void> {
   const note = (reason: string | null) => {
-    if (options.lastFailureFile) recordLastFailure(options.lastFailureFile, reason === null ? null : { at: new Date().toISOString(), by: 'worker', reason });
+    if (options.lastFailureFile)
+      recordLastFailure(options.lastFailureFile, reason === null ? null : { at: new Date().toISOString(), by: 'worker', reason });
   };
   const seen = new Set<string>();
   for (;;) {

@@ -231,7 +231,11 @@ export const finite = (value: unknown): boolean => typeof value === 'number' && 
 export function isLedgerEntry(value: unknown): boolean {
   if (!isObject(value)) return false;
   return (
-    typeof value.status === 'string' && STATUSES.has(value.status) && finite(value.size) && finite(value.mtimeMs) && typeof value.at === 'string' &&
+    typeof value.status === 'string' &&
+    STATUSES.has(value.status) &&
+    finite(value.size) &&
+    finite(value.mtimeMs) &&
+    typeof value.at === 'string' &&
     (['sessionId', 'traceId', 'parentId', 'hash', 'key', 'error'] as const).every((k) => optional(value[k], 'string')) &&
     optional(value.bytes, 'number') &&
     optional(value.limit, 'number')

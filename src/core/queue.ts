@@ -152,8 +152,14 @@ function isQueueEntry(value: unknown): value is QueueEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const e = value as Record<string, unknown>;
   return (
-    typeof e.id === 'string' && typeof e.file === 'string' && typeof e.backend === 'string' && typeof e.at === 'string' &&
-    optional(e.allowHttp, 'boolean') && optional(e.to, 'string') && optional(e.save, 'boolean') && optional(e.events, 'boolean') &&
+    typeof e.id === 'string' &&
+    typeof e.file === 'string' &&
+    typeof e.backend === 'string' &&
+    typeof e.at === 'string' &&
+    optional(e.allowHttp, 'boolean') &&
+    optional(e.to, 'string') &&
+    optional(e.save, 'boolean') &&
+    optional(e.events, 'boolean') &&
     (e.maxBytes === undefined || (typeof e.maxBytes === 'number' && Number.isInteger(e.maxBytes) && e.maxBytes > 0))
   );
 }

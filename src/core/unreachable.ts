@@ -25,7 +25,10 @@ export class UnreachableRule<T> {
   private streak = 0;
   private held: T[] = [];
 
-  constructor(private readonly emit: (item: T) => void, private readonly limit = UNREACHABLE_STREAK) {}
+  constructor(
+    private readonly emit: (item: T) => void,
+    private readonly limit = UNREACHABLE_STREAK,
+  ) {}
 
   /** One session's outcome; `error` is what it failed with, undefined when it did not fail. */
   record(item: T, error?: unknown): void {

@@ -38,7 +38,16 @@ export interface UploadReport {
 
 /** The totals of a run from its per-session reports. */
 export function summarise(sessions: SessionReport[], unreachable?: string): UploadReport {
-  const result: UploadReport = { total: sessions.length, uploaded: 0, unchanged: 0, failed: 0, pending: 0, unreachable: unreachable ?? null, bytes: 0, sessions };
+  const result: UploadReport = {
+    total: sessions.length,
+    uploaded: 0,
+    unchanged: 0,
+    failed: 0,
+    pending: 0,
+    unreachable: unreachable ?? null,
+    bytes: 0,
+    sessions,
+  };
   for (const s of sessions) {
     if (s.status === 'uploaded') {
       result.uploaded++;

@@ -79,7 +79,10 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   const { target, ledger, logger } = deps;
   const backend = target.id;
   const explicit = options.paths.length > 0;
-  const candidates = discover(explicit ? options.paths : options.roots, { required: explicit && !options.pathsSeen, named: !options.pathsSeen });
+  const candidates = discover(explicit ? options.paths : options.roots, {
+    required: explicit && !options.pathsSeen,
+    named: !options.pathsSeen,
+  });
   const reports: SessionReport[] = [];
   const report = (r: SessionReport) => {
     reports.push(r);
@@ -139,7 +142,14 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   }
 
   const totalBytes = toSend.reduce((n, w) => n + w.candidate.size, 0);
-  const progress: UploadProgress = { total: reports.length + toSend.length, done: reports.length, uploaded: 0, failed: 0, bytes: 0, totalBytes };
+  const progress: UploadProgress = {
+    total: reports.length + toSend.length,
+    done: reports.length,
+    uploaded: 0,
+    failed: 0,
+    bytes: 0,
+    totalBytes,
+  };
   for (const r of reports) if (r.status !== 'unchanged') progress.failed++;
   deps.onProgress?.({ ...progress });
 
@@ -249,7 +259,10 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
     }
     const message = describeError(error);
     if (error instanceof TooLargeError) {
-      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message, limit: options.maxBytes }) };
+      return {
+        report: { ...base, status: 'too_large', error: message },
+        entry: entry('too_large', candidate, header, { error: message, limit: options.maxBytes }),
+      };
     }
     const auth = refusedCredential(error);
     if (auth) return { auth };
@@ -268,7 +281,9 @@ async function uploadOne(work: Work, options: UploadOptions, target: UploadTarge
 /** "1.5 MiB is over the --max-bytes limit of 1.0 MiB"; exact bytes too when the rounding hides the difference. */
 function overLimit(size: number, limit: number): string {
   const [a, b] = [formatMiB(size), formatMiB(limit)];
-  return a === b ? `${a} (${size} bytes) is over the --max-bytes limit of ${b} (${limit} bytes)` : `${a} is over the --max-bytes limit of ${b}`;
+  return a === b
+    ? `${a} (${size} bytes) is over the --max-bytes limit of ${b} (${limit} bytes)`
+    : `${a} is over the --max-bytes limit of ${b}`;
 }
 
 /** A session not sent in this run: nothing about it changes. */

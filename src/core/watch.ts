@@ -114,11 +114,14 @@ export class UploadScheduler {
     const interval = state.failures ? Math.min(MAX_RETRY_MS, minIntervalMs * 2 ** (state.failures - 1)) : minIntervalMs;
     const due = Math.max(settled, (state.lastUploadAt ?? -Infinity) + interval);
     clearTimeout(state.timer);
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      if (!this.line.includes(file)) this.line.push(file);
-      this.pump();
-    }, Math.max(0, due - now));
+    state.timer = setTimeout(
+      () => {
+        state.timer = undefined;
+        if (!this.line.includes(file)) this.line.push(file);
+        this.pump();
+      },
+      Math.max(0, due - now),
+    );
   }
 
   private pump(): void {

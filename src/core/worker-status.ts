@@ -34,7 +34,13 @@ export function recordLastFailure(file: string, failure: LastFailure | null): vo
 export function readLastFailure(file: string): LastFailure | undefined {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
-    if (typeof value === 'object' && value !== null && typeof value.at === 'string' && typeof value.reason === 'string' && (value.by === 'hook' || value.by === 'worker')) {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof value.at === 'string' &&
+      typeof value.reason === 'string' &&
+      (value.by === 'hook' || value.by === 'worker')
+    ) {
       return { at: value.at, by: value.by, reason: value.reason };
     }
   } catch {

@@ -9,7 +9,10 @@ const MAX_LOG_BYTES = 1024 * 1024;
  * A logger that appends timestamped lines to a file (the hook and its worker have no terminal).
  * The file is rotated to `<name>.1` past 1 MiB; every line is redacted.
  */
-export function createFileLogger(path: string, options: { verbose?: boolean; secrets?: (string | undefined)[]; prefix?: string } = {}): Logger {
+export function createFileLogger(
+  path: string,
+  options: { verbose?: boolean; secrets?: (string | undefined)[]; prefix?: string } = {},
+): Logger {
   const redact = redactor(options.secrets ?? []);
   const prefix = options.prefix ? `${options.prefix} ` : '';
   const write = (level: string, message: string) => {

@@ -6,9 +6,11 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { homeDir } from '../config/paths.js';
 import type { Io } from './io.js';
 
-
 /** How many results have each status: `{total, <status>: n, ...}` for the --json summaries. */
-export function countStatuses<S extends string>(results: { status: string }[], statuses: readonly S[]): { total: number } & Record<S, number> {
+export function countStatuses<S extends string>(
+  results: { status: string }[],
+  statuses: readonly S[],
+): { total: number } & Record<S, number> {
   const counts = { total: results.length } as { total: number } & Record<S, number>;
   for (const status of statuses) (counts as Record<string, number>)[status] = results.filter((r) => r.status === status).length;
   return counts;

@@ -9,7 +9,10 @@ export { redactor };
  * The CLI's logger: warnings always, debug lines with --verbose, both on stderr. Every line passes
  * through `redact`, so a token that slipped into a message still never reaches the terminal.
  */
-export function createLogger(io: Io, options: { verbose: boolean; secrets?: (string | undefined)[]; write?: (line: string) => void }): Logger {
+export function createLogger(
+  io: Io,
+  options: { verbose: boolean; secrets?: (string | undefined)[]; write?: (line: string) => void },
+): Logger {
   const redact = redactor(options.secrets ?? []);
   const write = options.write ?? ((line: string) => io.stderr.write(`${line}\n`));
   return {

@@ -86,7 +86,10 @@ export function writeUploadEnd(
 }
 
 /** Whether a session's outcome gets its own line as it comes: problems always, successes when no live line (and no --quiet) shows them. */
-export function showsSession(r: SessionReport, view: { json?: boolean; interactive: boolean; verbose?: boolean; quiet?: boolean }): boolean {
+export function showsSession(
+  r: SessionReport,
+  view: { json?: boolean; interactive: boolean; verbose?: boolean; quiet?: boolean },
+): boolean {
   if (view.json || r.status === 'pending') return false;
   const problem = r.status !== 'uploaded' && r.status !== 'unchanged';
   const shown = view.interactive || view.quiet ? problem || Boolean(view.verbose) : r.status !== 'unchanged';

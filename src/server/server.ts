@@ -34,7 +34,6 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 
-
 type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
 
 /** `traces serve`: every route of the four wire contracts (see docs/ARCHITECTURE.md) over the embedded store. */
@@ -71,7 +70,10 @@ export class TracesServer {
     this.server.requestTimeout = 0;
     this.server.headersTimeout = bodyTimeoutMs;
     this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    const refused = rateLimited(options.log, (n) => `refused ${plural(n, 'connection')}: at --max-connections ${this.server.maxConnections}`);
+    const refused = rateLimited(
+      options.log,
+      (n) => `refused ${plural(n, 'connection')}: at --max-connections ${this.server.maxConnections}`,
+    );
     this.server.on('drop', () => refused());
   }
 
@@ -84,7 +86,10 @@ export class TracesServer {
       });
     });
     // Once listening, an error is one failed accept (out of descriptors, say): log it and go on.
-    const failed = rateLimited(this.options.log, (n, error) => `error: ${plural(n, 'connection')} not accepted: ${(error as Error).message}`);
+    const failed = rateLimited(
+      this.options.log,
+      (n, error) => `error: ${plural(n, 'connection')} not accepted: ${(error as Error).message}`,
+    );
     this.server.on('error', (error) => failed(error));
     return this.url;
   }
@@ -204,7 +209,11 @@ export class TracesServer {
 function countBodyBytes(res: ServerResponse): () => number {
   let bytes = 0;
   const size = (chunk: unknown, encoding: unknown) =>
-    typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? chunk.byteLength : 0;
+    typeof chunk === 'string'
+      ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      : chunk instanceof Uint8Array
+        ? chunk.byteLength
+        : 0;
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -222,7 +231,10 @@ function countBodyBytes(res: ServerResponse): () => number {
  * A logger for events that may come in floods (refused connections): the first is logged at once,
  * the rest at most once a second, with their count.
  */
-function rateLimited(log: ((line: string) => void) | undefined, line: (count: number, detail?: unknown) => string): (detail?: unknown) => void {
+function rateLimited(
+  log: ((line: string) => void) | undefined,
+  line: (count: number, detail?: unknown) => string,
+): (detail?: unknown) => void {
   let lastAt = 0;
   let unlogged = 0;
   return (detail) => {

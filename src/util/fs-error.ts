@@ -38,7 +38,8 @@ export function fsError(error: unknown, what: string, path: string, hint?: strin
 export function systemFsError(error: unknown): FileSystemError | undefined {
   const e = error as NodeJS.ErrnoException | undefined;
   const code = errnoCode(error);
-  if (!(error instanceof Error) || typeof e?.path !== 'string' || typeof e.syscall !== 'string' || !code || !REASONS[code]) return undefined;
+  if (!(error instanceof Error) || typeof e?.path !== 'string' || typeof e.syscall !== 'string' || !code || !REASONS[code])
+    return undefined;
   return fsError(error, `cannot ${e.syscall}`, e.path) as FileSystemError;
 }
 
@@ -49,4 +50,5 @@ function errnoCode(error: unknown): string | undefined {
 }
 
 /** The hint for every state file: where it lives is one setting. */
-export const STATE_HINT = 'The state dir holds the ledger and the queue: fix its permissions, or set TRACES_STATE_DIR to a writable folder.';
+export const STATE_HINT =
+  'The state dir holds the ledger and the queue: fix its permissions, or set TRACES_STATE_DIR to a writable folder.';

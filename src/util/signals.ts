@@ -20,7 +20,11 @@ export function firstSignal(signals: NodeJS.EventEmitter = process): Promise<'SI
  * A one-shot run that Ctrl-C (or SIGTERM) stops: the first signal aborts `signal` and hands the
  * next one back to Node (a second Ctrl-C ends the process at once). `dispose` stops listening.
  */
-export function interruption(signals: NodeJS.EventEmitter = process): { signal: AbortSignal; by(): 'SIGINT' | 'SIGTERM' | undefined; dispose(): void } {
+export function interruption(signals: NodeJS.EventEmitter = process): {
+  signal: AbortSignal;
+  by(): 'SIGINT' | 'SIGTERM' | undefined;
+  dispose(): void;
+} {
   const controller = new AbortController();
   let by: 'SIGINT' | 'SIGTERM' | undefined;
   const onInt = () => stop('SIGINT');

@@ -7,6 +7,8 @@ let counter = 0;
  */
 export function uniqueSuffix(): string {
   counter = (counter + 1) % 0x10000;
-  const random = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  const random = Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
   return `${process.pid.toString(36)}${Date.now().toString(36)}${counter.toString(36)}${random}`;
 }

@@ -17,7 +17,12 @@ function node(args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: join(cwd, 'home'), TRACES_CONFIG_DIR: join(cwd, 'config'), TRACES_STATE_DIR: join(cwd, 'state') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: join(cwd, 'home'),
+        TRACES_CONFIG_DIR: join(cwd, 'config'),
+        TRACES_STATE_DIR: join(cwd, 'state'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

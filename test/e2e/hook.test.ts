@@ -19,10 +19,13 @@ afterEach(async () => {
 });
 
 /** Runs the built CLI as the agent would: a real process, stdin given or closed. */
-function runBin(args: string[], options: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<{ code: number | null; stderr: string; ms: number }> {
+function runBin(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: (options.env ?? world.env), stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? world.env, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.end(options.stdin ?? '');
@@ -39,7 +42,8 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   throw new Error(`timed out waiting for ${what}; hook.log:\n${log()}`);
 }
 
-const log = () => (existsSync(join(world.tmp.path, 'state', 'hook.log')) ? readFileSync(join(world.tmp.path, 'state', 'hook.log'), 'utf8') : '(none)');
+const log = () =>
+  existsSync(join(world.tmp.path, 'state', 'hook.log')) ? readFileSync(join(world.tmp.path, 'state', 'hook.log'), 'utf8') : '(none)';
 const queued = () => {
   const path = join(world.tmp.path, 'state', 'queue.ndjson');
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length : 0;
@@ -51,7 +55,10 @@ describe('traces hook', () => {
     const result = await runBin(['hook', '--session', world.home.root]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    await until(async () => (await stored(world.home.rootId)) && (await stored(world.home.childId)) && (await stored(world.home.grandId)), 'the worker to upload');
+    await until(
+      async () => (await stored(world.home.rootId)) && (await stored(world.home.childId)) && (await stored(world.home.grandId)),
+      'the worker to upload',
+    );
     await until(() => queued() === 0, 'the queue to empty');
     expect(await stored(world.home.forkId)).toBe(false); // a fork is not under the root's artifacts
     expect((await world.server.body(world.home.grandId))!.equals(readFileSync(world.home.grand))).toBe(true);
@@ -124,7 +131,11 @@ describe('traces hook', () => {
   it('two hooks at once: nothing skipped, the queue stays whole', async () => {
     const [a, b] = await Promise.all([runBin(['hook', '--session', world.home.root]), runBin(['hook', '--session', world.home.fork])]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    await until(async () => (await Promise.all([world.home.rootId, world.home.childId, world.home.grandId, world.home.forkId].map(stored))).every(Boolean), 'all four sessions');
+    await until(
+      async () =>
+        (await Promise.all([world.home.rootId, world.home.childId, world.home.grandId, world.home.forkId].map(stored))).every(Boolean),
+      'all four sessions',
+    );
     await until(() => queued() === 0, 'the queue to empty');
   });
 

@@ -51,15 +51,19 @@ function startLogin(): void {
     'echo "[exit=$code restored=$restored]"',
     'sleep 600',
   ].join('; ');
-  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'login', '-x', '80', '-y', '24', `sh -c '${command}'`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      TERM: 'xterm-256color',
-      HOME: join(tmp.path, 'home'),
-      TRACES_CONFIG_DIR: join(tmp.path, 'config'),
-      TRACES_STATE_DIR: join(tmp.path, 'state'),
+  execFileSync(
+    'tmux',
+    ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'login', '-x', '80', '-y', '24', `sh -c '${command}'`],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        TERM: 'xterm-256color',
+        HOME: join(tmp.path, 'home'),
+        TRACES_CONFIG_DIR: join(tmp.path, 'config'),
+        TRACES_STATE_DIR: join(tmp.path, 'state'),
+      },
     },
-  });
+  );
 }
 
 describe.skipIf(!hasTmux)('the login prompt on a terminal', () => {

@@ -41,14 +41,23 @@ const tempFiles = (data: string) => {
 };
 
 /** A request on one kept-alive connection (the agent holds one socket and reuses it). */
-function onConnection(agent: Agent, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string; reused: boolean }> {
+function onConnection(
+  agent: Agent,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; text: string; reused: boolean }> {
   const target = new URL(path, served!.url);
   return new Promise((resolve, reject) => {
-    const req = request(target, { method, agent, headers: body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, reused: req.reusedSocket }));
-    });
+    const req = request(
+      target,
+      { method, agent, headers: body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, reused: req.reusedSocket }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -118,7 +127,10 @@ describe('traces serve under abuse', () => {
         // A JSON body is read whole before the store opens a file: each stalled one holds only its socket.
         const batch = Array.from({ length: 20 }, () => raw(`${headOf('POST', '/v1/sessions', 1_000_000)}{"session_name":`));
         stalled.push(...batch);
-        await within(Promise.all(batch.map((c) => Promise.race([c.continued.then(() => stops.push(c.trickle(200))), c.closed]))), 'each connection to be accepted or closed');
+        await within(
+          Promise.all(batch.map((c) => Promise.race([c.continued.then(() => stops.push(c.trickle(200))), c.closed]))),
+          'each connection to be accepted or closed',
+        );
         refused = batch.find((c) => c.socket.destroyed && !c.text().includes('100 Continue'));
       }
       expect(refused, 'a connection refused for lack of descriptors').toBeDefined();
@@ -145,8 +157,20 @@ describe('traces serve under abuse', () => {
       expect(await within(putOnceFree(served.url, v2), 'the upload to be served')).toBe(200);
       expect((await call(`${served.url}${sessionPath}`)).text).toBe(v2);
       expect((await call(`${served.url}/api/v1/org/o/ws/w/sessions`, { method: 'POST', json: { id, model: 'm' } })).status).toBe(201);
-      expect((await call(`${served.url}/v1/sessions/${id}/events/batch`, { method: 'POST', body: events, headers: { 'content-type': 'application/json' } })).status).toBe(200);
-      expect(readFileSync(join(data, 'events', id, 'events.ndjson'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+      expect(
+        (
+          await call(`${served.url}/v1/sessions/${id}/events/batch`, {
+            method: 'POST',
+            body: events,
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        readFileSync(join(data, 'events', id, 'events.ndjson'), 'utf8')
+          .split('\n')
+          .filter(Boolean),
+      ).toHaveLength(1);
       expect(tempFiles(data)).toEqual([]);
       expect(served.child.exitCode).toBeNull();
     } finally {
@@ -170,4 +194,5 @@ async function untilServed(attempt: () => Promise<number>): Promise<number> {
   }
 }
 const whoamiOnceFree = (url: string) => untilServed(async () => (await call(`${url}/api/v1/user/whoami`)).status);
-const putOnceFree = (url: string, body: string) => untilServed(async () => (await call(`${url}${sessionPath}`, { method: 'PUT', body })).status);
+const putOnceFree = (url: string, body: string) =>
+  untilServed(async () => (await call(`${url}${sessionPath}`, { method: 'PUT', body })).status);

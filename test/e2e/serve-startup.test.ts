@@ -24,7 +24,13 @@ afterEach(async () => {
 function traces(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   assertBuilt();
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: join(tmp.path, 'home'), TRACES_CONFIG_DIR: join(tmp.path, 'config'), TRACES_STATE_DIR: join(tmp.path, 'state'), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: join(tmp.path, 'home'),
+      TRACES_CONFIG_DIR: join(tmp.path, 'config'),
+      TRACES_STATE_DIR: join(tmp.path, 'state'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -34,10 +40,14 @@ function traces(args: string[], env: Record<string, string> = {}): Promise<{ cod
     if (stdout.includes('listening on')) child.kill('SIGTERM');
   });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return within(new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))), `traces ${args.join(' ')} to exit`);
+  return within(
+    new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))),
+    `traces ${args.join(' ')} to exit`,
+  );
 }
 
-const serve = (...args: string[]) => traces(['serve', '--data', join(tmp.path, 'data'), ...args], { TRACES_SERVE_TOKEN: 'serve-token-123' });
+const serve = (...args: string[]) =>
+  traces(['serve', '--data', join(tmp.path, 'data'), ...args], { TRACES_SERVE_TOKEN: 'serve-token-123' });
 
 function expectUsageError(run: { code: number | null; stdout: string; stderr: string }, message: RegExp): void {
   expect(run.stderr).not.toMatch(/this is a bug/);
@@ -49,10 +59,25 @@ function expectUsageError(run: { code: number | null; stdout: string; stderr: st
 describe('traces under a file limit too low to start', () => {
   it('says so and how to fix it, instead of crashing with a stack', async () => {
     assertBuilt();
-    const child = spawn('sh', ['-c', 'ulimit -n 40 && exec "$0" "$@"', process.execPath, BIN, 'serve', '--no-auth', '--port', '0', '--data', join(tmp.path, 'data')], {
-      env: { PATH: process.env.PATH ?? '', HOME: join(tmp.path, 'home') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        'ulimit -n 40 && exec "$0" "$@"',
+        process.execPath,
+        BIN,
+        'serve',
+        '--no-auth',
+        '--port',
+        '0',
+        '--data',
+        join(tmp.path, 'data'),
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: join(tmp.path, 'home') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await within(new Promise((resolve) => child.on('close', resolve)), 'traces to exit');
@@ -72,7 +97,10 @@ describe('traces serve: what stops it from starting is a usage error (exit 2)', 
   });
 
   it('a host that does not resolve, or is not an address of this machine', async () => {
-    expectUsageError(await serve('--port', '0', '--host', 'no-such-host.invalid'), /--host no-such-host\.invalid: .*(does not resolve|could not be resolved)/);
+    expectUsageError(
+      await serve('--port', '0', '--host', 'no-such-host.invalid'),
+      /--host no-such-host\.invalid: .*(does not resolve|could not be resolved)/,
+    );
     expectUsageError(await serve('--port', '0', '--host', '192.0.2.1'), /--host 192\.0\.2\.1 is not an address of this machine/);
   });
 
@@ -98,9 +126,15 @@ describe('traces serve: what stops it from starting is a usage error (exit 2)', 
 
   it('--no-auth and a plain http:// backend need a loopback host: 127.0.0.0/8, ::1 or exactly localhost', async () => {
     for (const host of ['foo.localhost', 'localhost.example.com', '127.0.0.1.nip.io', '127.1']) {
-      expectUsageError(await traces(['serve', '--no-auth', '--port', '0', '--host', host, '--data', join(tmp.path, 'd')]), new RegExp(`--no-auth is only allowed on a loopback host, not ${host.replace(/\./g, '\\.')}`));
+      expectUsageError(
+        await traces(['serve', '--no-auth', '--port', '0', '--host', host, '--data', join(tmp.path, 'd')]),
+        new RegExp(`--no-auth is only allowed on a loopback host, not ${host.replace(/\./g, '\\.')}`),
+      );
     }
-    const refused = await traces(['sessions', 'patch', 'session_0b7e5f3a1c2d4e5f8a9b0c1d2e3f4a5b', '--title', 't', '--to', 'http://foo.localhost:9/'], { TRACES_TOKEN: 'secret-token-1' });
+    const refused = await traces(
+      ['sessions', 'patch', 'session_0b7e5f3a1c2d4e5f8a9b0c1d2e3f4a5b', '--title', 't', '--to', 'http://foo.localhost:9/'],
+      { TRACES_TOKEN: 'secret-token-1' },
+    );
     expectUsageError(refused, /refusing to send the token in clear text to foo\.localhost:9/);
     expect(refused.stderr).not.toContain('secret-token-1');
     const local = await traces(['serve', '--no-auth', '--port', '0', '--host', 'LOCALHOST', '--data', join(tmp.path, 'd')]);

@@ -22,15 +22,22 @@ afterEach(async () => {
 });
 
 /** Opens a PUT announcing `length` bytes; the caller writes the body piece by piece. */
-function openPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string; connection?: string }> } {
+function openPut(
+  url: string,
+  length: number,
+): { req: ClientRequest; answer: Promise<{ status: number; body: string; connection?: string }> } {
   const target = new URL(`${url}/api/v1/agent-traces/sessions/${id}`);
   let req!: ClientRequest;
   const answer = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
-    req = request(target, { method: 'PUT', headers: { 'content-length': String(length), 'content-type': 'application/x-ndjson' } }, (res: IncomingMessage) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
-    });
+    req = request(
+      target,
+      { method: 'PUT', headers: { 'content-length': String(length), 'content-type': 'application/x-ndjson' } },
+      (res: IncomingMessage) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+      },
+    );
     req.on('error', reject);
   });
   return { req, answer };

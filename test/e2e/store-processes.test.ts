@@ -46,7 +46,10 @@ describe('two processes on one store', () => {
         ['a', 'b'].map((f) => traces(['events', 'send', '--session', session, '--file', join(tmp.path, `${f}.ndjson`), '--to', store])),
       );
       for (const r of runs) expect(r.code, r.stderr).toBe(0);
-      const ids = readFileSync(join(store, 'events', session, 'events.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).event_id);
+      const ids = readFileSync(join(store, 'events', session, 'events.ndjson'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).event_id);
       expect(new Set(ids).size).toBe(3500);
       expect(ids.length).toBe(3500);
     }
@@ -66,7 +69,9 @@ describe('two processes on one store', () => {
     // For each session, a title through one process and tags through the other, at the same moment.
     for (let at = 0; at < sessions.length; at += 12) {
       const group = sessions.slice(at, at + 12);
-      const answers = await Promise.all(group.flatMap((id) => [patch(a.url, id, { title: `title ${id}` }), patch(b.url, id, { tags: [`tag ${id}`] })]));
+      const answers = await Promise.all(
+        group.flatMap((id) => [patch(a.url, id, { title: `title ${id}` }), patch(b.url, id, { tags: [`tag ${id}`] })]),
+      );
       for (const answer of answers) expect(answer.status, answer.text).toBe(200);
     }
     const lost = sessions.filter((id) => {
@@ -87,7 +92,10 @@ describe('two processes on one store', () => {
     });
     req.on('error', () => undefined);
     req.write(`${JSON.stringify({ type: 'session', id })}\n${'{"pad":1}\n'.repeat(100)}`);
-    const temps = await waitFor(() => tempFiles(data), (t) => t.length > 0);
+    const temps = await waitFor(
+      () => tempFiles(data),
+      (t) => t.length > 0,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     req.destroy();

@@ -124,7 +124,13 @@ class GatedBackend {
     this.received.push(id);
     for (const check of this.onRequest.splice(0)) check();
     res.setHeader('content-type', 'application/json');
-    (res as ServerResponse & { answer?: string }).answer = JSON.stringify({ success: true, session_id: id, trace_id: id, bytes_stored: bytes, key: `sessions/${id}` });
+    (res as ServerResponse & { answer?: string }).answer = JSON.stringify({
+      success: true,
+      session_id: id,
+      trace_id: id,
+      bytes_stored: bytes,
+      key: `sessions/${id}`,
+    });
     this.waiting.push(res);
     this.flush();
   }

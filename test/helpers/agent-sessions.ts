@@ -29,7 +29,15 @@ const now = () => Date.now() + clock++;
 
 const user = (text: string) => ({ role: 'user' as const, content: [{ type: 'text' as const, text }], timestamp: now() });
 
-function assistant(text: string, options: { calls?: { id: string; name: string; arguments: Record<string, unknown> }[]; stop?: 'stop' | 'toolUse' | 'aborted' | 'error'; tokens?: number; model?: string } = {}) {
+function assistant(
+  text: string,
+  options: {
+    calls?: { id: string; name: string; arguments: Record<string, unknown> }[];
+    stop?: 'stop' | 'toolUse' | 'aborted' | 'error';
+    tokens?: number;
+    model?: string;
+  } = {},
+) {
   const input = options.tokens ?? 1000;
   const output = Math.round(input / 10);
   return {
@@ -48,10 +56,18 @@ function assistant(text: string, options: { calls?: { id: string; name: string; 
       cacheRead: 200,
       cacheWrite: 50,
       totalTokens: input + output + 250,
-      cost: { input: input * 3e-6, output: output * 15e-6, cacheRead: 6e-5, cacheWrite: 1.9e-4, total: input * 3e-6 + output * 15e-6 + 2.5e-4 },
+      cost: {
+        input: input * 3e-6,
+        output: output * 15e-6,
+        cacheRead: 6e-5,
+        cacheWrite: 1.9e-4,
+        total: input * 3e-6 + output * 15e-6 + 2.5e-4,
+      },
     },
     stopReason: options.stop ?? (options.calls?.length ? 'toolUse' : 'stop'),
-    ...(options.stop === 'error' || options.stop === 'aborted' ? { errorMessage: `the call ${options.stop === 'error' ? 'failed' : 'was aborted'}` } : {}),
+    ...(options.stop === 'error' || options.stop === 'aborted'
+      ? { errorMessage: `the call ${options.stop === 'error' ? 'failed' : 'was aborted'}` }
+      : {}),
     timestamp: now(),
   };
 }
@@ -65,7 +81,15 @@ const toolResult = (toolCallId: string, toolName: string, text: string, isError 
   timestamp: now(),
 });
 
-const bash = (command: string, output: string, exitCode = 0) => ({ role: 'bashExecution' as const, command, output, exitCode, cancelled: false, truncated: false, timestamp: now() });
+const bash = (command: string, output: string, exitCode = 0) => ({
+  role: 'bashExecution' as const,
+  command,
+  output,
+  exitCode,
+  cancelled: false,
+  truncated: false,
+  timestamp: now(),
+});
 
 type Appendable = Parameters<SessionManager['appendMessage']>[0];
 const add = (sm: SessionManager, message: unknown) => sm.appendMessage(message as Appendable);
@@ -115,7 +139,14 @@ export function writeAgentHome(root: string): AgentHome {
   const retry = add(sm, user('Now refactor the module'));
   for (let i = 0; i < 6; i++) {
     sm.branch(retry);
-    add(sm, assistant(i % 2 ? `Attempt ${i}` : '', { stop: i % 3 === 2 ? 'error' : i % 2 ? 'stop' : 'aborted', tokens: 2000 + i, model: 'gpt-5' }));
+    add(
+      sm,
+      assistant(i % 2 ? `Attempt ${i}` : '', {
+        stop: i % 3 === 2 ? 'error' : i % 2 ? 'stop' : 'aborted',
+        tokens: 2000 + i,
+        model: 'gpt-5',
+      }),
+    );
   }
   sm.branch(retry);
   const refactored = exchange(sm, 2);

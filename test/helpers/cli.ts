@@ -19,7 +19,10 @@ export function tempDir(prefix = 'traces-test-'): { path: string; cleanup(): voi
 }
 
 /** Runs `traces ...argv` in-process with its own env (never the developer's settings or token). */
-export async function runCli(argv: string[], options: { env: Record<string, string | undefined>; stdin?: string; cwd?: string }): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  options: { env: Record<string, string | undefined>; stdin?: string; cwd?: string },
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];

@@ -12,7 +12,10 @@ export interface Answer {
  * A plain request with node:http, answer read whole. The path is sent exactly as given (fetch
  * would resolve `..` and `%2E%2E` segments first).
  */
-export function call(url: string, init: { method?: string; token?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {
+export function call(
+  url: string,
+  init: { method?: string; token?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   let body: string | Buffer | undefined = init.body;

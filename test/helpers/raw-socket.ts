@@ -37,7 +37,13 @@ export function rawConnection(url: string, head: string): RawConnection {
 
 /** The headers of a request whose body is announced as `length` bytes, asking for `100 Continue`. */
 export function headOf(method: string, path: string, length: number, extra: Record<string, string> = {}): string {
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: test', `Content-Length: ${length}`, 'Expect: 100-continue', ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    'Host: test',
+    `Content-Length: ${length}`,
+    'Expect: 100-continue',
+    ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
+  ];
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 

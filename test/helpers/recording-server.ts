@@ -83,10 +83,10 @@ export class RecordingServer {
     }
     if (fault?.kind === 'lost') {
       // Let the store take the body, then cut the line instead of answering.
-      res.writeHead = (() => {
+      res.writeHead = () => {
         req.socket.destroy();
         return res;
-      });
+      };
       res.end = (() => res) as typeof res.end;
     }
     void this.traces.handle(req, res);

@@ -18,7 +18,8 @@ export function assertBuilt(): void {
   const newer = readdirSync(SRC, { recursive: true, withFileTypes: true }).find(
     (e) => e.isFile() && statSync(join(e.parentPath, e.name)).mtimeMs > built,
   );
-  if (newer) throw new Error(`dist/ is older than ${join(newer.parentPath, newer.name)}: run \`npm run build\` (\`npm test\` builds it first)`);
+  if (newer)
+    throw new Error(`dist/ is older than ${join(newer.parentPath, newer.name)}: run \`npm run build\` (\`npm test\` builds it first)`);
 }
 
 export interface Served {
@@ -32,7 +33,11 @@ export interface Served {
  * Starts `traces serve --port 0` as a real process and waits for its "listening on" line;
  * `fileLimit` runs it under `ulimit -n` (through sh).
  */
-export async function spawnServe(args: string[], env: Record<string, string | undefined> = {}, options: { fileLimit?: number } = {}): Promise<Served> {
+export async function spawnServe(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { fileLimit?: number } = {},
+): Promise<Served> {
   assertBuilt();
   const argv = [BIN, 'serve', '--port', '0', ...args];
   const [command, commandArgs] =

@@ -72,9 +72,15 @@ describe('a stored login belongs to its backend', () => {
     expect(upload.stderr).toContain('it is now kept for https://api.primeintellect.ai only');
     expect(world.server.requests).toEqual([]);
     const list = await runCli(['config', 'list', '--json'], { env: { ...env, TRACES_API_URL: undefined } });
-    expect(list.json().routes.upload).toMatchObject({ backend: 'https://api.primeintellect.ai', credential: 'the login stored for https://api.primeintellect.ai' });
+    expect(list.json().routes.upload).toMatchObject({
+      backend: 'https://api.primeintellect.ai',
+      credential: 'the login stored for https://api.primeintellect.ai',
+    });
     expect(list.stderr).not.toContain('earlier traces'); // the note came once
-    expect(JSON.parse(readFileSync(credentialsFile(), 'utf8'))).toMatchObject({ version: 2, hosts: { 'https://api.primeintellect.ai': { token: 'legacy-token-0123' } } });
+    expect(JSON.parse(readFileSync(credentialsFile(), 'utf8'))).toMatchObject({
+      version: 2,
+      hosts: { 'https://api.primeintellect.ai': { token: 'legacy-token-0123' } },
+    });
     expect(list.stdout + upload.stderr).not.toContain('legacy-token-0123');
   });
 
@@ -114,7 +120,9 @@ describe('a refusal names the credential and where it came from', () => {
 
   it('a stored login that is refused is named with its backend and how to replace it', async () => {
     mkdirSync(join(world.tmp.path, 'config'), { recursive: true });
-    writeFileSync(credentialsFile(), JSON.stringify({ version: 2, hosts: { [world.server.url]: { token: 'stale-token-999' } } }), { mode: 0o600 });
+    writeFileSync(credentialsFile(), JSON.stringify({ version: 2, hosts: { [world.server.url]: { token: 'stale-token-999' } } }), {
+      mode: 0o600,
+    });
     const result = await runCli(['upload'], { env: noEnvToken() });
     expect(result.code).toBe(4);
     expect(result.stderr).toContain(`the login stored for ${world.server.url} was refused by ${world.server.url} (401`);
@@ -132,7 +140,10 @@ describe('an environment token that overrides a stored login says so', () => {
     const human = await runCli(['whoami'], { env: world.env });
     expect(human.stderr).toContain(`TRACES_TOKEN (environment) overrides the login stored for ${world.server.url}`);
     const json = await runCli(['whoami', '--json'], { env: world.env });
-    expect(json.json()).toMatchObject({ credential_source: 'TRACES_TOKEN (environment)', overrides: `the login stored for ${world.server.url}` });
+    expect(json.json()).toMatchObject({
+      credential_source: 'TRACES_TOKEN (environment)',
+      overrides: `the login stored for ${world.server.url}`,
+    });
     const alone = await runCli(['whoami', '--json'], { env: noEnvToken() });
     expect(alone.json()).toMatchObject({ credential_source: `the login stored for ${world.server.url}`, overrides: null });
   });
@@ -141,7 +152,10 @@ describe('an environment token that overrides a stored login says so', () => {
     const human = await runCli(['config', 'list'], { env: world.env });
     expect(human.stdout).toContain(`TRACES_TOKEN (environment) overrides the login stored for ${world.server.url}`);
     const json = await runCli(['config', 'list', '--json'], { env: world.env });
-    expect(json.json().routes.upload).toMatchObject({ credential: 'TRACES_TOKEN (environment)', overrides: `the login stored for ${world.server.url}` });
+    expect(json.json().routes.upload).toMatchObject({
+      credential: 'TRACES_TOKEN (environment)',
+      overrides: `the login stored for ${world.server.url}`,
+    });
     expect(human.stdout + json.stdout).not.toContain(world.server.token);
   });
 });

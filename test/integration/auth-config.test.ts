@@ -20,7 +20,8 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-const cli = (args: string[], extra: { stdin?: string; env?: Record<string, string | undefined> } = {}) => runCli(args, { env: extra.env ?? env, stdin: extra.stdin });
+const cli = (args: string[], extra: { stdin?: string; env?: Record<string, string | undefined> } = {}) =>
+  runCli(args, { env: extra.env ?? env, stdin: extra.stdin });
 
 describe('login, whoami, logout', () => {
   it('stores a checked token readable by its owner only, and never prints it', async () => {
@@ -69,7 +70,10 @@ describe('traces config', () => {
     const list = await cli(['config', 'list', '--json']);
     expect(list.json()).toMatchObject({
       settings: { concurrency: 8 },
-      routes: { upload: { backend: server.url, source: 'TRACES_API_URL' }, events: { backend: 'https://events.example.com', source: 'config events_url' } },
+      routes: {
+        upload: { backend: server.url, source: 'TRACES_API_URL' },
+        events: { backend: 'https://events.example.com', source: 'config events_url' },
+      },
     });
     expect((await cli(['config', 'path'])).stdout.trim()).toBe(join(tmp.path, 'config', 'config.json'));
     expect((await cli(['config', 'unset', 'concurrency'])).code).toBe(0);

@@ -72,12 +72,15 @@ describe('a backend value that is not clearly a folder never becomes one', () =>
 });
 
 describe('a folder backend that is a file', () => {
-  it.each([['upload'], ['events', 'push'], ['sessions', 'save', '--all', '--org', 'o', '--workspace', 'w']])('--to FILE (%s) is a usage error naming it (exit 2), before any session', async (...command) => {
-    const file = join(cwd, 'archive');
-    writeFileSync(file, 'not a folder');
-    const result = await runCli([...command, '--to', file], { env, cwd });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${file} is not a folder`);
-    expect(result.stderr).not.toMatch(/ENOTDIR|this is a bug/);
-  });
+  it.each([['upload'], ['events', 'push'], ['sessions', 'save', '--all', '--org', 'o', '--workspace', 'w']])(
+    '--to FILE (%s) is a usage error naming it (exit 2), before any session',
+    async (...command) => {
+      const file = join(cwd, 'archive');
+      writeFileSync(file, 'not a folder');
+      const result = await runCli([...command, '--to', file], { env, cwd });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${file} is not a folder`);
+      expect(result.stderr).not.toMatch(/ENOTDIR|this is a bug/);
+    },
+  );
 });

@@ -55,14 +55,15 @@ describe('the settings file', () => {
 });
 
 describe('the credentials file', () => {
-  it.each([['logout', '--to', 'http://127.0.0.1:9'], ['logout', '--all'], ['upload', '--to', 'http://127.0.0.1:9']])(
-    'traces %s %s with a credentials path that is a folder names it',
-    async (...argv) => {
-      mkdirSync(join(config, 'credentials.json'), { recursive: true });
-      const result = await runCli(argv, { env });
-      expectClear(result, join(config, 'credentials.json'));
-    },
-  );
+  it.each([
+    ['logout', '--to', 'http://127.0.0.1:9'],
+    ['logout', '--all'],
+    ['upload', '--to', 'http://127.0.0.1:9'],
+  ])('traces %s %s with a credentials path that is a folder names it', async (...argv) => {
+    mkdirSync(join(config, 'credentials.json'), { recursive: true });
+    const result = await runCli(argv, { env });
+    expectClear(result, join(config, 'credentials.json'));
+  });
 
   it('a credentials file that is not valid JSON is named, with how to start again (exit 2)', async () => {
     mkdirSync(config, { recursive: true });
@@ -73,7 +74,9 @@ describe('the credentials file', () => {
     // A token set for this run does not need the stored logins.
     const withEnv = await runCli(['upload', '--to', 'http://127.0.0.1:9'], { env: { ...env, TRACES_TOKEN: 'env-token-1234' } });
     expect(withEnv.code).toBe(0);
-    expect((await runCli(['whoami', '--to', 'http://127.0.0.1:9'], { env: { ...env, TRACES_TOKEN: 'env-token-1234' } })).stderr).not.toContain('credentials.json');
+    expect(
+      (await runCli(['whoami', '--to', 'http://127.0.0.1:9'], { env: { ...env, TRACES_TOKEN: 'env-token-1234' } })).stderr,
+    ).not.toContain('credentials.json');
   });
 
   it('traces login with a config dir that is a file names it', async () => {
@@ -90,7 +93,16 @@ describe('reportError, the last safety net', () => {
     const stderr = new PassThrough();
     let text = '';
     stderr.on('data', (c: Buffer) => (text += c.toString()));
-    return { stdout: new PassThrough(), stderr, stdin: Readable.from([]), env: {}, cwd: tmp.path, stdinIsTTY: false, stderrIsTTY: false, err: () => text };
+    return {
+      stdout: new PassThrough(),
+      stderr,
+      stdin: Readable.from([]),
+      env: {},
+      cwd: tmp.path,
+      stdinIsTTY: false,
+      stderrIsTTY: false,
+      err: () => text,
+    };
   }
 
   it('turns a file-system error that names its path into a clear error', () => {

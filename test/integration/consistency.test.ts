@@ -20,7 +20,11 @@ describe('error texts', () => {
   });
 
   it('drops an RFC 9457 title that repeats the status text but keeps its detail', async () => {
-    world.server.fail({ kind: 'status', status: 404, body: '{"type":"about:blank","title":"Not Found","status":404,"detail":"no such session"}' });
+    world.server.fail({
+      kind: 'status',
+      status: 404,
+      body: '{"type":"about:blank","title":"Not Found","status":404,"detail":"no such session"}',
+    });
     const result = await cli('sessions', 'patch', `session_${'a'.repeat(32)}`, '--title', 'x');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('404 Not Found: no such session');

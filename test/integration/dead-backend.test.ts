@@ -67,7 +67,9 @@ describe('a backend nobody answers for', () => {
     expect(report.total).toBe(40);
     expect(report.unreachable).toBe('ECONNREFUSED');
     // stdout is the one JSON document; the line for people is on stderr.
-    expect(result.stderr.split('\n').filter((l) => /unreachable/.test(l))).toEqual([`error: backend ${dead} is unreachable (ECONNREFUSED); 40 sessions kept for the next run`]);
+    expect(result.stderr.split('\n').filter((l) => /unreachable/.test(l))).toEqual([
+      `error: backend ${dead} is unreachable (ECONNREFUSED); 40 sessions kept for the next run`,
+    ]);
     // Four in flight, and at most one more started before the second failure in a row stopped the run.
     const attempted = report.sessions.filter((s: any) => s.status !== 'pending');
     expect(attempted.length).toBeLessThanOrEqual(5);
@@ -102,13 +104,18 @@ describe('a backend nobody answers for', () => {
     expect(people.filter((l) => /^failed/.test(l))).toEqual([]);
   });
 
-  it('keeps the hook\'s queued sessions queued when the upload stops early', async () => {
+  it("keeps the hook's queued sessions queued when the upload stops early", async () => {
     const dead = `http://127.0.0.1:${await deadPort()}`;
     const queue = new Queue(join(tmp.path, 'state'));
     await queue.append(files.slice(0, 10).map((file) => Queue.newEntry({ file, backend: dead })));
     const result = await runCli(['upload', '--json', '--retries', '0'], { env: envFor(dead) });
     expect(result.code).toBe(1);
-    expect(queue.read().map((e) => e.file).sort()).toEqual(files.slice(0, 10).sort());
+    expect(
+      queue
+        .read()
+        .map((e) => e.file)
+        .sort(),
+    ).toEqual(files.slice(0, 10).sort());
   });
 
   it('treats a TLS failure and a DNS failure as unreachable too', async () => {
@@ -127,7 +134,10 @@ describe('a backend nobody answers for', () => {
 
   it('keeps the per-session behaviour for a backend that answers (5xx, a reset after connecting)', async () => {
     const live = await liveServer();
-    live.fail(...Array.from({ length: 20 }, () => ({ kind: 'status' as const, status: 503 })), ...Array.from({ length: 20 }, () => ({ kind: 'reset' as const })));
+    live.fail(
+      ...Array.from({ length: 20 }, () => ({ kind: 'status' as const, status: 503 })),
+      ...Array.from({ length: 20 }, () => ({ kind: 'reset' as const })),
+    );
     const result = await runCli(['upload', '--json', '--retries', '0'], { env: envFor(live.url) });
     expect(result.code).toBe(1);
     const report = result.json();
@@ -154,14 +164,18 @@ describe('a backend nobody answers for', () => {
 
   it('sessions save stops the same way', async () => {
     const dead = `http://127.0.0.1:${await deadPort()}`;
-    const result = await runCli(['sessions', 'save', '--all', '--org', 'acme', '--workspace', 'ml', '--json', '--retries', '0'], { env: envFor(dead) });
+    const result = await runCli(['sessions', 'save', '--all', '--org', 'acme', '--workspace', 'ml', '--json', '--retries', '0'], {
+      env: envFor(dead),
+    });
     expect(result.code).toBe(1);
     const out = result.json();
     expect(out.total).toBe(40);
     expect(out.unreachable).toBe('ECONNREFUSED');
     expect(out.pending).toBeGreaterThanOrEqual(35);
 
-    const human = await runCli(['sessions', 'save', '--all', '--org', 'acme', '--workspace', 'ml', '--retries', '0'], { env: envFor(dead) });
+    const human = await runCli(['sessions', 'save', '--all', '--org', 'acme', '--workspace', 'ml', '--retries', '0'], {
+      env: envFor(dead),
+    });
     expect(human.code).toBe(1);
     const lines = human.stderr.split('\n').filter(Boolean);
     expect(lines.filter((l) => /unreachable/.test(l))).toHaveLength(1);

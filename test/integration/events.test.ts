@@ -30,8 +30,13 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-const cli = (server: RecordingServer, ...args: string[]) => runCli(args, { env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url } });
-const ids = (server: RecordingServer, sessionId: string) => server.traces.store.events.list(sessionId).map((e) => e.event_id).sort();
+const cli = (server: RecordingServer, ...args: string[]) =>
+  runCli(args, { env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url } });
+const ids = (server: RecordingServer, sessionId: string) =>
+  server.traces.store.events
+    .list(sessionId)
+    .map((e) => e.event_id)
+    .sort();
 
 describe('traces events push', () => {
   it('starts each session once and sends its events in batches of at most 100', async () => {
@@ -44,8 +49,15 @@ describe('traces events push', () => {
     expect(root).toMatchObject({ status: 'pushed', events: 30 * 4, batches: 2 });
     const session = server.traces.store.events.getSession(home.rootId)!;
     expect(session).toMatchObject({ source: 'prime-agent', session_name: 'project', children_ids: [home.childId] });
-    expect(session.metadata).toMatchObject({ cwd: '/work/project', trace_id: home.rootId, git: { commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' } });
-    expect(server.traces.store.events.getSession(home.grandId)!.metadata).toMatchObject({ parent_session_id: home.childId, trace_id: home.rootId });
+    expect(session.metadata).toMatchObject({
+      cwd: '/work/project',
+      trace_id: home.rootId,
+      git: { commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' },
+    });
+    expect(server.traces.store.events.getSession(home.grandId)!.metadata).toMatchObject({
+      parent_session_id: home.childId,
+      trace_id: home.rootId,
+    });
     expect(typeof session.start_time).toBe('number');
     expect(session.duration).toBe(session.end_time! - session.start_time!);
   });
@@ -59,7 +71,10 @@ describe('traces events push', () => {
     expect(server.requests.length).toBe(requests);
 
     const before = ids(server, home.forkId).length;
-    appendFileSync(home.fork, `${JSON.stringify({ type: 'message', id: 'feed0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'user', content: 'one more' } })}\n`);
+    appendFileSync(
+      home.fork,
+      `${JSON.stringify({ type: 'message', id: 'feed0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'user', content: 'one more' } })}\n`,
+    );
     const third = await cli(server, 'events', 'push', '--json');
     expect(third.json().sessions.find((s: any) => s.session_id === home.forkId)).toMatchObject({ status: 'pushed', events: 1 });
     expect(ids(server, home.forkId).length).toBe(before + 1);
@@ -114,7 +129,12 @@ describe('traces events push', () => {
     const archive = join(tmp.path, 'archive');
     expect((await cli(server, 'events', 'push', home.root, '--to', archive)).code).toBe(0);
     const { LocalStore } = await import('../../src/backend/store/index.js');
-    expect(new LocalStore(archive).events.list(home.rootId).map((e) => e.event_id).sort()).toEqual(ids(server, home.rootId));
+    expect(
+      new LocalStore(archive).events
+        .list(home.rootId)
+        .map((e) => e.event_id)
+        .sort(),
+    ).toEqual(ids(server, home.rootId));
   });
 });
 
@@ -124,7 +144,9 @@ describe('the agent version in the session metadata', () => {
     expect((await cli(server, 'events', 'push')).code).toBe(0);
     expect(server.traces.store.events.getSession(home.rootId)!.metadata.agent_version).toBeNull();
     const other = await serve('b');
-    const created = await runCli(['sessions', 'create', home.childId, '--json'], { env: { ...env, TRACES_TOKEN: other.token, TRACES_API_URL: other.url, TRACES_AGENT_VERSION: '0.8.0' } });
+    const created = await runCli(['sessions', 'create', home.childId, '--json'], {
+      env: { ...env, TRACES_TOKEN: other.token, TRACES_API_URL: other.url, TRACES_AGENT_VERSION: '0.8.0' },
+    });
     expect(created.code).toBe(0);
     expect(other.traces.store.events.getSession(home.childId)!.metadata.agent_version).toBe('0.8.0');
   });
@@ -145,7 +167,15 @@ describe('traces events send', () => {
   it('validates every line before sending and names the bad ones', async () => {
     const server = await serve('a');
     const file = join(tmp.path, 'events.ndjson');
-    writeFileSync(file, ['{"event_type":"tool","inputs":{}}', '{"event_type":"thought","inputs":{}}', 'nope', '{"event_type":"model","inputs":{},"colour":"red"}'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '{"event_type":"tool","inputs":{}}',
+        '{"event_type":"thought","inputs":{}}',
+        'nope',
+        '{"event_type":"model","inputs":{},"colour":"red"}',
+      ].join('\n'),
+    );
     const result = await cli(server, 'events', 'send', '--session', home.rootId, '--file', file);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('events.ndjson:2: event_type');
@@ -157,8 +187,14 @@ describe('traces events send', () => {
 
   it('sends valid events from stdin, and a second send adds nothing', async () => {
     const server = await serve('a');
-    const lines = Array.from({ length: 150 }, (_, i) => JSON.stringify({ event_type: 'tool', event_name: `t${i}`, inputs: { i } })).join('\n');
-    const run = () => runCli(['events', 'send', '--session', home.rootId, '--file', '-', '--json'], { env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url }, stdin: lines });
+    const lines = Array.from({ length: 150 }, (_, i) => JSON.stringify({ event_type: 'tool', event_name: `t${i}`, inputs: { i } })).join(
+      '\n',
+    );
+    const run = () =>
+      runCli(['events', 'send', '--session', home.rootId, '--file', '-', '--json'], {
+        env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url },
+        stdin: lines,
+      });
     const first = await run();
     expect(first.code).toBe(0);
     expect(first.json()).toMatchObject({ status: 'sent', events: 150, batches: 2 });

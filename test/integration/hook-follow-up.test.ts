@@ -26,7 +26,11 @@ const hookLog = () => readFileSync(join(tmp.path, 'state', 'hook.log'), 'utf8');
 
 describe('hook --wait --save --events', () => {
   it('logs one line per session for the save and the push, then exists / unchanged on a repeat', async () => {
-    for (const [key, value] of [['org', 'acme'], ['workspace', 'ml']]) expect((await runCli(['config', 'set', key!, value!], { env })).code).toBe(0);
+    for (const [key, value] of [
+      ['org', 'acme'],
+      ['workspace', 'ml'],
+    ])
+      expect((await runCli(['config', 'set', key!, value!], { env })).code).toBe(0);
     const first = await runCli(['hook', '--wait', '--save', '--events', '--session', home.root, '--to', store], { env });
     expect(first.code, first.stderr).toBe(0);
     const log = hookLog();

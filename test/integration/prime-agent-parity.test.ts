@@ -214,7 +214,10 @@ describe('base URL forms', () => {
 
   it('PRIME_AGENT_TRACES_BASE_URL with spaces around it, as prime-agent trims it', async () => {
     const before = raw.requests.length;
-    const result = await cli('url-spaces', ['upload'], { TRACES_SESSIONS_DIR: sessions(), PRIME_AGENT_TRACES_BASE_URL: ` ${raw.url}/api/v1/ ` });
+    const result = await cli('url-spaces', ['upload'], {
+      TRACES_SESSIONS_DIR: sessions(),
+      PRIME_AGENT_TRACES_BASE_URL: ` ${raw.url}/api/v1/ `,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(raw.requests.slice(before).map((r) => r.target)).toEqual([`/api/v1/agent-traces/sessions/${id}`]);
   });
@@ -222,7 +225,10 @@ describe('base URL forms', () => {
   it('two spellings of one backend are one ledger key: the second run sends nothing', async () => {
     const first = await cli('url-ledger', ['upload', '--json'], { TRACES_SESSIONS_DIR: sessions(), TRACES_API_URL: raw.url });
     expect(first.json()).toMatchObject({ uploaded: 1 });
-    const second = await cli('url-ledger', ['upload', '--json'], { TRACES_SESSIONS_DIR: sessions(), PRIME_AGENT_TRACES_BASE_URL: `${raw.url}/api/v1/` });
+    const second = await cli('url-ledger', ['upload', '--json'], {
+      TRACES_SESSIONS_DIR: sessions(),
+      PRIME_AGENT_TRACES_BASE_URL: `${raw.url}/api/v1/`,
+    });
     expect(second.code, second.stderr).toBe(0);
     expect(second.json()).toMatchObject({ uploaded: 0, unchanged: 1 });
   });
@@ -232,7 +238,10 @@ describe('base URL forms', () => {
     const file = join(sessions(), `${id}.jsonl`);
     const before = served.requests.length;
     const base = { TRACES_SESSIONS_DIR: join(home, 'sessions') };
-    const save = await cli('url-other', ['sessions', 'save', file, '--org', 'acme', '--workspace', 'ml', '--json'], { ...base, TRACES_API_URL: `${served.url}/api/v1/` });
+    const save = await cli('url-other', ['sessions', 'save', file, '--org', 'acme', '--workspace', 'ml', '--json'], {
+      ...base,
+      TRACES_API_URL: `${served.url}/api/v1/`,
+    });
     expect(save.code, save.stderr).toBe(0);
     const push = await cli('url-other', ['events', 'push', file, '--json'], { ...base, TRACES_EVENTS_URL: `${served.url}/api/v1` });
     expect(push.code, push.stderr).toBe(0);

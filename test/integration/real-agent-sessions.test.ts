@@ -58,7 +58,8 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
   const file = () => home[which];
   it('has one event per model call, tool result, user bash, user turn, compaction and branch summary', () => {
     const { entries, events } = both(file());
-    const count = (type: string, name?: string) => events.filter((e) => e.event_type === type && (name === undefined || e.event_name === name)).length;
+    const count = (type: string, name?: string) =>
+      events.filter((e) => e.event_type === type && (name === undefined || e.event_name === name)).length;
     expect(count('model')).toBe(entries.filter((e) => isMessage(e, 'assistant')).length);
     expect(count('tool')).toBe(entries.filter((e) => isMessage(e, 'toolResult') || isMessage(e, 'bashExecution')).length);
     expect(count('chain', 'turn')).toBe(entries.filter((e) => isMessage(e, 'user')).length);
@@ -74,7 +75,9 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
       const turn = [entry, ...path].find((e) => isMessage(e, 'user'));
       const turnId = turn ? byEntry(turn.id, 'chain')!.event_id : null;
       if (isMessage(entry, 'assistant') || isMessage(entry, 'bashExecution') || entry.type === 'compaction') {
-        expect(byEntry(entry.id, entry.type === 'compaction' ? 'chain' : isMessage(entry, 'assistant') ? 'model' : 'tool')!.parent_id).toBe(turnId);
+        expect(byEntry(entry.id, entry.type === 'compaction' ? 'chain' : isMessage(entry, 'assistant') ? 'model' : 'tool')!.parent_id).toBe(
+          turnId,
+        );
       }
       if (isMessage(entry, 'toolResult')) {
         const caller = path.find((e) => isMessage(e, 'assistant'))!;
@@ -97,7 +100,11 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
     expect(session.metadata.active_leaf).toBe(sm.getLeafId());
     for (const event of events) {
       const entry = event.metadata!.entry as string;
-      expect(event.metadata).toMatchObject({ branch: expected.get(entry), depth: sm.getBranch(entry).length - 1, active: active.has(entry) });
+      expect(event.metadata).toMatchObject({
+        branch: expected.get(entry),
+        depth: sm.getBranch(entry).length - 1,
+        active: active.has(entry),
+      });
       expect((activePath[event.metadata!.branch as string] ?? -1) >= (event.metadata!.depth as number)).toBe(active.has(entry));
     }
     const labels = Object.fromEntries(entries.flatMap((e) => (sm.getLabel(e.id) ? [[e.id, sm.getLabel(e.id)]] : [])));
@@ -140,7 +147,12 @@ describe('the details a trace must show', () => {
   it('a model call after three user !bash commands saw them and the question', () => {
     const { entries, byEntry } = both(home.main);
     const why = entries.find((e) => isMessage(e, 'assistant') && JSON.stringify(e).includes('Because of a typo'))!;
-    expect((byEntry(why.id, 'model')!.inputs.chat_history as { role: string }[]).map((m) => m.role)).toEqual(['bashExecution', 'bashExecution', 'bashExecution', 'user']);
+    expect((byEntry(why.id, 'model')!.inputs.chat_history as { role: string }[]).map((m) => m.role)).toEqual([
+      'bashExecution',
+      'bashExecution',
+      'bashExecution',
+      'user',
+    ]);
   });
 
   it('six abandoned model calls stay, off the active path, under the same turn as the kept one', () => {
@@ -166,8 +178,15 @@ describe('the details a trace must show', () => {
   });
 
   it('the sub-agent and the fork are linked to the main session', () => {
-    expect(store.events.getSession(both(home.child).sm.getSessionId())!.metadata).toMatchObject({ parent_session_id: home.mainId, trace_id: home.mainId, kind: 'sub-agent' });
-    expect(store.events.getSession(both(home.fork).sm.getSessionId())!.metadata).toMatchObject({ parent_session_id: home.mainId, kind: 'fork' });
+    expect(store.events.getSession(both(home.child).sm.getSessionId())!.metadata).toMatchObject({
+      parent_session_id: home.mainId,
+      trace_id: home.mainId,
+      kind: 'sub-agent',
+    });
+    expect(store.events.getSession(both(home.fork).sm.getSessionId())!.metadata).toMatchObject({
+      parent_session_id: home.mainId,
+      kind: 'fork',
+    });
   });
 });
 
@@ -186,7 +205,23 @@ describe('a session that grows a new branch after it was pushed', () => {
       const sm = SessionManager.open(agent.main);
       const first = sm.getEntries().find((e) => isMessage(e, 'user'))!;
       sm.branch(first.id);
-      sm.appendMessage({ role: 'assistant', content: [{ type: 'text', text: 'A different answer' }], api: 'anthropic-messages', provider: 'anthropic', model: 'claude-sonnet-4-5', usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, totalTokens: 15, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.001 } }, stopReason: 'stop', timestamp: Date.now() });
+      sm.appendMessage({
+        role: 'assistant',
+        content: [{ type: 'text', text: 'A different answer' }],
+        api: 'anthropic-messages',
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        usage: {
+          input: 10,
+          output: 5,
+          cacheRead: 0,
+          cacheWrite: 0,
+          totalTokens: 15,
+          cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.001 },
+        },
+        stopReason: 'stop',
+        timestamp: Date.now(),
+      });
 
       const again = await runCli(['events', 'push', agent.main, '--to', archive, '--json'], { env });
       expect(again.json().sessions[0]).toMatchObject({ status: 'pushed', events: 1 });
@@ -201,7 +236,10 @@ describe('a session that grows a new branch after it was pushed', () => {
       expect(session.metadata.active_leaf).toBe(sm.getLeafId());
       const onPath = new Set(sm.getBranch().map((e) => e.id));
       const activePath = session.metadata.active_path as Record<string, number>;
-      for (const e of after) expect((activePath[e.metadata!.branch as string] ?? -1) >= (e.metadata!.depth as number)).toBe(onPath.has(e.metadata!.entry as string));
+      for (const e of after)
+        expect((activePath[e.metadata!.branch as string] ?? -1) >= (e.metadata!.depth as number)).toBe(
+          onPath.has(e.metadata!.entry as string),
+        );
     } finally {
       own.cleanup();
     }

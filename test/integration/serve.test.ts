@@ -30,19 +30,31 @@ describe('2.1 session files', () => {
   // Dots are encoded too, so that fetch does not resolve `..` in the path before sending it.
   const encode = (id: string) => encodeURIComponent(id).replace(/\./g, '%2E');
   const put = (id: string, body: string, headers: Record<string, string> = {}) =>
-    call(`${url}/api/v1/agent-traces/sessions/${encode(id)}`, { method: 'PUT', token: token(), body, headers: { 'content-type': 'application/x-ndjson', ...headers } });
+    call(`${url}/api/v1/agent-traces/sessions/${encode(id)}`, {
+      method: 'PUT',
+      token: token(),
+      body,
+      headers: { 'content-type': 'application/x-ndjson', ...headers },
+    });
 
   it('stores a PUT, overwrites on the next, and reads it back byte-exact', async () => {
     const body = '{"type":"session"}\n{"a":1}\n';
     const first = await put(uuid, body, { 'x-trace-id': 'trace-1' });
     expect(first.status).toBe(200);
-    expect(first.json()).toEqual({ session_id: uuid, trace_id: 'trace-1', bytes_stored: Buffer.byteLength(body), key: `agent-traces/trace-1/${uuid}.jsonl` });
+    expect(first.json()).toEqual({
+      session_id: uuid,
+      trace_id: 'trace-1',
+      bytes_stored: Buffer.byteLength(body),
+      key: `agent-traces/trace-1/${uuid}.jsonl`,
+    });
     await put(uuid, '{"type":"session"}\n{"a":2}\n{"b":3}', { 'x-trace-id': 'trace-1' });
     const back = await call(`${url}/api/v1/agent-traces/sessions/${uuid}`, { token: token() });
     expect(back.status).toBe(200);
     expect(back.text).toBe('{"type":"session"}\n{"a":2}\n{"b":3}');
     const list = await call(`${url}/api/v1/agent-traces/sessions`, { token: token() });
-    expect(list.json().sessions).toEqual([expect.objectContaining({ session_id: uuid, trace_id: 'trace-1', bytes: back.text.length, parent_session: null })]);
+    expect(list.json().sessions).toEqual([
+      expect.objectContaining({ session_id: uuid, trace_id: 'trace-1', bytes: back.text.length, parent_session: null }),
+    ]);
   });
 
   it('refuses a body that is not NDJSON with 422 and keeps the previous version', async () => {
@@ -97,7 +109,13 @@ describe('2.2 metadata saves', () => {
   it('creates with defaults (201), then 409 for the same id', async () => {
     const created = await save({ id: uuid, model: 'claude-sonnet-4-5', labels: { run: ['42'] } });
     expect(created.status).toBe(201);
-    expect(created.json()).toMatchObject({ session_id: uuid, message_count: 0, origin: 'user', visibility: 'private', labels: { run: ['42'] } });
+    expect(created.json()).toMatchObject({
+      session_id: uuid,
+      message_count: 0,
+      origin: 'user',
+      visibility: 'private',
+      labels: { run: ['42'] },
+    });
     expect(created.json().usage.last_generation_input_tokens).toBe(0);
     const again = await save({ id: uuid, model: 'x' });
     expect(again.status).toBe(409);
@@ -189,7 +207,11 @@ describe('2.4 sessions and events', () => {
     expect(res.status).toBe(200);
     expect(res.json().event_ids[0]).toBe('x1');
     expect(res.json().event_ids).toHaveLength(2);
-    const single = await post('/v1/events/batch', { events: [{ event_type: 'chain', inputs: {} }], single_session: true, session_properties: { session_name: 's' } });
+    const single = await post('/v1/events/batch', {
+      events: [{ event_type: 'chain', inputs: {} }],
+      single_session: true,
+      session_properties: { session_name: 's' },
+    });
     expect(single.json()).toMatchObject({ success: true, session_id: expect.any(String) });
     expect(server.traces.store.events.getSession(single.json().session_id)?.session_name).toBe('s');
     expect((await post('/v1/events/batch', { events: [{ event_type: 'chain', inputs: {} }] })).status).toBe(400);
@@ -215,7 +237,17 @@ describe('traces upload to the served store and to a folder', () => {
     expect((await runCli(['upload', '--json', '--to', `file://${archive}`], { env })).json()).toMatchObject({ unchanged: 4 });
 
     const remote = await runCli(['upload', '--json', '--to', url], { env: { ...env, TRACES_TOKEN: token() } });
-    expect(remote.json().sessions.map((s: any) => s.key).sort()).toEqual(local.json().sessions.map((s: any) => s.key).sort());
+    expect(
+      remote
+        .json()
+        .sessions.map((s: any) => s.key)
+        .sort(),
+    ).toEqual(
+      local
+        .json()
+        .sessions.map((s: any) => s.key)
+        .sort(),
+    );
   });
 });
 

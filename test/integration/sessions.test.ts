@@ -20,7 +20,24 @@ describe('traces sessions save', () => {
       { type: 'model_change', id: 'mc000001', parentId: null, timestamp: 't', provider: 'openai', modelId: 'gpt-5' },
       { type: 'session_info', id: 'si000001', parentId: null, timestamp: 't', name: 'Fix the flaky test' },
     ]);
-    const result = await cli('sessions', 'save', file, '--org', 'acme', '--workspace', 'ml', '--label', 'run=42', '--label', 'run=43', '--label', 'ci=yes', '--origin', 'eval', '--json');
+    const result = await cli(
+      'sessions',
+      'save',
+      file,
+      '--org',
+      'acme',
+      '--workspace',
+      'ml',
+      '--label',
+      'run=42',
+      '--label',
+      'run=43',
+      '--label',
+      'ci=yes',
+      '--origin',
+      'eval',
+      '--json',
+    );
     expect(result.code).toBe(0);
     const out = result.json();
     expect(out).toMatchObject({ total: 1, saved: 1, failed: 0 });
@@ -71,7 +88,12 @@ describe('traces sessions save', () => {
   it('--dry-run prints the body and sends nothing', async () => {
     const result = await cli('sessions', 'save', world.home.childId, '--dry-run', '--json');
     expect(result.code).toBe(0);
-    expect(result.json().sessions[0]).toMatchObject({ status: 'pending', id: world.home.childId, model: 'claude-sonnet-4-5', message_count: 8 });
+    expect(result.json().sessions[0]).toMatchObject({
+      status: 'pending',
+      id: world.home.childId,
+      model: 'claude-sonnet-4-5',
+      message_count: 8,
+    });
     expect(world.server.requests.length).toBe(0);
   });
 
@@ -86,8 +108,21 @@ describe('traces sessions save', () => {
 
   it('shows every error envelope as a sentence', async () => {
     const cases: [number, unknown, string][] = [
-      [422, { status: 422, message: 'validation failed', type: 'validation_error', details: [{ loc: ['body', 'model'], msg: 'field required', type: 'missing' }] }, '422 Unprocessable Entity: validation failed; body.model: field required'],
-      [400, { detail: [{ loc: ['body', 'labels', 'x'], msg: 'not a list', type: 'type_error' }] }, '400 Bad Request: body.labels.x: not a list'],
+      [
+        422,
+        {
+          status: 422,
+          message: 'validation failed',
+          type: 'validation_error',
+          details: [{ loc: ['body', 'model'], msg: 'field required', type: 'missing' }],
+        },
+        '422 Unprocessable Entity: validation failed; body.model: field required',
+      ],
+      [
+        400,
+        { detail: [{ loc: ['body', 'labels', 'x'], msg: 'not a list', type: 'type_error' }] },
+        '400 Bad Request: body.labels.x: not a list',
+      ],
       [403, { error: { message: 'workspace is read-only' } }, '403 Forbidden: workspace is read-only'],
       [404, { title: 'Not Found', status: 404, detail: 'no workspace ml in org acme' }, '404 Not Found: no workspace ml in org acme'],
       [500, 'upstream exploded', '500 Internal Server Error: upstream exploded'],
@@ -131,7 +166,9 @@ describe('traces sessions patch', () => {
     expect(second.stdout).toContain('tags:  rerun');
     const third = await cli('sessions', 'patch', world.home.root, '--clear-title', '--clear-tags', '--json');
     expect(third.json()).toMatchObject({ title: null, tags: [] });
-    expect(world.server.requests.filter((r) => r.method === 'PATCH').map((r) => r.url)).toEqual(Array(3).fill(`/v1/sessions/${patchId(world.home.rootId)}`));
+    expect(world.server.requests.filter((r) => r.method === 'PATCH').map((r) => r.url)).toEqual(
+      Array(3).fill(`/v1/sessions/${patchId(world.home.rootId)}`),
+    );
   });
 
   it('refuses a malformed id or no change before any request (exit 2)', async () => {

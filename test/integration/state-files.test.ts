@@ -38,7 +38,11 @@ describe('a ledger with the right shape but wrong types', () => {
         version: 1,
         backends: {
           [backend()]: 7,
-          'https://elsewhere.example': { '/a.jsonl': 'uploaded', '/b.jsonl': { status: 'uploaded', size: 'big', mtimeMs: 1, at: 'x' }, '/c.jsonl': kept },
+          'https://elsewhere.example': {
+            '/a.jsonl': 'uploaded',
+            '/b.jsonl': { status: 'uploaded', size: 'big', mtimeMs: 1, at: 'x' },
+            '/c.jsonl': kept,
+          },
         },
       }),
     );

@@ -11,8 +11,13 @@ describe('traces status', () => {
   it('says why the hook worker last stopped short and where its log is, until a drain succeeds', async () => {
     const state = world.env.TRACES_STATE_DIR!;
     mkdirSync(state, { recursive: true });
-    writeFileSync(join(state, 'queue.ndjson'), `${JSON.stringify({ id: 'q1', file: world.home.root, backend: world.server.url, at: new Date().toISOString() })}\n`);
-    const refused = await runCli(['hook', '--worker', '--give-up-after', '1000'], { env: { ...world.env, TRACES_TOKEN: 'wrong-token-123456' } });
+    writeFileSync(
+      join(state, 'queue.ndjson'),
+      `${JSON.stringify({ id: 'q1', file: world.home.root, backend: world.server.url, at: new Date().toISOString() })}\n`,
+    );
+    const refused = await runCli(['hook', '--worker', '--give-up-after', '1000'], {
+      env: { ...world.env, TRACES_TOKEN: 'wrong-token-123456' },
+    });
     expect(refused.code).toBe(0);
 
     const human = await cli('status');

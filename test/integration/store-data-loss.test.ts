@@ -36,11 +36,19 @@ function filesBelow(dir: string): string[] {
 function storedEvents(sessionId: string): { event_id: string }[] {
   const file = join(data, 'events', sessionId, 'events.ndjson');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 const batch = (sessionId: string, body: string) =>
-  call(`${url}/v1/sessions/${sessionId}/events/batch`, { method: 'POST', token: server.token, body, headers: { 'content-type': 'application/json' } });
+  call(`${url}/v1/sessions/${sessionId}/events/batch`, {
+    method: 'POST',
+    token: server.token,
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
 
 /** JSON text of an object nested `depth` levels deep: {"a":{"a":...1...}}. */
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -111,7 +119,10 @@ describe('concurrent PUTs of one session with different trace ids', () => {
 
   it('always reads back one whole body that one PUT sent, with the index naming it and no orphan', async () => {
     for (let round = 0; round < 3; round++) {
-      const bodies = Array.from({ length: 200 }, (_, i) => `{"type":"session","round":${round},"n":${i}}\n${`{"pad":"${'x'.repeat(i * 7)}"}\n`}`);
+      const bodies = Array.from(
+        { length: 200 },
+        (_, i) => `{"type":"session","round":${round},"n":${i}}\n${`{"pad":"${'x'.repeat(i * 7)}"}\n`}`,
+      );
       const answers = await Promise.all(bodies.map((b, i) => put(i % 2 ? 'trace-b' : 'trace-a', b)));
       expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 200));
       const back = await call(`${url}/api/v1/agent-traces/sessions/${sid}`, { token: server.token });
@@ -150,7 +161,10 @@ describe('concurrent PUTs of one session with different trace ids', () => {
     mkdirSync(join(orphan, '..'), { recursive: true });
     writeFileSync(orphan, '{"type":"session","n":2}\n');
     mkdirSync(join(data, 'index', 'pending'), { recursive: true });
-    writeFileSync(join(data, 'index', 'pending', `${sid}.json`), JSON.stringify({ session_id: sid, keys: [`agent-traces/trace-b/${sid}.jsonl`, `agent-traces/trace-a/${sid}.jsonl`] }));
+    writeFileSync(
+      join(data, 'index', 'pending', `${sid}.json`),
+      JSON.stringify({ session_id: sid, keys: [`agent-traces/trace-b/${sid}.jsonl`, `agent-traces/trace-a/${sid}.jsonl`] }),
+    );
     server = new RecordingServer(data);
     url = await server.start();
     const back = await call(`${url}/api/v1/agent-traces/sessions/${sid}`, { token: server.token });
@@ -174,7 +188,10 @@ describe('temp files left by a crash', () => {
     server = new RecordingServer(data);
     url = await server.start();
   };
-  const listed = async () => (await call(`${url}/api/v1/agent-traces/sessions`, { token: server.token })).json().sessions.map((s: { session_id: string }) => s.session_id);
+  const listed = async () =>
+    (await call(`${url}/api/v1/agent-traces/sessions`, { token: server.token }))
+      .json()
+      .sessions.map((s: { session_id: string }) => s.session_id);
 
   it('are removed when the store opens, once they are a few minutes old, and never listed', async () => {
     const body = '{"type":"session"}\n';
@@ -216,7 +233,10 @@ describe('temp files left by a crash', () => {
     expect((await runCli(['upload', '--to', store], { env })).code).toBe(0);
     const stale = join(store, '.staging', 'k2x9abc0001.tmp');
     plant([stale], old);
-    writeFileSync(home.fork, `${readFileSync(home.fork, 'utf8')}{"type":"label","id":"0000abcd","parentId":null,"timestamp":"2026-11-01T12:00:00.000Z"}\n`);
+    writeFileSync(
+      home.fork,
+      `${readFileSync(home.fork, 'utf8')}{"type":"label","id":"0000abcd","parentId":null,"timestamp":"2026-11-01T12:00:00.000Z"}\n`,
+    );
     expect((await runCli(['upload', '--to', store], { env })).code).toBe(0);
     expect(existsSync(stale)).toBe(false);
   });

@@ -14,11 +14,21 @@ describe('traces tree', () => {
     const before = await cli('tree', '--json');
     expect(before.code).toBe(0);
     const [root] = before.json();
-    expect(root).toMatchObject({ id: world.home.rootId, kind: 'root', state: 'pending', trace_id: world.home.rootId, parent_session: null });
+    expect(root).toMatchObject({
+      id: world.home.rootId,
+      kind: 'root',
+      state: 'pending',
+      trace_id: world.home.rootId,
+      parent_session: null,
+    });
     const children = Object.fromEntries(root.children.map((c: any) => [c.id, c]));
     expect(children[world.home.childId]).toMatchObject({ kind: 'sub-agent', parent_session: world.home.rootId });
     expect(children[world.home.forkId]).toMatchObject({ kind: 'fork', parent_session: world.home.rootId });
-    expect(children[world.home.childId].children[0]).toMatchObject({ id: world.home.grandId, kind: 'sub-agent', trace_id: world.home.rootId });
+    expect(children[world.home.childId].children[0]).toMatchObject({
+      id: world.home.grandId,
+      kind: 'sub-agent',
+      trace_id: world.home.rootId,
+    });
 
     await cli('upload');
     appendFileSync(world.home.fork, `${JSON.stringify({ type: 'label', id: 'c0ffee01', parentId: null, timestamp: 't' })}\n`);

@@ -34,7 +34,12 @@ describe('traces upload', () => {
     expect(byId.get(world.home.childId)!.headers['x-parent-session']).toBe(world.home.rootId);
     expect(byId.get(world.home.forkId)!.headers['x-parent-session']).toBe(world.home.rootId);
     const grandReport = report.sessions.find((s: any) => s.session_id === world.home.grandId);
-    expect(grandReport).toMatchObject({ status: 'uploaded', trace_id: world.home.rootId, parent_session: world.home.childId, file: world.home.grand });
+    expect(grandReport).toMatchObject({
+      status: 'uploaded',
+      trace_id: world.home.rootId,
+      parent_session: world.home.childId,
+      file: world.home.grand,
+    });
     expect(grandReport.key).toBe(`agent-traces/${world.home.rootId}/${world.home.grandId}.jsonl`);
   });
 
@@ -45,7 +50,10 @@ describe('traces upload', () => {
     expect(again.json()).toMatchObject({ total: 4, uploaded: 0, unchanged: 4 });
     expect(world.server.puts().length).toBe(first);
 
-    appendFileSync(world.home.child, `${JSON.stringify({ type: 'label', id: 'aaaa0001', parentId: null, timestamp: '2026-11-01T12:00:00Z', label: 'x' })}\n`);
+    appendFileSync(
+      world.home.child,
+      `${JSON.stringify({ type: 'label', id: 'aaaa0001', parentId: null, timestamp: '2026-11-01T12:00:00Z', label: 'x' })}\n`,
+    );
     const third = await upload('--json');
     expect(third.json()).toMatchObject({ uploaded: 1, unchanged: 3 });
     expect((await world.server.body(world.home.childId))!.equals(readFileSync(world.home.child))).toBe(true);
@@ -88,11 +96,21 @@ describe('traces upload', () => {
   });
 
   it('retries resets, 5xx and lost answers, and uploads each session exactly as written', async () => {
-    world.server.fail({ kind: 'reset' }, { kind: 'status', status: 503 }, { kind: 'lost' }, { kind: 'status', status: 500, body: '{"error":{"message":"boom"}}' });
+    world.server.fail(
+      { kind: 'reset' },
+      { kind: 'status', status: 503 },
+      { kind: 'lost' },
+      { kind: 'status', status: 500, body: '{"error":{"message":"boom"}}' },
+    );
     const result = await runCli(['upload', '--json', '--concurrency', '1', '--retries', '4'], { env: world.env });
     expect(result.code).toBe(0);
     expect(result.json()).toMatchObject({ uploaded: 4, failed: 0 });
-    for (const [file, id] of [[world.home.root, world.home.rootId], [world.home.child, world.home.childId], [world.home.grand, world.home.grandId], [world.home.fork, world.home.forkId]] as const) {
+    for (const [file, id] of [
+      [world.home.root, world.home.rootId],
+      [world.home.child, world.home.childId],
+      [world.home.grand, world.home.grandId],
+      [world.home.fork, world.home.forkId],
+    ] as const) {
       expect((await world.server.body(id))!.equals(readFileSync(file))).toBe(true);
     }
     expect(world.server.puts().length).toBeGreaterThanOrEqual(4 + 3); // the reset never reached the recorder
@@ -121,14 +139,18 @@ describe('traces upload', () => {
   });
 
   it('treats other 4xx as final and shows the world.server message', async () => {
-    world.server.fail({ kind: 'status', status: 400, body: JSON.stringify({ title: 'Bad Request', status: 400, detail: 'trace id is malformed' }) });
+    world.server.fail({
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ title: 'Bad Request', status: 400, detail: 'trace id is malformed' }),
+    });
     const result = await upload('--json', world.home.root);
     expect(result.code).toBe(1);
     expect(result.json().sessions[0]).toMatchObject({ status: 'invalid', error: '400 Bad Request: trace id is malformed' });
     expect(world.server.puts().length).toBe(1);
   });
 
-  it('never counts a redirect or a 200 that is not the contract\'s answer as stored', async () => {
+  it("never counts a redirect or a 200 that is not the contract's answer as stored", async () => {
     world.server.fail({ kind: 'status', status: 302, headers: { location: '/login' } });
     const redirected = await upload('--json', world.home.root);
     expect(redirected.code).toBe(1);
@@ -143,13 +165,21 @@ describe('traces upload', () => {
   });
 
   it('reports a 413 from the world.server as too large', async () => {
-    world.server.fail({ kind: 'status', status: 413, body: JSON.stringify({ detail: 'body of 2400 bytes is over the limit of 100 bytes' }) });
+    world.server.fail({
+      kind: 'status',
+      status: 413,
+      body: JSON.stringify({ detail: 'body of 2400 bytes is over the limit of 100 bytes' }),
+    });
     const result = await upload('--json', world.home.fork);
     expect(result.json().sessions[0]).toMatchObject({ status: 'too_large', error: expect.stringContaining('over the limit') });
   });
 
   it('records a 422 as invalid and skips it until the file changes', async () => {
-    world.server.fail({ kind: 'status', status: 422, body: JSON.stringify({ errors: [{ param: 'body', details: 'line 3 is not JSON' }] }) });
+    world.server.fail({
+      kind: 'status',
+      status: 422,
+      body: JSON.stringify({ errors: [{ param: 'body', details: 'line 3 is not JSON' }] }),
+    });
     const first = await upload('--json', world.home.fork);
     expect(first.code).toBe(1);
     expect(first.json().sessions[0]).toMatchObject({ status: 'invalid', error: '422 Unprocessable Entity: body: line 3 is not JSON' });
@@ -203,7 +233,9 @@ describe('traces upload', () => {
     expect(none.stderr).toContain('traces login');
     expect(none.stderr).toContain('TRACES_TOKEN');
     // One session at a time: the first refusal must be the last PUT of the run.
-    const wrong = await runCli(['upload', '--verbose', '--concurrency', '1'], { env: { ...world.env, TRACES_TOKEN: 'wrong-secret-token' } });
+    const wrong = await runCli(['upload', '--verbose', '--concurrency', '1'], {
+      env: { ...world.env, TRACES_TOKEN: 'wrong-secret-token' },
+    });
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain('401');
     expect(wrong.stdout + wrong.stderr).not.toContain('wrong-secret-token');
@@ -240,8 +272,22 @@ describe('traces upload', () => {
     const id = uuidFrom('git-branch');
     const file = join(world.home.sessions, `${id}.jsonl`);
     const base = entries('git-branch', 1);
-    const main1 = { type: 'git_state', id: 'g0000001', parentId: base[base.length - 1].id, timestamp: 't', repoUrl: 'https://example.com/r.git', commit: '1111111' };
-    const side = { type: 'git_state', id: 'g0000002', parentId: 'g0000001', timestamp: 't', repoUrl: 'https://example.com/r.git', commit: '2222222' };
+    const main1 = {
+      type: 'git_state',
+      id: 'g0000001',
+      parentId: base[base.length - 1].id,
+      timestamp: 't',
+      repoUrl: 'https://example.com/r.git',
+      commit: '1111111',
+    };
+    const side = {
+      type: 'git_state',
+      id: 'g0000002',
+      parentId: 'g0000001',
+      timestamp: 't',
+      repoUrl: 'https://example.com/r.git',
+      commit: '2222222',
+    };
     // The branch is abandoned: the last entry continues from main1, not from side.
     const leaf = { type: 'message', id: 'm0000009', parentId: 'g0000001', timestamp: 't', message: { role: 'user', content: 'back' } };
     writeSession(file, header({ id, git: { repoUrl: 'https://example.com/header.git', commit: '0000000' } }), [...base, main1, side, leaf]);

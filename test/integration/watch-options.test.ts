@@ -42,7 +42,8 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const label = (n: number) => `${JSON.stringify({ type: 'label', id: `b${String(n).padStart(7, '0')}`, parentId: null, timestamp: '2026-11-01T12:00:00Z', label: `n${n}` })}\n`;
+const label = (n: number) =>
+  `${JSON.stringify({ type: 'label', id: `b${String(n).padStart(7, '0')}`, parentId: null, timestamp: '2026-11-01T12:00:00Z', label: `n${n}` })}\n`;
 
 describe('traces watch', () => {
   it('--help says --json prints NDJSON, and lists --force and --dry-run', async () => {
@@ -82,8 +83,18 @@ describe('traces watch', () => {
     await w.ready();
     appendFileSync(world.home.grand, label(2));
     await until(async () => (await world.server.body(world.home.grandId))!.toString().includes('"n2"'), 'the upload');
-    await until(() => w.stderr().split('\n').filter((l) => l.includes(world.home.grandId.slice(0, 8))).length >= 2, 'the upload line');
-    const lines = w.stderr().split('\n').filter((l) => l.includes('uploaded'));
+    await until(
+      () =>
+        w
+          .stderr()
+          .split('\n')
+          .filter((l) => l.includes(world.home.grandId.slice(0, 8))).length >= 2,
+      'the upload line',
+    );
+    const lines = w
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('uploaded'));
     expect(lines.length).toBeGreaterThanOrEqual(5); // the catch-up's four, then the append
     for (const line of lines) {
       expect(line.length).toBeLessThanOrEqual(80);

@@ -50,7 +50,8 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
 }
 
 const stored = async (id: string) => (await world.server.body(id))?.toString();
-const line = (n: number) => `${JSON.stringify({ type: 'label', id: `a${String(n).padStart(7, '0')}`, parentId: null, timestamp: '2026-11-01T12:00:00Z', label: `n${n}` })}\n`;
+const line = (n: number) =>
+  `${JSON.stringify({ type: 'label', id: `a${String(n).padStart(7, '0')}`, parentId: null, timestamp: '2026-11-01T12:00:00Z', label: `n${n}` })}\n`;
 
 describe('traces watch', () => {
   it('catches up first, then follows appends, holding back a torn line', async () => {
@@ -123,7 +124,11 @@ describe('traces watch', () => {
     world.server.fail(...Array.from({ length: 4 }, () => ({ kind: 'status' as const, status: 503 })));
     const w = startWatch({ retries: 0, minInterval: 200 });
     await w.ready();
-    await until(async () => (await Promise.all([world.home.rootId, world.home.childId, world.home.grandId, world.home.forkId].map(stored))).every(Boolean), 'every session');
+    await until(
+      async () =>
+        (await Promise.all([world.home.rootId, world.home.childId, world.home.grandId, world.home.forkId].map(stored))).every(Boolean),
+      'every session',
+    );
     expect(await w.stop()).toBe(0);
   });
 

@@ -39,7 +39,9 @@ async function zombie(): Promise<number> {
   // shell would have reaped it.
   const script = '( while [ "$(cat /proc/$$/comm)" != sleep ]; do sleep 0.01; done ) & echo $!; exec sleep 60';
   parent = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pid = await new Promise<number>((resolve) => parent!.stdout!.once('data', (c: Buffer) => resolve(Number.parseInt(c.toString(), 10))));
+  const pid = await new Promise<number>((resolve) =>
+    parent!.stdout!.once('data', (c: Buffer) => resolve(Number.parseInt(c.toString(), 10))),
+  );
   // Wait until the child has exited and is a zombie (state Z), not merely started.
   while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) await new Promise((r) => setImmediate(r));
   return pid;

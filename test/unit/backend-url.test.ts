@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_API_URL, backendId, isLoopback, parseBackend, redactUrl, resolveBackend, type BackendSpec } from '../../src/config/backend.js';
+import {
+  DEFAULT_API_URL,
+  backendId,
+  isLoopback,
+  parseBackend,
+  redactUrl,
+  resolveBackend,
+  type BackendSpec,
+} from '../../src/config/backend.js';
 import { ConfigError, EXIT, UsageError } from '../../src/errors.js';
 
 const cwd = '/home/me/project';
@@ -26,19 +34,30 @@ describe('parseBackend', () => {
     expect(http(parse('HTTPS://API.EXAMPLE.COM')).hostname).toBe('api.example.com');
   });
 
-  it.each(['http://127.0.0.1:8080', 'http://127.5.6.7/', 'http://localhost:3000/x', 'http://LOCALHOST', 'http://[::1]:9000/', 'http://[0:0:0:0:0:0:0:1]/', 'http://127.1/'])(
-    'accepts loopback http %s without --allow-http',
-    (value) => {
-      expect(http(parse(value)).protocol).toBe('http:');
-    },
-  );
+  it.each([
+    'http://127.0.0.1:8080',
+    'http://127.5.6.7/',
+    'http://localhost:3000/x',
+    'http://LOCALHOST',
+    'http://[::1]:9000/',
+    'http://[0:0:0:0:0:0:0:1]/',
+    'http://127.1/',
+  ])('accepts loopback http %s without --allow-http', (value) => {
+    expect(http(parse(value)).protocol).toBe('http:');
+  });
 
-  it.each(['http://example.com', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'http://api.localhost', 'http://localhost./', 'http://[::2]/', 'http://0.0.0.0'])(
-    'refuses non-loopback http %s without --allow-http',
-    (value) => {
-      expect(() => parse(value)).toThrow(/clear text/);
-    },
-  );
+  it.each([
+    'http://example.com',
+    'http://10.0.0.5:8080',
+    'http://127.0.0.1.evil.com',
+    'http://localhost.evil.com',
+    'http://api.localhost',
+    'http://localhost./',
+    'http://[::2]/',
+    'http://0.0.0.0',
+  ])('refuses non-loopback http %s without --allow-http', (value) => {
+    expect(() => parse(value)).toThrow(/clear text/);
+  });
 
   it('accepts non-loopback http with --allow-http', () => {
     expect(http(parse('http://example.com', { allowHttp: true, cwd })).host).toBe('example.com');
@@ -76,9 +95,12 @@ describe('parseBackend', () => {
     expect(dir(parse(value))).toBe(expected);
   });
 
-  it.each(['ftp://example.com/x', 'ws://localhost', 'mailto:me@example.com', 'javascript:alert(1)'])('refuses the scheme of %s', (value) => {
-    expect(() => parse(value)).toThrow(/unsupported scheme/);
-  });
+  it.each(['ftp://example.com/x', 'ws://localhost', 'mailto:me@example.com', 'javascript:alert(1)'])(
+    'refuses the scheme of %s',
+    (value) => {
+      expect(() => parse(value)).toThrow(/unsupported scheme/);
+    },
+  );
 
   it.each(['https://user:secret-pass@api.example.com', 'https://token@api.example.com', 'http://u:p@localhost:3000'])(
     'refuses credentials in %s, without repeating them',
@@ -151,7 +173,8 @@ describe('resolveBackend', () => {
 describe('isLoopback, redactUrl and backendId', () => {
   it('isLoopback knows the loopback names only', () => {
     for (const host of ['localhost', '127.0.0.1', '127.255.0.9', '[::1]', '::1']) expect(isLoopback(host)).toBe(true);
-    for (const host of ['localhost.com', '128.0.0.1', '127.0.0', 'x.localhost', 'example.com', '::', '[::ffff:7f00:1]x']) expect(isLoopback(host)).toBe(false);
+    for (const host of ['localhost.com', '128.0.0.1', '127.0.0', 'x.localhost', 'example.com', '::', '[::ffff:7f00:1]x'])
+      expect(isLoopback(host)).toBe(false);
   });
 
   it('redactUrl drops credentials and trailing slashes', () => {

@@ -20,14 +20,28 @@ function file(name: string): string {
   return path;
 }
 
-const report = (f: string, status: SessionReport['status']): SessionReport => ({ file: f, session_id: null, trace_id: null, parent_session: null, status, bytes: 0, key: null, error: null });
+const report = (f: string, status: SessionReport['status']): SessionReport => ({
+  file: f,
+  session_id: null,
+  trace_id: null,
+  parent_session: null,
+  status,
+  bytes: 0,
+  key: null,
+  error: null,
+});
 
 describe('Queue', () => {
   it('keeps entries appended concurrently and removes only the given ones', async () => {
     const queue = new Queue(dir);
     const entries = Array.from({ length: 20 }, (_, i) => Queue.newEntry({ file: `/f${i}`, backend: 'b' }));
     await Promise.all(entries.map((e) => queue.append([e])));
-    expect(queue.read().map((e) => e.file).sort()).toEqual(entries.map((e) => e.file).sort());
+    expect(
+      queue
+        .read()
+        .map((e) => e.file)
+        .sort(),
+    ).toEqual(entries.map((e) => e.file).sort());
     await queue.remove(entries.slice(0, 5).map((e) => e.id));
     expect(queue.read()).toHaveLength(15);
   });
@@ -47,7 +61,11 @@ describe('drainQueue', () => {
     const queue = new Queue(dir);
     const ok = file('ok.jsonl');
     const bad = file('bad.jsonl');
-    await queue.append([Queue.newEntry({ file: ok, backend: 'b' }), Queue.newEntry({ file: bad, backend: 'b' }), Queue.newEntry({ file: join(dir, 'gone.jsonl'), backend: 'b' })]);
+    await queue.append([
+      Queue.newEntry({ file: ok, backend: 'b' }),
+      Queue.newEntry({ file: bad, backend: 'b' }),
+      Queue.newEntry({ file: join(dir, 'gone.jsonl'), backend: 'b' }),
+    ]);
     let clock = 0;
     const sleeps: number[] = [];
     const result = await drainQueue(
@@ -80,7 +98,10 @@ describe('drainQueue', () => {
         queue,
         logger: { debug() {}, warn: (m) => warnings.push(m) },
         upload: async (_b, entries: QueueEntry[]) =>
-          entries.map((e, i) => ({ ...report(e.file, i < 2 ? 'failed' : 'pending'), error: i < 2 ? 'ECONNREFUSED' : 'not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run' })),
+          entries.map((e, i) => ({
+            ...report(e.file, i < 2 ? 'failed' : 'pending'),
+            error: i < 2 ? 'ECONNREFUSED' : 'not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run',
+          })),
         sleep: async (ms) => {
           clock += ms;
         },
@@ -91,7 +112,10 @@ describe('drainQueue', () => {
     expect(result).toMatchObject({ done: 0, left: 30 });
     expect(queue.read()).toHaveLength(30);
     const notAttempted = warnings.filter((w) => w.includes('not attempted'));
-    expect(notAttempted).toEqual(['28 sessions not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run', '28 sessions not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run']);
+    expect(notAttempted).toEqual([
+      '28 sessions not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run',
+      '28 sessions not attempted: the backend is unreachable (ECONNREFUSED); kept for the next run',
+    ]);
   });
 
   it('stops at once on a refused credential, keeping the entries', async () => {

@@ -11,7 +11,12 @@ function readable(text: string | undefined): string {
 
 describe('describeBody: the envelopes of DESIGN §2', () => {
   it('{errors:[{param,details}]}', () => {
-    const body = JSON.stringify({ errors: [{ param: 'session_id', details: 'must be a UUID' }, { param: 'x-trace-id', details: 'required' }] });
+    const body = JSON.stringify({
+      errors: [
+        { param: 'session_id', details: 'must be a UUID' },
+        { param: 'x-trace-id', details: 'required' },
+      ],
+    });
     expect(readable(describeBody(body))).toBe('session_id: must be a UUID; x-trace-id: required');
   });
 
@@ -30,7 +35,11 @@ describe('describeBody: the envelopes of DESIGN §2', () => {
   });
 
   it('{message, type, details:[{loc,msg,type}]}', () => {
-    const body = JSON.stringify({ message: 'Validation failed', type: 'validation_error', details: [{ loc: ['body', 'metadata'], msg: 'too big', type: 'size' }] });
+    const body = JSON.stringify({
+      message: 'Validation failed',
+      type: 'validation_error',
+      details: [{ loc: ['body', 'metadata'], msg: 'too big', type: 'size' }],
+    });
     expect(readable(describeBody(body))).toBe('Validation failed; body.metadata: too big');
   });
 
@@ -40,7 +49,13 @@ describe('describeBody: the envelopes of DESIGN §2', () => {
   });
 
   it('RFC 9457 {title,status,detail,code}', () => {
-    const body = JSON.stringify({ type: 'about:blank', title: 'Payload Too Large', status: 413, detail: 'limit is 20 MiB', code: 'too_large' });
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'limit is 20 MiB',
+      code: 'too_large',
+    });
     expect(readable(describeBody(body))).toBe('Payload Too Large; limit is 20 MiB');
   });
 

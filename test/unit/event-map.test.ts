@@ -46,7 +46,11 @@ describe.each([
     const chains = events.filter((e) => e.event_type === 'chain');
     const models = events.filter((e) => e.event_type === 'model');
     const tools = events.filter((e) => e.event_type === 'tool');
-    expect(chains[0]).toMatchObject({ event_name: 'turn', inputs: { content: [{ type: 'text', text: 'Question 0 for map-' + version }] }, outputs: { content: 'Answer 0' } });
+    expect(chains[0]).toMatchObject({
+      event_name: 'turn',
+      inputs: { content: [{ type: 'text', text: 'Question 0 for map-' + version }] },
+      outputs: { content: 'Answer 0' },
+    });
     expect(models[0]!.parent_id).toBe(chains[0]!.event_id);
     expect(tools[0]!.parent_id).toBe(models[0]!.event_id);
     expect(tools[0]).toMatchObject({ event_name: 'read', inputs: { path: 'src/file0.ts' }, error: null });
@@ -75,15 +79,42 @@ describe('details of the mapping', () => {
     const path = join(dir, `${id}.jsonl`);
     writeSession(path, header({ id }), [
       { type: 'message', timestamp: '2026-01-01T00:00:00Z', message: { role: 'user', content: 'go' } },
-      { type: 'message', timestamp: '2026-01-01T00:00:01Z', message: { role: 'assistant', model: 'm', content: [{ type: 'toolCall', id: 'c1', name: 'edit', arguments: { path: 'a' } }], stopReason: 'toolUse' } },
-      { type: 'message', timestamp: '2026-01-01T00:00:02Z', message: { role: 'toolResult', toolCallId: 'c1', toolName: 'edit', content: [{ type: 'text', text: 'Could not find the text' }], isError: true } },
-      { type: 'message', timestamp: '2026-01-01T00:00:03Z', message: { role: 'assistant', model: 'm', content: [], stopReason: 'aborted', errorMessage: 'Request was aborted.' } },
+      {
+        type: 'message',
+        timestamp: '2026-01-01T00:00:01Z',
+        message: {
+          role: 'assistant',
+          model: 'm',
+          content: [{ type: 'toolCall', id: 'c1', name: 'edit', arguments: { path: 'a' } }],
+          stopReason: 'toolUse',
+        },
+      },
+      {
+        type: 'message',
+        timestamp: '2026-01-01T00:00:02Z',
+        message: {
+          role: 'toolResult',
+          toolCallId: 'c1',
+          toolName: 'edit',
+          content: [{ type: 'text', text: 'Could not find the text' }],
+          isError: true,
+        },
+      },
+      {
+        type: 'message',
+        timestamp: '2026-01-01T00:00:03Z',
+        message: { role: 'assistant', model: 'm', content: [], stopReason: 'aborted', errorMessage: 'Request was aborted.' },
+      },
       { type: 'message', timestamp: '2026-01-01T00:00:04Z', message: { role: 'bashExecution', command: 'false', output: '', exitCode: 1 } },
     ]);
     const events = (await mapFile(path)).map((m) => m.event);
     expect(events.find((e) => e.event_name === 'edit')!.error).toBe('Could not find the text');
     expect(events.filter((e) => e.event_type === 'model')[1]!.error).toBe('Request was aborted.');
-    expect(events.find((e) => e.event_name === 'bash')).toMatchObject({ error: 'exit code 1', inputs: { command: 'false' }, outputs: { exit_code: 1 } });
+    expect(events.find((e) => e.event_name === 'bash')).toMatchObject({
+      error: 'exit code 1',
+      inputs: { command: 'false' },
+      outputs: { exit_code: 1 },
+    });
   });
 
   it('leaves entries written after the tree was read to the next push', async () => {
@@ -91,7 +122,10 @@ describe('details of the mapping', () => {
     const path = join(dir, `${id}.jsonl`);
     writeSession(path, header({ id }), makeEntries('racing', 1));
     const tree = await scanEntryTree(path);
-    appendFileSync(path, `${JSON.stringify({ type: 'message', id: 'late0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'assistant', content: [] } })}\n`);
+    appendFileSync(
+      path,
+      `${JSON.stringify({ type: 'message', id: 'late0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'assistant', content: [] } })}\n`,
+    );
     const events = await mapSessionEvents(path, tree, 0, 1024);
     expect(events.map((e) => e.event.event_type).sort()).toEqual(['chain', 'model', 'model', 'tool']);
     expect(events.every((e) => e.line <= tree.lastLine)).toBe(true);
@@ -106,19 +140,31 @@ describe('details of the mapping', () => {
     lines.push({ type: 'message', timestamp: '2026-11-01T10:59:00.000Z', message: { role: 'user', content: 'go on' } });
     // Index 9 = the tenth line (the header is index 0): the user message just written.
     lines.push({ type: 'compaction', timestamp: '2026-11-01T11:00:00.000Z', summary: 'so far', firstKeptEntryIndex: 9, tokensBefore: 900 });
-    lines.push({ type: 'message', timestamp: '2026-11-01T11:00:01.000Z', message: { role: 'assistant', model: 'm', content: [{ type: 'text', text: 'ok' }] } });
+    lines.push({
+      type: 'message',
+      timestamp: '2026-11-01T11:00:01.000Z',
+      message: { role: 'assistant', model: 'm', content: [{ type: 'text', text: 'ok' }] },
+    });
     writeSession(path, head, lines);
     const events = (await mapFile(path)).map((m) => m.event);
-    expect(events.find((e) => e.event_name === 'compaction')).toMatchObject({ inputs: { first_kept_entry: 'L10', tokens_before: 900 }, outputs: { summary: 'so far' } });
+    expect(events.find((e) => e.event_name === 'compaction')).toMatchObject({
+      inputs: { first_kept_entry: 'L10', tokens_before: 900 },
+      outputs: { summary: 'so far' },
+    });
     const last = events.filter((e) => e.event_type === 'model').at(-1)!;
     // The model saw the summary, then the kept message: no assistant message since the cut.
-    expect(last.inputs.chat_history).toEqual([{ role: 'compactionSummary', summary: 'so far', tokensBefore: 900 }, { role: 'user', content: 'go on' }]);
+    expect(last.inputs.chat_history).toEqual([
+      { role: 'compactionSummary', summary: 'so far', tokensBefore: 900 },
+      { role: 'user', content: 'go on' },
+    ]);
   });
 
   it('cuts long strings and says how much was cut', async () => {
     const id = uuidFrom('long');
     const path = join(dir, `${id}.jsonl`);
-    writeSession(path, header({ id }), [{ type: 'message', timestamp: '2026-01-01T00:00:00Z', message: { role: 'user', content: 'x'.repeat(5000) } }]);
+    writeSession(path, header({ id }), [
+      { type: 'message', timestamp: '2026-01-01T00:00:00Z', message: { role: 'user', content: 'x'.repeat(5000) } },
+    ]);
     const [chain] = (await mapFile(path, 1000)).map((m) => m.event);
     const content = chain!.inputs.content as string;
     expect(content.startsWith('x'.repeat(1000))).toBe(true);

@@ -97,7 +97,12 @@ describe('buildForest', () => {
     const a = session('a', { parentSession: 'b.jsonl' });
     const b = session('b', { parentSession: 'a.jsonl' });
     const c = session('c', { parentSession: 'b.jsonl', rlmDepth: 1 });
-    for (const order of [[a, b, c], [c, a, b], [c, b, a], [b, c, a]]) {
+    for (const order of [
+      [a, b, c],
+      [c, a, b],
+      [c, b, a],
+      [b, c, a],
+    ]) {
       const forest = buildForest(candidates(...order));
       expect(count(forest)).toBe(3);
       // One cycle, cut once: a single top-level node, and c still hangs under b.

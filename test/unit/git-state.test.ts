@@ -14,8 +14,21 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const HEADER_GIT = { repoUrl: 'https://github.com/example/header.git', commit: 'h'.repeat(40), branch: 'main' };
-const head = (git?: object) => ({ type: 'session', version: 3, id: 's1', timestamp: '2026-11-01T10:00:00.000Z', cwd: '/w', ...(git ? { git } : {}) });
-const msg = (id: string, parentId: string | null, text = 'hello') => ({ type: 'message', id, parentId, timestamp: 't', message: { role: 'user', content: text } });
+const head = (git?: object) => ({
+  type: 'session',
+  version: 3,
+  id: 's1',
+  timestamp: '2026-11-01T10:00:00.000Z',
+  cwd: '/w',
+  ...(git ? { git } : {}),
+});
+const msg = (id: string, parentId: string | null, text = 'hello') => ({
+  type: 'message',
+  id,
+  parentId,
+  timestamp: 't',
+  message: { role: 'user', content: text },
+});
 const gitState = (id: string | undefined, parentId: string | null | undefined, commit: string, extra: object = {}) => ({
   type: 'git_state',
   ...(id === undefined ? {} : { id }),
@@ -54,7 +67,13 @@ describe('resolveGit', () => {
   });
 
   it('takes the last git_state on the active branch', async () => {
-    const git = await gitOf([msg('a', null), gitState('g1', 'a', '1'.repeat(40)), msg('b', 'g1'), gitState('g2', 'b', '2'.repeat(40)), msg('c', 'g2')]);
+    const git = await gitOf([
+      msg('a', null),
+      gitState('g1', 'a', '1'.repeat(40)),
+      msg('b', 'g1'),
+      gitState('g2', 'b', '2'.repeat(40)),
+      msg('c', 'g2'),
+    ]);
     expect(git).toEqual({ repoUrl: 'https://github.com/example/state.git', commit: '2'.repeat(40), branch: 'work' });
   });
 
@@ -71,7 +90,9 @@ describe('resolveGit', () => {
 
   it('reads version 1 entries without ids: the last git_state wins', async () => {
     const v1 = (commit: string) => gitState(undefined, undefined, commit);
-    expect((await gitOf([{ type: 'message', message: { role: 'user' } }, v1('first'), { type: 'message' }, v1('last')]))?.commit).toBe('last');
+    expect((await gitOf([{ type: 'message', message: { role: 'user' } }, v1('first'), { type: 'message' }, v1('last')]))?.commit).toBe(
+      'last',
+    );
   });
 
   it('reads the git facts when they are nested or use other names', async () => {
@@ -98,7 +119,14 @@ describe('resolveGit', () => {
   it('follows entries that write other fields before their id (custom entries of the agent library)', async () => {
     // The agent's `custom` and `custom_message` entries put customType and data before id and
     // parentId; a nested "id" inside data must not be taken for the entry's own.
-    const custom = (id: string, parentId: string, size: number) => ({ type: 'custom', customType: 'ext', data: { id: 'nested', blob: 'd'.repeat(size) }, id, parentId, timestamp: 't' });
+    const custom = (id: string, parentId: string, size: number) => ({
+      type: 'custom',
+      customType: 'ext',
+      data: { id: 'nested', blob: 'd'.repeat(size) },
+      id,
+      parentId,
+      timestamp: 't',
+    });
     const git = await gitOf([msg('a', null), gitState('g1', 'a', '1'.repeat(40)), custom('c1', 'g1', 400), custom('c2', 'c1', 20)]);
     expect(git?.commit).toBe('1'.repeat(40));
   });
@@ -120,7 +148,10 @@ describe('resolveGit across the 1 MiB stream chunk boundary', () => {
       const first = JSON.stringify({ type: 'message', id: 'a', parentId: null, pad: 'f'.repeat(target - at - 1 - base.length) });
       at += writeSync(fd, `${first}\n`);
       expect(at).toBe(target);
-      const rest = lead === 'long' ? '"git_state","commit":"split","repoUrl":"r"}' : '"git_state","id":"g1","parentId":"a","commit":"split","repoUrl":"r"}';
+      const rest =
+        lead === 'long'
+          ? '"git_state","commit":"split","repoUrl":"r"}'
+          : '"git_state","id":"g1","parentId":"a","commit":"split","repoUrl":"r"}';
       writeSync(fd, `${prefix}${rest}\n`);
       writeSync(fd, `${JSON.stringify(msg('z', 'g1'))}\n`);
     } finally {
@@ -212,7 +243,13 @@ describe('resolveGit on generated session trees (read from the end, compared wit
         let line: Record<string, unknown>;
         if (kind < 0.25) line = { type: 'git_state', id, parentId, timestamp: 't', repoUrl: 'r', commit: `c${i}`, pad: pad.slice(0, 50) };
         else if (kind < 0.35) line = { type: 'custom', customType: 'x', data: { id: 'nested', blob: pad }, id, parentId };
-        else if (kind < 0.45) line = { type: 'message', id, parentId, message: { role: 'user', content: `"git_state" ${pad} {"type":"git_state","commit":"fake${i}"}` } };
+        else if (kind < 0.45)
+          line = {
+            type: 'message',
+            id,
+            parentId,
+            message: { role: 'user', content: `"git_state" ${pad} {"type":"git_state","commit":"fake${i}"}` },
+          };
         else if (kind < 0.5) line = { type: 'git_state', id, parentId, branch: 'no commit here' };
         else line = { type: 'message', id, parentId, message: { role: 'assistant', content: pad } };
         if (!withIds) {
@@ -223,7 +260,10 @@ describe('resolveGit on generated session trees (read from the end, compared wit
         ids.push(id);
       }
       const headerGit = rnd() < 0.5 ? HEADER_GIT : null;
-      const torn = rnd() < 0.3 ? JSON.stringify({ type: 'git_state', id: 'torn', parentId: ids[ids.length - 1], repoUrl: 'r', commit: 'torn' }).slice(0, -3) : '';
+      const torn =
+        rnd() < 0.3
+          ? JSON.stringify({ type: 'git_state', id: 'torn', parentId: ids[ids.length - 1], repoUrl: 'r', commit: 'torn' }).slice(0, -3)
+          : '';
       const git = await gitOf(lines, headerGit, torn);
       expect(git?.commit).toBe(expected(lines, headerGit?.commit));
     });

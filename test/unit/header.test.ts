@@ -137,7 +137,11 @@ describe('parseHeaderLine', () => {
 describe('headerGit', () => {
   const h = (git: unknown) => ({ ...v3, git }) as unknown as SessionHeader;
   it('keeps string fields and drops empty or non-string ones', () => {
-    expect(headerGit(h({ repoUrl: 'https://x/y.git', commit: 'abc', branch: '' }))).toEqual({ repoUrl: 'https://x/y.git', commit: 'abc', branch: undefined });
+    expect(headerGit(h({ repoUrl: 'https://x/y.git', commit: 'abc', branch: '' }))).toEqual({
+      repoUrl: 'https://x/y.git',
+      commit: 'abc',
+      branch: undefined,
+    });
   });
   it('is undefined without a usable git block', () => {
     expect(headerGit(v3 as SessionHeader)).toBeUndefined();

@@ -134,7 +134,10 @@ describe('Ledger', () => {
     expect(ledger.backends()).toEqual({});
     ledger.set(BACKEND, '/a.jsonl', entry(1));
     await ledger.save();
-    expect(JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'))).toMatchObject({ version: 1, backends: { [BACKEND]: { '/a.jsonl': { size: 1 } } } });
+    expect(JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'))).toMatchObject({
+      version: 1,
+      backends: { [BACKEND]: { '/a.jsonl': { size: 1 } } },
+    });
   });
 
   it('writes the file atomically: after saves only ledger.json is left, no temp or lock file', async () => {

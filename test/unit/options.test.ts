@@ -79,7 +79,8 @@ describe('bytesOption', () => {
 describe('command declarations', () => {
   it('name each option as commander does, so the handler gets what was declared', () => {
     for (const spec of COMMANDS) {
-      for (const [key, option] of Object.entries<OptionSpec>(spec.options)) expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
+      for (const [key, option] of Object.entries<OptionSpec>(spec.options))
+        expect(new Option(option.flag).attributeName(), `${spec.name} ${option.flag}`).toBe(key);
     }
   });
 
@@ -87,10 +88,16 @@ describe('command declarations', () => {
     const base = { retries: 3, timeout: 1000 };
     expect(validateFlags(uploadCommand, { ...base, concurrency: 8 })).toMatchObject({ concurrency: 8 });
     expect(() => validateFlags(uploadCommand, { ...base, concurrency: 0 })).toThrow(UsageError);
-    expect(() => validateFlags(uploadCommand, { ...base, concurrency: 0 })).toThrow('--concurrency: must be a whole number between 1 and 64 (got 0)');
-    expect(() => validateFlags(uploadCommand, { ...base, concurrency: Number.NaN })).toThrow(/^--concurrency: must be a whole number between 1 and 64/);
+    expect(() => validateFlags(uploadCommand, { ...base, concurrency: 0 })).toThrow(
+      '--concurrency: must be a whole number between 1 and 64 (got 0)',
+    );
+    expect(() => validateFlags(uploadCommand, { ...base, concurrency: Number.NaN })).toThrow(
+      /^--concurrency: must be a whole number between 1 and 64/,
+    );
     expect(() => validateFlags(uploadCommand, { ...base, retries: 21 })).toThrow(/^--retries: must be a whole number between 0 and 20/);
-    expect(() => validateFlags(saveCommand, { ...base, origin: 'robot' })).toThrow('--origin: must be one of user, worker, eval (got "robot")');
+    expect(() => validateFlags(saveCommand, { ...base, origin: 'robot' })).toThrow(
+      '--origin: must be one of user, worker, eval (got "robot")',
+    );
     expect(() => validateFlags(uploadCommand, { ...base, maxBytes: 0 })).toThrow('--max-bytes: must be at least 1 byte');
     for (const bad of [{ concurrency: 'x' }, { maxBytes: -1 }, { force: 'yes' }]) {
       expect(() => validateFlags(uploadCommand, { ...base, ...bad })).not.toThrow(/expected|received|Invalid/);

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, AuthError, NetworkError, TimeoutError, UsageError } from '../../src/errors.js';
-import { BackendGate, DEFAULT_RETRY, backoffMs, isRetryable, parseRetryAfter, withRetries, type RetryHooks } from '../../src/backend/retry.js';
+import {
+  BackendGate,
+  DEFAULT_RETRY,
+  backoffMs,
+  isRetryable,
+  parseRetryAfter,
+  withRetries,
+  type RetryHooks,
+} from '../../src/backend/retry.js';
 
 const api = (status: number, retryAfterMs?: number) => new ApiError(`HTTP ${status}`, { status, body: '', retryAfterMs });
 
@@ -23,7 +31,13 @@ function failing(...errors: unknown[]) {
 
 describe('backoffMs', () => {
   it('doubles from 500 ms with equal jitter: between half the ceiling and the ceiling', () => {
-    for (const [attempt, ceiling] of [[0, 500], [1, 1000], [2, 2000], [3, 4000], [4, 8000]] as const) {
+    for (const [attempt, ceiling] of [
+      [0, 500],
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+      [4, 8000],
+    ] as const) {
       expect(backoffMs(attempt, DEFAULT_RETRY, () => 0)).toBe(ceiling / 2);
       expect(backoffMs(attempt, DEFAULT_RETRY, () => 0.999999)).toBe(ceiling);
     }
@@ -77,7 +91,9 @@ describe('parseRetryAfter', () => {
 
 describe('isRetryable', () => {
   it.each([408, 425, 429, 500, 502, 503, 504])('retries HTTP %i', (status) => expect(isRetryable(api(status))).toBe(true));
-  it.each([400, 401, 403, 404, 409, 410, 413, 422, 501])('does not retry HTTP %i', (status) => expect(isRetryable(api(status))).toBe(false));
+  it.each([400, 401, 403, 404, 409, 410, 413, 422, 501])('does not retry HTTP %i', (status) =>
+    expect(isRetryable(api(status))).toBe(false),
+  );
   it('retries network errors and timeouts, nothing else', () => {
     expect(isRetryable(new NetworkError('ECONNRESET'))).toBe(true);
     expect(isRetryable(new TimeoutError('slow'))).toBe(true);

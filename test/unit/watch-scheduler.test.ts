@@ -9,7 +9,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function scheduler(options: { debounceMs?: number; minIntervalMs?: number; concurrency?: number }, outcome: (file: string) => boolean = () => true) {
+function scheduler(
+  options: { debounceMs?: number; minIntervalMs?: number; concurrency?: number },
+  outcome: (file: string) => boolean = () => true,
+) {
   const calls: { file: string; at: number }[] = [];
   const s = new UploadScheduler(
     { debounceMs: 100, minIntervalMs: 1000, concurrency: 2, ...options },

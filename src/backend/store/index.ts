@@ -10,9 +10,7 @@ import { StoreDir } from './store-dir.js';
  * What a metadata save came to; each door (`traces serve`, `--to DIR`) answers it in its own
  * envelope: invalid is a 422, exists a 409 (HTTP) or "exists" (in-process).
  */
-export type MetadataSaveOutcome =
-  | { status: 'invalid'; error: z.ZodError }
-  | { status: 'created' | 'exists'; session: MetadataSession };
+export type MetadataSaveOutcome = { status: 'invalid'; error: z.ZodError } | { status: 'created' | 'exists'; session: MetadataSession };
 
 /**
  * The embedded store: one folder holding what the four wire contracts send (session files,
@@ -41,7 +39,12 @@ export class LocalStore {
    * id exists there. Holds the id's store lock, so the record and its index are written as one
    * step for other processes too, as every read-modify-write of the store is.
    */
-  async saveMetadata(org: string, workspace: string, body: unknown, user: { id: string; email: string | null }): Promise<MetadataSaveOutcome> {
+  async saveMetadata(
+    org: string,
+    workspace: string,
+    body: unknown,
+    user: { id: string; email: string | null },
+  ): Promise<MetadataSaveOutcome> {
     const parsed = metadataSaveSchema.safeParse(body);
     if (!parsed.success) return { status: 'invalid', error: parsed.error };
     const { created, record } = await this.dir.lock(this.metadata.lockName(parsed.data.id), () =>

@@ -92,7 +92,14 @@ export class MetadataFiles {
       created_at: now,
       updated_at: now,
       created_by: user,
-      usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0, total_tokens: 0, last_generation_input_tokens: 0 },
+      usage: {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_creation_tokens: 0,
+        total_tokens: 0,
+        last_generation_input_tokens: 0,
+      },
     };
     const path = this.path(org, workspace, body.id);
     if (createJsonExclusive(this.store, path, record)) {

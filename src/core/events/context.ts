@@ -27,7 +27,7 @@ export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
-    .filter((b) => isObject(b) && (b).type === 'text')
+    .filter((b) => isObject(b) && b.type === 'text')
     .map((b) => asText((b as Record<string, unknown>).text))
     .join('');
 }

@@ -127,8 +127,14 @@ export class EventMapper {
   private model(message: Message, key: string, node: TreeNode, at: number | undefined): MappedEvent {
     const eventId = this.id(key, 'assistant');
     const blocks = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
-    const text = blocks.filter((b) => b?.type === 'text').map((b) => asText(b.text)).join('');
-    const thinking = blocks.filter((b) => b?.type === 'thinking').map((b) => asText(b.thinking)).join('');
+    const text = blocks
+      .filter((b) => b?.type === 'text')
+      .map((b) => asText(b.text))
+      .join('');
+    const thinking = blocks
+      .filter((b) => b?.type === 'thinking')
+      .map((b) => asText(b.thinking))
+      .join('');
     const toolCalls = blocks
       .filter((b) => b?.type === 'toolCall')
       .map((b) => ({ id: asText(b.id), name: asText(b.name), arguments: b.arguments ?? {} }));
@@ -150,7 +156,12 @@ export class EventMapper {
       event_name: typeof message.model === 'string' ? message.model : 'model',
       source: 'prime-agent',
       parent_id: this.turnId(node),
-      config: { model: message.model ?? null, provider: message.provider ?? null, api: message.api ?? null, thinking_level: node.thinking ?? null },
+      config: {
+        model: message.model ?? null,
+        provider: message.provider ?? null,
+        api: message.api ?? null,
+        thinking_level: node.thinking ?? null,
+      },
       inputs: { chat_history: history },
       outputs,
       metrics: {
@@ -196,7 +207,12 @@ export class EventMapper {
       source: 'prime-agent',
       parent_id: this.turnId(node),
       inputs: { command: message.command ?? null },
-      outputs: { output: message.output ?? null, exit_code: exitCode ?? null, cancelled: message.cancelled ?? false, truncated: message.truncated ?? false },
+      outputs: {
+        output: message.output ?? null,
+        exit_code: exitCode ?? null,
+        cancelled: message.cancelled ?? false,
+        truncated: message.truncated ?? false,
+      },
       error: typeof exitCode === 'number' && exitCode !== 0 ? `exit code ${exitCode}` : message.cancelled === true ? 'cancelled' : null,
       metadata: { ...this.place(key, node), exclude_from_context: message.excludeFromContext === true },
       ...span(at, at),

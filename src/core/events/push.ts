@@ -51,8 +51,12 @@ export function openPushLedger(stateDir: string): Ledger<PushMark> {
 export function isPushMark(value: unknown): boolean {
   if (!isObject(value)) return false;
   return (
-    finite(value.size) && finite(value.mtimeMs) && typeof value.started === 'boolean' && Number.isInteger(value.line) &&
-    Number.isInteger(value.events) && typeof value.at === 'string'
+    finite(value.size) &&
+    finite(value.mtimeMs) &&
+    typeof value.started === 'boolean' &&
+    Number.isInteger(value.line) &&
+    Number.isInteger(value.events) &&
+    typeof value.at === 'string'
   );
 }
 
@@ -112,10 +116,24 @@ export async function pushSessions(
         const after = previous && node.size >= previous.size ? previous.line : 0;
         const events = await mapSessionEvents(node.path, tree, after, options.maxStringBytes);
         const lastLine = Math.max(tree.lastLine, after);
-        const mark: PushMark = { size: node.size, mtimeMs: node.mtimeMs, started: true, line: lastLine, events: (previous?.events ?? 0) + events.length, at: new Date().toISOString() };
+        const mark: PushMark = {
+          size: node.size,
+          mtimeMs: node.mtimeMs,
+          started: true,
+          line: lastLine,
+          events: (previous?.events ?? 0) + events.length,
+          at: new Date().toISOString(),
+        };
         if (options.crossSession) {
           // Started, but nothing acknowledged yet: the file does not count as pushed until the send succeeds.
-          deps.ledger.set(deps.backend, node.path, { size: -1, mtimeMs: -1, started: true, line: previous?.line ?? 0, events: previous?.events ?? 0, at: mark.at });
+          deps.ledger.set(deps.backend, node.path, {
+            size: -1,
+            mtimeMs: -1,
+            started: true,
+            line: previous?.line ?? 0,
+            events: previous?.events ?? 0,
+            at: mark.at,
+          });
           cross.push({ node, events, mark });
           result.events = events.length;
           result.status = 'pushed';
@@ -143,7 +161,9 @@ export async function pushSessions(
   rule.finish();
   if (stopped?.aborted) {
     const done = new Set(results.map((r) => r.file));
-    for (const node of forest.values()) if (!done.has(node.path)) results.push({ file: node.path, session_id: node.header.id, status: 'pending', events: 0, batches: 0, error: null });
+    for (const node of forest.values())
+      if (!done.has(node.path))
+        results.push({ file: node.path, session_id: node.header.id, status: 'pending', events: 0, batches: 0, error: null });
   }
   if (authError) {
     await deps.ledger.save();
@@ -152,7 +172,11 @@ export async function pushSessions(
   if (cross.length && (rule.reason || stopped?.aborted)) {
     // Started, not sent: the ledger says so (size -1), so the next run sends their events.
     const why = rule.reason ? notAttempted(rule.reason) : null;
-    for (const { node } of cross) Object.assign(results.find((r) => r.file === node.path)!, { status: 'pending', events: 0, error: why });
+    for (const { node } of cross)
+      Object.assign(
+        results.find((r) => r.file === node.path)!,
+        { status: 'pending', events: 0, error: why },
+      );
   } else if (cross.length) {
     await pushCrossSession(cross, results, deps);
   }

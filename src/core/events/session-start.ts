@@ -24,7 +24,8 @@ export async function sessionStartBody(
   tree?: EntryTree,
 ): Promise<SessionStart> {
   const { header, title, firstTime, lastTime, leaf, activePath, branches, labels } = tree ?? (await scanEntryTree(path));
-  if (!UUID_TEXT.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; the events backend needs one`);
+  if (!UUID_TEXT.test(header.id))
+    throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; the events backend needs one`);
   const start = firstTime ?? Date.parse(header.timestamp);
   const end = lastTime ?? start;
   const metadata: Record<string, unknown> = {

@@ -57,7 +57,13 @@ function walk(dir: string, found: Map<string, Candidate>): void {
     return; // unreadable or vanished while scanning: nothing to find there
   }
   // A `--to DIR` store keeps copies of sessions: they are not sessions of this machine.
-  if (isStoreRoot(dir, entries.map((e) => e.name))) return;
+  if (
+    isStoreRoot(
+      dir,
+      entries.map((e) => e.name),
+    )
+  )
+    return;
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {

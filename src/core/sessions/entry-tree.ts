@@ -128,7 +128,7 @@ export async function scanEntryTree(path: string): Promise<EntryTree> {
 export function historyKeys(nodes: Map<string, TreeNode>, from: string | undefined): string[] {
   const after: string[] = [];
   let compaction: string | undefined;
-  for (let k = from; k !== undefined; ) {
+  for (let k = from; k !== undefined;) {
     const node = nodes.get(k);
     if (!node || node.kind === 'assistant') return after.reverse();
     if (node.kind === 'compaction') {
@@ -142,7 +142,7 @@ export function historyKeys(nodes: Map<string, TreeNode>, from: string | undefin
   const cut = nodes.get(compaction)!;
   const kept: string[] = [];
   if (cut.firstKept !== undefined) {
-    for (let k = cut.parent; k !== undefined; ) {
+    for (let k = cut.parent; k !== undefined;) {
       const node = nodes.get(k)!;
       if (node.kind === 'assistant') return [...kept.reverse(), ...after.reverse()];
       if (inContext(node)) kept.push(k);
@@ -155,11 +155,17 @@ export function historyKeys(nodes: Map<string, TreeNode>, from: string | undefin
 
 /** Entries that put a message in the model's context (the agent's buildSessionContext). */
 function inContext(node: TreeNode): boolean {
-  return node.kind === 'user' || node.kind === 'toolResult' || node.kind === 'bashExecution' || node.kind === 'context' || node.kind === 'branch_summary';
+  return (
+    node.kind === 'user' ||
+    node.kind === 'toolResult' ||
+    node.kind === 'bashExecution' ||
+    node.kind === 'context' ||
+    node.kind === 'branch_summary'
+  );
 }
 
 function nearestAssistant(nodes: Map<string, TreeNode>, from: string | undefined): string | undefined {
-  for (let k = from; k !== undefined; ) {
+  for (let k = from; k !== undefined;) {
     const node = nodes.get(k);
     if (!node) return undefined;
     if (node.kind === 'assistant') return k;

@@ -23,7 +23,14 @@ export function buildForest(candidates: Candidate[]): SessionNode[] {
     const read = readHeader(c.path);
     if (!read.ok) continue;
     cache.set(c.path, read.header);
-    nodes.set(c.path, { path: c.path, header: read.header, size: c.size, mtimeMs: c.mtimeMs, lineage: { kind: 'root', traceId: read.header.id, depth: 0 }, children: [] });
+    nodes.set(c.path, {
+      path: c.path,
+      header: read.header,
+      size: c.size,
+      mtimeMs: c.mtimeMs,
+      lineage: { kind: 'root', traceId: read.header.id, depth: 0 },
+      children: [],
+    });
   }
   const tops: SessionNode[] = [];
   const parentOf = new Map<SessionNode, SessionNode>();

@@ -30,7 +30,7 @@ export async function resolveGit(snapshot: Snapshot, header: SessionHeader): Pro
 
 /** The file's `git_state` entries, last first. */
 async function* gitStatesFromTheEnd(snapshot: Snapshot): AsyncGenerator<GitStateEntry> {
-  for (let limit = snapshot.length; ; ) {
+  for (let limit = snapshot.length; ;) {
     const found = lastMarker(snapshot, limit);
     if (found === undefined) return;
     const entry = await readJsonLine(snapshot, found.lineStart);
@@ -75,7 +75,7 @@ function lastMarker(snapshot: Snapshot, limit: number): { lineStart: number } | 
 
 async function readJsonLine(snapshot: Snapshot, start: number): Promise<Record<string, unknown> | undefined> {
   const parts: Buffer[] = [];
-  for (let position = start; position < snapshot.length; ) {
+  for (let position = start; position < snapshot.length;) {
     const chunk = await snapshot.read(position, Math.min(64 * 1024, snapshot.length - position));
     if (chunk.length === 0) break;
     const nl = chunk.indexOf(NL);
@@ -173,10 +173,10 @@ async function* entriesFromTheEnd(snapshot: Snapshot): AsyncGenerator<{ id: stri
   // A window of the file, moved back as lines are consumed: [windowStart, windowStart + window.length).
   let window: Buffer = Buffer.alloc(0);
   let windowStart = snapshot.length;
-  for (let lineEnd = snapshot.length; lineEnd >= 0; ) {
+  for (let lineEnd = snapshot.length; lineEnd >= 0;) {
     let nl = -1;
     // The newline that ends the previous line: search back from this line's end, moving the window as needed.
-    for (let from = lineEnd - 1; from >= 0; ) {
+    for (let from = lineEnd - 1; from >= 0;) {
       if (from < windowStart) {
         const start = Math.max(0, from + 1 - BACK_CHUNK);
         window = await snapshot.read(start, from + 1 - start);

@@ -22,9 +22,7 @@ export interface GitInfo {
   branch?: string;
 }
 
-export type HeaderResult =
-  | { ok: true; header: SessionHeader; headerBytes: number }
-  | { ok: false; reason: string };
+export type HeaderResult = { ok: true; header: SessionHeader; headerBytes: number } | { ok: false; reason: string };
 
 /** A header line longer than this is not a header: it stops a binary file from being read whole. */
 const MAX_HEADER_BYTES = 1024 * 1024;

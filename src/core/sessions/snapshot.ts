@@ -33,7 +33,10 @@ export interface Snapshot {
    * (so a pattern that straddles two pieces is whole in one). `visit` returns true to stop, and
    * must copy what it keeps.
    */
-  scanBackward(visit: (chunk: Buffer, offset: number) => boolean | void, options?: { end?: number; overlap?: number; chunkSize?: number }): void;
+  scanBackward(
+    visit: (chunk: Buffer, offset: number) => boolean | void,
+    options?: { end?: number; overlap?: number; chunkSize?: number },
+  ): void;
   /** Up to `length` bytes at `position` (fewer at the end of the snapshot). */
   read(position: number, length: number): Promise<Buffer>;
   close(): Promise<void>;
@@ -61,7 +64,7 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
       scanBackward: (visit, { end = length, overlap = 0, chunkSize = 1024 * 1024 } = {}) => {
         const stop = Math.min(end, length);
         const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize + overlap, stop)));
-        for (let start = stop; start > 0; ) {
+        for (let start = stop; start > 0;) {
           const to = Math.min(stop, start + overlap);
           start = Math.max(0, start - chunkSize);
           const n = readSync(handle.fd, buf, 0, to - start, start);
@@ -86,7 +89,7 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
  * is destroyed, whatever autoClose says), stopping early leaves the handle open for its owner.
  */
 async function* chunks(handle: FileHandle, length: number, size: number): AsyncGenerator<Buffer> {
-  for (let position = 0; position < length; ) {
+  for (let position = 0; position < length;) {
     const buf = Buffer.allocUnsafe(Math.min(size, length - position));
     const { bytesRead } = await handle.read(buf, 0, buf.length, position);
     if (bytesRead === 0) return; // truncated since the snapshot: the receiver sees a short body

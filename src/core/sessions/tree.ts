@@ -51,7 +51,11 @@ export function sessionKind(path: string, header: SessionHeader): SessionKind {
   if (parentPathOf(path, header) === undefined) return 'root';
   const depth = header.rlmDepth;
   if (typeof depth === 'number' && depth > 0) return 'sub-agent';
-  return resolve(path).split(sep).some((segment) => SUB_SEGMENT.test(segment)) ? 'sub-agent' : 'fork';
+  return resolve(path)
+    .split(sep)
+    .some((segment) => SUB_SEGMENT.test(segment))
+    ? 'sub-agent'
+    : 'fork';
 }
 
 export function resolveLineage(path: string, header: SessionHeader, cache: HeaderCache): Lineage {
@@ -64,7 +68,7 @@ export function resolveLineage(path: string, header: SessionHeader, cache: Heade
   let parentId: string | undefined;
   let problem: string | undefined;
   let depth = 0;
-  for (let next: string | undefined = parentPath; next !== undefined; ) {
+  for (let next: string | undefined = parentPath; next !== undefined;) {
     if (visited.has(next)) {
       problem = `cycle: ${next} is its own ancestor`;
       break;

@@ -61,7 +61,11 @@ export async function getSession(ex: Exchange, store: LocalStore): Promise<void>
   const { record, handle } = found;
   // The length comes from the file opened, not the index, so a concurrent overwrite cannot mismatch them.
   const { size } = await handle.stat();
-  ex.res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': size, 'x-trace-id': encodeHeaderValue(record.trace_id) });
+  ex.res.writeHead(200, {
+    'content-type': 'application/x-ndjson',
+    'content-length': size,
+    'x-trace-id': encodeHeaderValue(record.trace_id),
+  });
   await pipeline(handle.createReadStream(), ex.res);
 }
 

@@ -12,7 +12,10 @@ export interface ServerFaults {
 /** The events contract's errors: `{error:{message, details}}`; validation failures are 400. */
 const problem = (status: number, message: string, details: unknown[] = []) => new HttpProblem(status, { error: { message, details } });
 
-async function validBody<T>(ex: Exchange, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }): Promise<T> {
+async function validBody<T>(
+  ex: Exchange,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } },
+): Promise<T> {
   const body = await readJsonBody(ex, problem);
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw problem(400, 'invalid request', issueDetails(parsed.error));
@@ -49,14 +52,20 @@ export async function crossSessionBatch(ex: Exchange, store: LocalStore): Promis
   const bySession = new Map<string, { index: number; event: (typeof body.events)[number] }[]>();
   for (const [index, event] of body.events.entries()) {
     const sessionId = single ?? event.session_id;
-    if (!sessionId) throw problem(400, 'invalid request', [{ loc: ['body', 'events', index, 'session_id'], msg: 'required unless single_session', type: 'missing' }]);
+    if (!sessionId)
+      throw problem(400, 'invalid request', [
+        { loc: ['body', 'events', index, 'session_id'], msg: 'required unless single_session', type: 'missing' },
+      ]);
     let group = bySession.get(sessionId);
     if (!group) bySession.set(sessionId, (group = []));
     group.push({ index, event });
   }
   const eventIds = new Array<string>(body.events.length);
   for (const [sessionId, group] of bySession) {
-    const { eventIds: ids } = await store.events.append(sessionId, group.map((g) => g.event));
+    const { eventIds: ids } = await store.events.append(
+      sessionId,
+      group.map((g) => g.event),
+    );
     group.forEach((g, i) => (eventIds[g.index] = ids[i]!));
   }
   sendJson(ex.res, 200, { event_ids: eventIds, ...(single ? { session_id: single } : {}), success: true });

@@ -47,22 +47,24 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
     problem = message;
     deps.logger.warn(message);
   };
+  /** Groups no retry can help (no credential, a refused one, an unusable backend): left queued. */
+  const blocked = new Set<string>();
+  const groupKey = (e: QueueEntry) => `${e.backend}\u0000${e.maxBytes ?? ''}\u0000${e.allowHttp ? 1 : 0}`;
   for (let round = 0; ; round++) {
     const entries = deps.queue.read();
-    if (entries.length === 0) return { attempted, done, left: 0 };
-    entries.forEach((e) => attempted.add(e.id));
+    const open = entries.filter((e) => !blocked.has(groupKey(e)));
+    if (open.length === 0) {
+      return { attempted, done, left: entries.length, ...(entries.length ? { reason: problem } : {}) };
+    }
+    open.forEach((e) => attempted.add(e.id));
     const settled: string[] = [];
     let failed = false;
-    for (const [backend, group] of groupBy(entries, (e) => `${e.backend}\u0000${e.maxBytes ?? ''}\u0000${e.allowHttp ? 1 : 0}`)) {
+    for (const [key, group] of groupBy(open, groupKey)) {
+      // A file not there yet (the agent may write it late) waits with the retries; see the give-up below.
       const present = group.filter((e) => existsSync(e.file));
-      for (const e of group) {
-        if (!present.includes(e)) {
-          deps.logger.warn(`${e.file}: removed before it could be uploaded; dropped from the queue`);
-          settled.push(e.id);
-        }
-      }
+      if (present.length < group.length) failed = true;
       if (present.length === 0) continue;
-      const target = backend.split('\u0000')[0]!;
+      const target = key.split('\u0000')[0]!;
       try {
         const reports = await deps.upload(target, present);
         const ok = new Set(reports.filter((r) => SETTLED.has(r.status)).map((r) => r.file));
@@ -77,13 +79,12 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
           await deps.followUp(target, uploaded).catch((error) => deps.logger.warn(`save/events: ${describeError(error)}`));
         }
       } catch (error) {
-        // No credential, a refused one, or a backend that is not usable as named: waiting cannot help.
+        // No credential, a refused one, or a backend that is not usable as named: waiting cannot help
+        // this group, but the others go on.
         if (error instanceof AuthError || error instanceof ConfigError || error instanceof UsageError) {
-          await deps.queue.remove(settled);
-          warn(
-            `${error.message}; ${plural(entries.length - settled.length, 'session')} stay${entries.length - settled.length === 1 ? 's' : ''} queued`,
-          );
-          return { attempted, done: done + settled.length, left: deps.queue.read().length, reason: problem };
+          blocked.add(key);
+          warn(`${error.message}; ${plural(group.length, 'session')} stay${group.length === 1 ? 's' : ''} queued`);
+          continue;
         }
         warn(`upload to ${target} failed: ${describeError(error)}`);
         failed = true;
@@ -94,6 +95,11 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
     if (!failed) continue;
     const waited = now() - started;
     if (waited >= options.giveUpAfterMs) {
+      // Files that never appeared are given up on; the rest stays queued for the next run.
+      const missing = deps.queue.read().filter((e) => !blocked.has(groupKey(e)) && !existsSync(e.file));
+      for (const e of missing) deps.logger.warn(`${e.file}: never appeared; dropped from the queue`);
+      await deps.queue.remove(missing.map((e) => e.id));
+      done += missing.length;
       const left = deps.queue.read().length;
       deps.logger.warn(
         `backend still unreachable after ${Math.round(waited / 1000)} s; ${plural(left, 'session')} stay${left === 1 ? 's' : ''} queued for the next run`,

@@ -136,4 +136,60 @@ describe('drainQueue', () => {
     expect(calls).toBe(1);
     expect(result.left).toBe(1);
   });
+
+  it('a backend it cannot use (no credential) does not hold back the others: they are sent, its own entries stay', async () => {
+    const queue = new Queue(dir);
+    const blocked = [file('b1.jsonl'), file('b2.jsonl')];
+    const ok = [file('o1.jsonl'), file('o2.jsonl'), file('o3.jsonl')];
+    await queue.append([
+      ...blocked.map((f) => Queue.newEntry({ file: f, backend: 'no-credential' })),
+      ...ok.map((f) => Queue.newEntry({ file: f, backend: 'fine' })),
+    ]);
+    const warnings: string[] = [];
+    const sleeps: number[] = [];
+    const result = await drainQueue(
+      {
+        queue,
+        logger: { debug() {}, warn: (m) => warnings.push(m) },
+        upload: async (backend, entries: QueueEntry[]) => {
+          if (backend === 'no-credential') throw new AuthError('no credential for https://api.example.com');
+          return entries.map((e) => report(e.file, 'uploaded'));
+        },
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      },
+      { giveUpAfterMs: 60_000 },
+    );
+    expect(queue.read().map((e) => e.file)).toEqual(blocked);
+    expect(result).toMatchObject({ done: 3, left: 2 });
+    expect(sleeps).toEqual([]); // nothing left that waiting could help
+    expect(warnings).toEqual(['no credential for https://api.example.com; 2 sessions stay queued']);
+  });
+
+  it('keeps a session whose file is not there yet while it retries, and drops it when it gives up', async () => {
+    const queue = new Queue(dir);
+    const later = join(dir, 'later.jsonl');
+    await queue.append([Queue.newEntry({ file: later, backend: 'b' })]);
+    let clock = 0;
+    const uploaded: string[] = [];
+    const result = await drainQueue(
+      {
+        queue,
+        logger: silentLogger,
+        upload: async (_b, entries: QueueEntry[]) => {
+          uploaded.push(...entries.map((e) => e.file));
+          return entries.map((e) => report(e.file, 'uploaded'));
+        },
+        sleep: async (ms) => {
+          clock += ms;
+          if (clock >= 3000) writeFileSync(later, '{}\n'); // the agent writes it a few seconds late
+        },
+        now: () => clock,
+      },
+      { giveUpAfterMs: 60_000 },
+    );
+    expect(uploaded).toEqual([later]);
+    expect(result).toMatchObject({ done: 1, left: 0 });
+  });
 });

@@ -83,11 +83,14 @@ export function findCredential(
       source: storedName,
       hint: `Run \`traces login --to ${origin}\` to store a new token, or \`traces logout --to ${origin}\`.`,
     };
-  const prime = fromEnv('PRIME_API_KEY', false);
-  if (prime) return prime;
+  // Prime's account key (the environment's or prime's own config) goes to Prime's backend only:
+  // the base_url of prime's config, else the default. People export it for prime's own CLI.
   const primeConfig = join(homeDir(env), '.prime', 'config.json');
   const fromPrime = readPrimeConfig(primeConfig);
-  if (fromPrime && fromPrime.origin === origin) {
+  if (origin !== fromPrime.origin) return undefined;
+  const prime = fromEnv('PRIME_API_KEY', false);
+  if (prime) return prime;
+  if (fromPrime.token) {
     return { token: fromPrime.token, source: `api_key in ${primeConfig}`, hint: 'Check it with `prime login`, or run `traces login`.' };
   }
   return undefined;
@@ -112,8 +115,9 @@ export function knownSecrets(env: Env): (string | undefined)[] {
   } catch {
     stored = [];
   }
-  const prime = readPrimeConfig(join(homeDir(env), '.prime', 'config.json'))?.token;
-  return [...stored, prime, ...TOKEN_ENV.map((name) => env[name])];
+  const prime = readPrimeConfig(join(homeDir(env), '.prime', 'config.json')).token;
+  // Trimmed as the chain trims them before sending: the value sent is the one to hide.
+  return [...stored, prime, ...TOKEN_ENV.map((name) => env[name]?.trim())];
 }
 
 /** Stores the token as the login of `backend`, readable by its owner only (0600), atomically. */
@@ -223,14 +227,15 @@ function writeLogins(env: Env, logins: Record<string, StoredLogin>): string {
  * `api_key` in prime's own config and the backend it belongs to: the file's `base_url` (read as
  * prime reads it) or prime's default. Unreadable or malformed: none (the file is prime's, not ours).
  */
-function readPrimeConfig(path: string): { token: string; origin: string } | undefined {
+/** Prime's own config: its api_key (if any) and the origin of its base_url (else the default backend's). */
+function readPrimeConfig(path: string): { token?: string; origin: string } {
+  const fallback = { origin: new URL(DEFAULT_API_URL).origin };
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    const token = typeof data.api_key === 'string' ? data.api_key.trim() : '';
-    if (!token) return undefined;
+    const token = typeof data.api_key === 'string' && data.api_key.trim() ? data.api_key.trim() : undefined;
     const base = typeof data.base_url === 'string' && data.base_url.trim() ? data.base_url.trim() : DEFAULT_API_URL;
     return { token, origin: new URL(base).origin };
   } catch {
-    return undefined;
+    return fallback;
   }
 }

@@ -94,6 +94,20 @@ describe('a stored login belongs to its backend', () => {
     const who = await runCli(['whoami', '--json'], { env: noEnvToken() });
     expect(who.json().credential_source).toBe(`api_key in ${primeConfig}`);
   });
+
+  it("PRIME_API_KEY serves prime's backend only (its config's base_url, else the default), never another host", async () => {
+    const env = { ...noEnvToken(), PRIME_API_KEY: 'prime-account-key-123' };
+    const elsewhere = await runCli(['upload', '--to', other.url], { env });
+    expect(elsewhere.code).toBe(4);
+    expect(carriedToken(other)).toEqual([]);
+    mkdirSync(join(world.tmp.path, 'home', '.prime'), { recursive: true });
+    writeFileSync(join(world.tmp.path, 'home', '.prime', 'config.json'), JSON.stringify({ base_url: other.url }));
+    const who = await runCli(['whoami', '--to', other.url], { env });
+    // Sent there now (prime's own backend), and refused by this test server: the refusal names it.
+    expect(carriedToken(other).map((r) => r.headers.authorization)).toEqual(['Bearer prime-account-key-123']);
+    expect(who.code).toBe(4);
+    expect(who.stderr).toContain('PRIME_API_KEY (environment) was refused');
+  });
 });
 
 describe('a refusal names the credential and where it came from', () => {

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isLoopback } from '../util/loopback.js';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { folderOfBackendId, type BackendSpec } from '../contracts/backend-id.js';
@@ -143,26 +143,11 @@ function hostHint(rest: string, scheme?: string): string {
   return `Did you mean ${guess}://${rest}?${folder}`;
 }
 
-/**
- * Whether `hostname` is this machine by address, not by a name a resolver could answer otherwise:
- * an IPv4 address in 127.0.0.0/8, the IPv6 address ::1 (any spelling, bracketed or not, and the
- * IPv4-mapped ::ffff:127.x.y.z), or exactly `localhost` (any case, no trailing dot: `localhost.`
- * is a DNS name like any other, as is `foo.localhost`).
- */
-export function isLoopback(hostname: string): boolean {
-  if (hostname.toLowerCase() === 'localhost') return true;
-  if (isIPv4(hostname)) return hostname.startsWith('127.');
-  const v6 = /^\[(.*)\]$/.exec(hostname)?.[1] ?? hostname;
-  // Zone ids (fe80::1%eth0) pass isIPv6 but are no URL host: not taken as loopback.
-  if (!isIPv6(v6) || v6.includes('%')) return false;
-  // The URL parser writes every IPv6 address one way: ::1, and ::ffff:7f00:1 for ::ffff:127.0.0.1.
-  const canonical = new URL(`http://[${v6}]/`).hostname;
-  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
-}
-
 /** The backend a ledger or queue id names (the inverse of backendId); checked again, as when it was named. */
 export function backendFromId(id: string, cwd: string, allowHttp: boolean): BackendSpec {
   const dir = folderOfBackendId(id);
   if (dir !== undefined) return { kind: 'dir', dir, source: 'queue' };
   return parseBackend(id, 'queue', { allowHttp, cwd });
 }
+
+export { isLoopback } from '../util/loopback.js';

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopback } from '../util/loopback.js';
 import { LocalStore } from '../backend/store/index.js';
 import { describeError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
@@ -136,7 +137,17 @@ export class TracesServer {
   }
 
   private authenticate(req: IncomingMessage): { id: string; email: string | null } {
-    if (this.options.tokens === null) return { id: 'anonymous', email: null };
+    if (this.options.tokens === null) {
+      // No token guards a server on loopback, so a page a browser was tricked into sending here
+      // (a DNS name rebound to 127.0.0.1) must not read the sessions: only this machine's names.
+      const host = hostOf(req.headers.host);
+      if (host !== undefined && !isLoopback(host)) {
+        throw new HttpProblem(403, {
+          detail: `requests for host "${host}" are refused: with --no-auth only localhost, 127.0.0.0/8 and ::1 are served`,
+        });
+      }
+      return { id: 'anonymous', email: null };
+    }
     const index = tokenIndex(req, this.options.tokens);
     if (index < 0) {
       const status = 401;
@@ -245,4 +256,14 @@ function rateLimited(
     log?.(line(unlogged, detail));
     unlogged = 0;
   };
+}
+
+/** The host name of a Host header (`name:port`, `[v6]:port`), or undefined when there is none. */
+function hostOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return new URL(`http://${header}/`).hostname;
+  } catch {
+    return header;
+  }
 }

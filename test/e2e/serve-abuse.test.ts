@@ -74,7 +74,7 @@ describe('traces serve under abuse', () => {
     const upload = raw(`${headOf('PUT', sessionPath, 100_000, auth)}{"n":2}\n`);
     const start = raw(`${headOf('POST', '/v1/sessions', 100, auth)}{"session_id":`);
     const save = raw(`${headOf('POST', '/api/v1/org/o/ws/w/sessions', 100, auth)}{"id":`);
-    const headers = raw(`PUT /x HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${token}\r\nContent-`);
+    const headers = raw(`PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-`);
     await within(Promise.all([upload, start, save, headers].map((c) => c.closed)), 'the server to close the stalled connections');
 
     expect(statusOf(upload.text())).toBe('408');
@@ -96,7 +96,7 @@ describe('traces serve under abuse', () => {
     const stalled = [raw(headOf('PUT', sessionPath, 1000)), raw(headOf('PUT', sessionPath, 1000))];
     await within(Promise.all(stalled.map((c) => c.continued)), 'the stalled uploads to be accepted');
 
-    const extra = raw('GET /api/v1/user/whoami HTTP/1.1\r\nHost: test\r\n\r\n');
+    const extra = raw('GET /api/v1/user/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await within(extra.closed, 'the connection over the cap to be closed');
     expect(extra.text()).toBe('');
     expect(served.stderr()).toMatch(/--max-connections 2/);

@@ -39,7 +39,7 @@ export function rawConnection(url: string, head: string): RawConnection {
 export function headOf(method: string, path: string, length: number, extra: Record<string, string> = {}): string {
   const lines = [
     `${method} ${path} HTTP/1.1`,
-    'Host: test',
+    'Host: 127.0.0.1',
     `Content-Length: ${length}`,
     'Expect: 100-continue',
     ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),

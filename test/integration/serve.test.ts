@@ -262,3 +262,22 @@ describe('traces serve command', () => {
     expect(open.stderr).toContain('loopback');
   });
 });
+
+describe('without authentication', () => {
+  it('answers only requests addressed to this machine by name (a rebound DNS name gets 403)', async () => {
+    const open = new RecordingServer(join(tmp.path, 'open'), { auth: false });
+    const openUrl = await open.start();
+    try {
+      const list = '/api/v1/agent-traces/sessions';
+      expect((await call(`${openUrl}${list}`)).status).toBe(200);
+      expect((await call(`${openUrl}${list}`, { headers: { host: `localhost:${new URL(openUrl).port}` } })).status).toBe(200);
+      const rebound = await call(`${openUrl}${list}`, { headers: { host: 'attacker.example' } });
+      expect(rebound.status).toBe(403);
+      expect(rebound.text).toContain('attacker.example');
+      // With tokens the Host header is not what protects the data: a token is.
+      expect((await call(`${url}${list}`, { token: token(), headers: { host: 'traces.internal.example' } })).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
+});

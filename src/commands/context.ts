@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { AuthError, UsageError } from '../errors.js';
+import { AuthError, ConfigError, UsageError } from '../errors.js';
+import { join, resolve, sep } from 'node:path';
 import { resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential, loginKey, storedOrigins, type Credential } from '../config/credentials.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
@@ -32,12 +33,14 @@ export async function loadContext(io: Io, flags: ContextFlags, operation: Operat
   const settings = readSettings(io.env);
   const backend = resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
   const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
+  const roots = sessionRoots(sessions.dir);
+  if (backend.kind === 'dir') refuseStoreOverRoots(backend.dir, roots, backend.source);
   return {
     settings,
     backend,
     sessionsDir: sessions.dir,
     sessionsDirSource: sessions.source,
-    roots: sessionRoots(sessions.dir),
+    roots,
     stateDir: stateDir(io.env),
   };
 }
@@ -98,4 +101,20 @@ export async function connectApi<T>(
   const logger = options.logger ?? createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
   const api = await create(context.backend, { credential, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
   return { context, api, logger };
+}
+
+/**
+ * A folder store may live inside the sessions dir (scans never enter a store), but not be the
+ * sessions dir, its artifacts folder, or a folder that holds them: the store's marker would then
+ * hide the sessions from every later scan.
+ */
+function refuseStoreOverRoots(dir: string, roots: string[], source: string): void {
+  const store = resolve(dir);
+  const swallowed = roots.map((root) => resolve(root)).find((root) => root === store || root.startsWith(`${store}${sep}`));
+  if (swallowed === undefined) return;
+  const Bad = source === '--to' ? UsageError : ConfigError;
+  throw new Bad(
+    `${source}: ${store} would hold the sessions it reads (${swallowed})`,
+    `Name a folder outside it, or one inside it such as ${join(swallowed, 'archive')}.`,
+  );
 }

@@ -84,3 +84,27 @@ describe('a folder backend that is a file', () => {
     },
   );
 });
+
+describe('a folder backend that would swallow the sessions', () => {
+  it('is refused when it is the sessions dir or holds it (the store marker would hide the sessions from every later scan)', async () => {
+    const home = join(tmp.path, 'agent');
+    for (const to of [join(home, 'sessions'), home, join(home, 'session-artifacts')]) {
+      const result = await runCli(['upload', '--to', to], { env, cwd });
+      expect(result.code, to).toBe(2);
+      expect(result.stderr).toContain('would hold the sessions it reads');
+      expect(existsSync(join(to, '.traces-store'))).toBe(false);
+    }
+    // Inside the sessions dir is fine: a store there is never scanned.
+    const inside = await runCli(['upload', '--to', join(home, 'sessions', 'archive'), '--json'], { env, cwd });
+    expect(inside.code).toBe(0);
+    expect(inside.json().uploaded).toBe(4);
+  });
+
+  it('a sessions dir marked as a store by an earlier run is still scanned', async () => {
+    const sessions = join(tmp.path, 'agent', 'sessions');
+    writeFileSync(join(sessions, '.traces-store'), 'marked by mistake\n');
+    const result = await runCli(['upload', '--to', join(tmp.path, 'archive'), '--json'], { env, cwd });
+    expect(result.code).toBe(0);
+    expect(result.json().uploaded).toBe(4);
+  });
+});

@@ -40,7 +40,7 @@ export function discover(paths: string[], options: { required: boolean; named?: 
       if (!options.required && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new UsageError(`${raw}: no such file or folder`);
     }
-    if (st.isDirectory()) walk(path, found);
+    if (st.isDirectory()) walk(path, found, true);
     else if (!st.isFile()) {
       // A FIFO, socket or device is never opened: reading a FIFO would wait for a writer for ever.
       if (options.named ?? true) throw new UsageError(`${raw}: not a regular file (${fileKind(st)})`);
@@ -49,15 +49,17 @@ export function discover(paths: string[], options: { required: boolean; named?: 
   return [...found.values()];
 }
 
-function walk(dir: string, found: Map<string, Candidate>): void {
+function walk(dir: string, found: Map<string, Candidate>, root = false): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return; // unreadable or vanished while scanning: nothing to find there
   }
-  // A `--to DIR` store keeps copies of sessions: they are not sessions of this machine.
+  // A `--to DIR` store keeps copies of sessions: they are not sessions of this machine. A folder
+  // the scan was asked for is read whatever it holds (a sessions dir marked by mistake stays visible).
   if (
+    !root &&
     isStoreRoot(
       dir,
       entries.map((e) => e.name),

@@ -101,8 +101,15 @@ function isStale(path: string, holder: Holder, options: LockOptions): boolean {
   } catch {
     return false;
   }
+  if (holder.pid !== undefined) {
+    // A holder whose start time matches is this very process, alive: however long it holds the
+    // lock (a stalled disk), taking it would let two writers in. maxHoldMs guards only against a
+    // pid that cannot be checked that way (an older lock file, or no /proc), since pids are reused.
+    const verified = holder.start !== undefined && processStart(holder.pid) !== undefined;
+    if (!verified && options.maxHoldMs !== undefined && age > options.maxHoldMs) return true;
+    return !processAlive(holder.pid, holder.start);
+  }
   if (options.maxHoldMs !== undefined && age > options.maxHoldMs) return true;
-  if (holder.pid !== undefined) return !processAlive(holder.pid, holder.start);
   return age > (options.staleMs ?? 60_000); // a lock being written, or garbage: give it time
 }
 

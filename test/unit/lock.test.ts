@@ -150,6 +150,22 @@ describe('lock takeover', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it.runIf(process.platform === 'linux')(
+    'keeps a short-section lock whose holder is verified alive (pid and start time), however long it holds it',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'traces-lock-live-'));
+      const lock = join(dir, 'q.lock');
+      const release = tryLock(lock)!; // this process: its pid and its start time
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      // A writer stalled on a slow disk still holds the queue: taking its lock would lose an append.
+      await expect(acquireLock(lock, { timeoutMs: 100, maxHoldMs: 50 })).rejects.toThrow(LockTimeoutError);
+      release();
+      expect(existsSync(lock)).toBe(false);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
+
   it('release removes only its own lock, never one taken over since', () => {
     const dir = mkdtempSync(join(tmpdir(), 'traces-lock-own-'));
     const lock = join(dir, 'q.lock');

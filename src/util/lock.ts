@@ -23,9 +23,10 @@ export class LockTimeoutError extends TracesError {
 
 /**
  * An exclusive lock file (`O_EXCL`) holding the owner's pid, a nonce and, where the system says,
- * the owner's start time. A lock whose process is gone (or that is older than `maxHoldMs`) is
- * stale and taken over, so a crashed holder never blocks anyone; takeovers are serialised by a
- * guard file, so two takers cannot both win.
+ * the owner's start time. A lock whose process is gone (a zombie, or a pid now used by another
+ * program) is stale and taken over, so a crashed holder never blocks anyone; a holder that cannot
+ * be checked that way is stale once older than `maxHoldMs`. Takeovers are serialised by a guard
+ * file, so two takers cannot both win.
  */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
   const release = await acquireLock(path, options);

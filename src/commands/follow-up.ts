@@ -19,14 +19,14 @@ import { plural } from '../output/format.js';
 export async function saveAndPush(
   io: Io,
   files: { save: string[]; events: string[] },
-  backend: { to?: string; allowHttp?: boolean },
+  backend: { sessions?: string; events?: string; allowHttp?: boolean },
   log: Logger,
 ): Promise<void> {
-  const flags = { ...backend, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout };
+  const flags = (to: string | undefined) => ({ to, allowHttp: backend.allowHttp, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout });
   if (files.save.length)
-    await saveFollowUp(io, files.save, flags, log).catch((error) => log.warn(`metadata save: ${describeError(error)}`));
+    await saveFollowUp(io, files.save, flags(backend.sessions), log).catch((error) => log.warn(`metadata save: ${describeError(error)}`));
   if (files.events.length)
-    await pushFollowUp(io, files.events, flags, log).catch((error) => log.warn(`event push: ${describeError(error)}`));
+    await pushFollowUp(io, files.events, flags(backend.events), log).catch((error) => log.warn(`event push: ${describeError(error)}`));
 }
 
 type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number };

@@ -57,11 +57,25 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
       backendKey = chooseBackend(flags.to, io.env, urls, 'upload').value;
       log.warn(`${describeError(error)}; the session stays queued for ${backendKey} until that is fixed`);
     }
+    // The follow-ups' backends too: the worker may run with another environment or settings.
+    const followUpTo = (operation: 'sessions' | 'events') => {
+      try {
+        const backend = resolveBackend(flags.to, io.env, urls, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
+        return backend.kind === 'dir' ? backend.dir : backend.url.href;
+      } catch (error) {
+        log.warn(`${describeError(error)}; the ${operation === 'sessions' ? 'metadata save' : 'event push'} will not run`);
+        return undefined;
+      }
+    };
+    const sessionsTo = flags.save ? followUpTo('sessions') : undefined;
+    const eventsTo = flags.events ? followUpTo('events') : undefined;
     const entries = files.map((f) =>
       Queue.newEntry({
         file: f,
         backend: backendKey,
         to,
+        sessionsTo,
+        eventsTo,
         allowHttp: flags.allowHttp,
         maxBytes: flags.maxBytes,
         save: flags.save,
@@ -122,7 +136,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     await saveAndPush(
       io,
       { save: flags.save ? files : [], events: flags.events ? files : [] },
-      { to: flags.to, allowHttp: flags.allowHttp },
+      { sessions: flags.to, events: flags.to, allowHttp: flags.allowHttp },
       log,
     );
   }
@@ -269,5 +283,11 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
 async function followUp(io: Io, entries: QueueEntry[], log: Logger): Promise<void> {
   const { saveAndPush } = await import('./follow-up.js');
   const files = { save: entries.filter((e) => e.save).map((e) => e.file), events: entries.filter((e) => e.events).map((e) => e.file) };
-  await saveAndPush(io, files, { to: entries[0]?.to, allowHttp: entries[0]?.allowHttp }, log);
+  const first = entries[0];
+  await saveAndPush(
+    io,
+    files,
+    { sessions: first?.sessionsTo ?? first?.to, events: first?.eventsTo ?? first?.to, allowHttp: first?.allowHttp },
+    log,
+  );
 }

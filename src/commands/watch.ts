@@ -49,7 +49,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     await saveAndPush(
       io,
       { save: flags.save ? uploaded : [], events: flags.events ? uploaded : [] },
-      { to, allowHttp: flags.allowHttp },
+      { sessions: to, events: to, allowHttp: flags.allowHttp },
       logger,
     );
   };

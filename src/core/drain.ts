@@ -49,7 +49,9 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
   };
   /** Groups no retry can help (no credential, a refused one, an unusable backend): left queued. */
   const blocked = new Set<string>();
-  const groupKey = (e: QueueEntry) => `${e.backend}\u0000${e.maxBytes ?? ''}\u0000${e.allowHttp ? 1 : 0}`;
+  // Entries go together when everything a run of them uses is the same: the follow-ups' backends too.
+  const groupKey = (e: QueueEntry) =>
+    [e.backend, e.maxBytes ?? '', e.allowHttp ? 1 : 0, e.sessionsTo ?? e.to ?? '', e.eventsTo ?? e.to ?? ''].join('\u0000');
   for (let round = 0; ; round++) {
     const entries = deps.queue.read();
     const open = entries.filter((e) => !blocked.has(groupKey(e)));

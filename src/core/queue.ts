@@ -17,8 +17,11 @@ export interface QueueEntry {
   backend: string;
   /** The hook's --allow-http. */
   allowHttp?: boolean;
-  /** The hook's --to, for the metadata save and event push that follow the upload. */
+  /** The hook's --to (entries queued before sessionsTo/eventsTo existed). */
   to?: string;
+  /** Where the metadata save (--save) and the event push (--events) go, fixed when the hook ran: a URL or a folder. */
+  sessionsTo?: string;
+  eventsTo?: string;
   maxBytes?: number;
   save?: boolean;
   events?: boolean;
@@ -158,6 +161,8 @@ function isQueueEntry(value: unknown): value is QueueEntry {
     typeof e.at === 'string' &&
     optional(e.allowHttp, 'boolean') &&
     optional(e.to, 'string') &&
+    optional(e.sessionsTo, 'string') &&
+    optional(e.eventsTo, 'string') &&
     optional(e.save, 'boolean') &&
     optional(e.events, 'boolean') &&
     (e.maxBytes === undefined || (typeof e.maxBytes === 'number' && Number.isInteger(e.maxBytes) && e.maxBytes > 0))

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { LocalStore } from '../../src/backend/store/index.js';
+import { tryLock } from '../../src/util/lock.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
@@ -52,5 +54,27 @@ describe('hook --wait --save --events', () => {
     const log = hookLog();
     expect(log).toMatch(/metadata save.*(org|workspace)/);
     expect(log).toMatch(new RegExp(`events pushed ${home.rootId} `));
+  });
+});
+
+describe("the hook's follow-ups go where the hook pointed them", () => {
+  it('even when the worker that drains the queue runs with another backend in its environment', async () => {
+    const storeA = join(tmp.path, 'store-a');
+    const storeB = join(tmp.path, 'store-b');
+    // Another worker holds the lock: the hook's own worker leaves the queue to it.
+    mkdirSync(join(tmp.path, 'state'), { recursive: true });
+    const release = tryLock(join(tmp.path, 'state', 'worker.lock'))!;
+    const queued = await runCli(['hook', '--events', '--session', home.root], { env: { ...env, TRACES_API_URL: storeA } });
+    expect(queued.code).toBe(0);
+    const entries = readFileSync(join(tmp.path, 'state', 'queue.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.eventsTo)).toEqual(entries.map(() => storeA));
+    release();
+    // The worker that finally drains it was started by a hook of another environment.
+    expect((await runCli(['hook', '--worker', '--give-up-after', '1s'], { env: { ...env, TRACES_API_URL: storeB } })).code).toBe(0);
+    expect(new LocalStore(storeA).events.list(home.rootId).length).toBeGreaterThan(0);
+    expect(existsSync(join(storeB, 'events'))).toBe(false);
   });
 });

@@ -31,5 +31,6 @@ export const hookCommand = defineCommand({
     'traces hook --session run.jsonl --wait --save',
   ],
   env: ['PRIME_AGENT_SESSION_FILE', ...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION'],
-  skipSchema: (flags) => !flags.worker && !flags.wait,
+  // The worker too: its flags are written by the hook itself, and it must reach its lock check fast.
+  skipSchema: (flags) => !flags.wait,
 });

@@ -109,12 +109,13 @@ function traces(args: string[], env: Record<string, string> = {}): Promise<Run> 
 }
 
 describe(`npm pack + npm install -g (${pkg.name})`, () => {
-  it('the tarball holds the shim, the built dist/, package.json and README, and nothing else', () => {
+  it('the tarball holds the shim, the built dist/, package.json, README and LICENSE, and nothing else', () => {
     expect(entries).toContain('package/bin/traces.js');
     expect(entries).toContain('package/dist/cli.js');
     expect(entries).toContain('package/package.json');
     expect(entries).toContain('package/README.md');
-    const others = entries.filter((e) => !/^package\/(bin\/traces\.js|dist\/[^/]+\.js(\.map)?|package\.json|README\.md)$/.test(e));
+    expect(entries).toContain('package/LICENSE');
+    const others = entries.filter((e) => !/^package\/(bin\/traces\.js|dist\/[^/]+\.js(\.map)?|package\.json|README\.md|LICENSE)$/.test(e));
     expect(others).toEqual([]);
   });
 

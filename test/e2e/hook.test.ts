@@ -7,6 +7,11 @@ import { RecordingServer } from '../helpers/recording-server.js';
 import { useWorld } from '../helpers/world.js';
 import { BIN, assertBuilt } from '../helpers/spawn.js';
 import { useShortBackoff } from '../helpers/backoff.js';
+import { until as waitUntil } from '../helpers/until.js';
+
+/** Waits as the hook tests do: up to 15 s, showing hook.log when it times out. */
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 15_000) =>
+  waitUntil(check, what, { ms, everyMs: 50, detail: () => `hook.log:\n${log()}` });
 
 useShortBackoff();
 beforeEach(() => assertBuilt());
@@ -31,15 +36,6 @@ function runBin(
     child.stdin.end(options.stdin ?? '');
     child.on('exit', (code) => resolve({ code, stderr, ms: Date.now() - started }));
   });
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; hook.log:\n${log()}`);
 }
 
 const log = () =>

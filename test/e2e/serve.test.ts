@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { call } from '../helpers/http.js';
 import { spawnServe, type Served } from '../helpers/spawn.js';
+import { until } from '../helpers/until.js';
 
 const id = '0b7e5f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 let tmp: ReturnType<typeof tempDir>;
@@ -44,14 +45,6 @@ function openPut(
 }
 
 const line = (n: number) => `${JSON.stringify({ n, pad: 'p'.repeat(1000) })}\n`;
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('traces serve as a process', () => {
   it('keeps the previous version whole when killed -9 in the middle of an overwrite', async () => {

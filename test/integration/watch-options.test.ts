@@ -8,6 +8,7 @@ import { watch } from '../../src/commands/watch.js';
 import type { Io } from '../../src/output/io.js';
 import { runCli } from '../helpers/cli.js';
 import { useWorld } from '../helpers/world.js';
+import { until } from '../helpers/until.js';
 
 const world = useWorld();
 
@@ -31,15 +32,6 @@ function startWatch(args: Partial<Parameters<typeof watch>[1]> = {}, env = world
       return done;
     },
   };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const label = (n: number) =>

@@ -1,7 +1,7 @@
 import { ApiError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
 import type { SaveOutcome, SessionsApi } from '../contracts/apis.js';
-import { PATCH_ID, type MetadataSave, type SessionPatch } from '../contracts/wire.js';
+import type { MetadataSave, SessionPatch } from '../contracts/wire.js';
 import type { LocalStore } from './store/index.js';
 
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
@@ -55,10 +55,10 @@ export class StoreSessionsApi implements SessionsApi {
   }
 
   async patch(id: string, patch: SessionPatch): Promise<Record<string, unknown>> {
-    if (!PATCH_ID.test(id)) throw new ApiError(`400 invalid session id "${id}"`, { status: 400, body: '' });
-    const patched = await this.store.patch(id, patch);
-    if (!patched) throw new ApiError(`404 session ${id} not found`, { status: 404, body: '' });
-    return { ...patched };
+    const outcome = await this.store.patch(id, patch);
+    if (outcome.status === 'invalid_id') throw new ApiError(`400 invalid session id "${id}"`, { status: 400, body: '' });
+    if (outcome.status === 'not_found') throw new ApiError(`404 session ${id} not found`, { status: 404, body: '' });
+    return { ...outcome.session };
   }
 
   async close(): Promise<void> {}

@@ -17,6 +17,9 @@ export type MetadataSaveOutcome = { status: 'invalid'; error: z.ZodError } | { s
  * metadata saves, patches, events; see README). Used in-process by `--to DIR` and over HTTP by
  * `traces serve`: the rules that decide an answer live here, not in those doors.
  */
+/** What a patch came to; each door answers it in its own envelope. */
+export type PatchOutcome = { status: 'invalid_id' } | { status: 'not_found' } | { status: 'patched'; session: PatchedSession };
+
 export class LocalStore {
   readonly sessions: SessionFiles;
   readonly metadata: MetadataFiles;
@@ -55,15 +58,17 @@ export class LocalStore {
   }
 
   /**
-   * A patch on the store: applies `patch` to the session `session_<32 hex>` id, or returns
-   * undefined when no route ever brought that session here (a 404). Holds the patch's store lock,
-   * so a concurrent patch from another process cannot write back a stale title or tag list.
+   * The patch contract on the store, for both doors: the id must be `session_<32 hex>`; a session
+   * no route ever brought here is not found; otherwise the title is kept or set and the tags are
+   * replaced, under the session's store lock.
    */
-  async patch(id: string, patch: SessionPatch): Promise<PatchedSession | undefined> {
-    const since = await this.knownSince(uuidOfPatchId(id)!);
-    return this.dir.lock(this.patches.lockName(id), () => {
-      if (since === undefined && !this.patches.get(id)) return undefined;
-      return this.patches.apply(id, patch, since ?? new Date().toISOString());
+  async patch(id: string, patch: SessionPatch): Promise<PatchOutcome> {
+    const uuid = uuidOfPatchId(id);
+    if (uuid === undefined) return { status: 'invalid_id' };
+    const since = await this.knownSince(uuid);
+    return this.dir.lock(this.patches.lockName(id), (): PatchOutcome => {
+      if (since === undefined && !this.patches.get(id)) return { status: 'not_found' };
+      return { status: 'patched', session: this.patches.apply(id, patch, since ?? new Date().toISOString()) };
     });
   }
 

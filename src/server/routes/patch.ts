@@ -1,5 +1,5 @@
 import type { LocalStore } from '../../backend/store/index.js';
-import { PATCH_ID, patchSchema } from '../../contracts/wire.js';
+import { patchSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
 /** The patch contract's errors are RFC 9457 problem+json. */
@@ -9,14 +9,14 @@ const problem = (status: number, title: string, detail: string) =>
 /** PATCH /v1/sessions/{session_<32 hex>}: title and/or tags (tags replace the list). */
 export async function patchSession(ex: Exchange, store: LocalStore): Promise<void> {
   const id = decodeURIComponent(ex.params[0]!);
-  if (!PATCH_ID.test(id)) throw problem(400, 'Invalid session id', `"${id}" is not of the form session_<32 hex digits>`);
   const body = await readJsonBody(ex, (status, message) => problem(status, 'Bad Request', message));
   const parsed = patchSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw problem(400, 'Bad Request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
-  const patched = await store.patch(id, parsed.data);
-  if (!patched) throw problem(404, 'Not Found', `session ${id} not found`);
-  sendJson(ex.res, 200, patched);
+  const outcome = await store.patch(id, parsed.data);
+  if (outcome.status === 'invalid_id') throw problem(400, 'Invalid session id', `"${id}" is not of the form session_<32 hex digits>`);
+  if (outcome.status === 'not_found') throw problem(404, 'Not Found', `session ${id} not found`);
+  sendJson(ex.res, 200, outcome.session);
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { fsError } from '../util/fs-error.js';
 import { DEFAULT_API_URL, operationToken, type Operation } from './backend.js';
+import { readUrlSettings } from './settings-file.js';
 import { configDir, homeDir, type Env } from './paths.js';
 
 export interface Credential {
@@ -183,7 +184,7 @@ function readLogins(env: Env, notice?: (line: string) => void): Record<string, S
   if (file.version === undefined && typeof file.token === 'string') {
     const savedAt = (data as { saved_at?: unknown }).saved_at;
     const legacy = {
-      [loginKey(new URL(DEFAULT_API_URL))]: { token: file.token.trim(), saved_at: typeof savedAt === 'string' ? savedAt : undefined },
+      [legacyOrigin(env)]: { token: file.token.trim(), saved_at: typeof savedAt === 'string' ? savedAt : undefined },
     };
     if (notice) upgradeLegacy(env, legacy, notice);
     return legacy;
@@ -198,6 +199,21 @@ function readLogins(env: Env, notice?: (line: string) => void): Record<string, S
     logins[origin] = { token: token.trim(), saved_at: (login as { saved_at?: string }).saved_at };
   }
   return logins;
+}
+
+/**
+ * The backend a login of an earlier traces (one token, no backend recorded) was most likely made
+ * for: `traces login` checked it against the configured `api_url` when there was one, else the
+ * default backend. Never any other.
+ */
+function legacyOrigin(env: Env): string {
+  const configured = readUrlSettings(env).api_url?.trim();
+  try {
+    if (configured && /^https?:\/\//i.test(configured)) return loginKey(new URL(configured));
+  } catch {
+    // not a URL: the default backend
+  }
+  return loginKey(new URL(DEFAULT_API_URL));
 }
 
 function upgradeLegacy(env: Env, logins: Record<string, StoredLogin>, notice: (line: string) => void): void {

@@ -84,6 +84,19 @@ describe('a stored login belongs to its backend', () => {
     expect(list.stdout + upload.stderr).not.toContain('legacy-token-0123');
   });
 
+  it('a login from before per-backend logins belongs to the configured api_url when one is set', async () => {
+    mkdirSync(join(world.tmp.path, 'config'), { recursive: true });
+    writeFileSync(credentialsFile(), JSON.stringify({ token: world.server.token }), { mode: 0o600 });
+    const env = { ...noEnvToken(), TRACES_API_URL: undefined };
+    expect((await runCli(['config', 'set', 'api_url', world.server.url], { env })).code).toBe(0);
+    const upload = await runCli(['upload', '--json'], { env });
+    expect(upload.code, upload.stderr).toBe(0);
+    expect(upload.stderr).toContain(`it is now kept for ${world.server.url} only`);
+    expect(JSON.parse(readFileSync(credentialsFile(), 'utf8')).hosts).toEqual({
+      [world.server.url]: expect.objectContaining({ token: world.server.token }),
+    });
+  });
+
   it("prime's api_key serves the backend of prime's own config only", async () => {
     mkdirSync(join(world.tmp.path, 'home', '.prime'), { recursive: true });
     const primeConfig = join(world.tmp.path, 'home', '.prime', 'config.json');

@@ -38,11 +38,14 @@ export interface SessionEvent {
  * and merges hold the session's store lock, which other processes on the store honour too.
  */
 export class EventFiles {
+  /** The ids of the sessions written to lately, most recent last: a cache, read again from disk when evicted. */
   private readonly seen = new Map<string, { size: number; ids: Set<string> }>();
 
   constructor(
     private readonly dataDir: string,
     private readonly store = new StoreDir(dataDir),
+    /** How many sessions' ids a long-running `traces serve` keeps in memory. */
+    private readonly cachedSessions = 256,
   ) {}
 
   private lock<T>(sessionId: string, fn: () => T | Promise<T>): Promise<T> {
@@ -175,10 +178,14 @@ export class EventFiles {
       // no events yet
     }
     const cached = this.seen.get(sessionId);
-    if (cached && cached.size === size) return cached;
-    const fresh = { size, ids: new Set(this.list(sessionId).map((e) => e.event_id)) };
-    this.seen.set(sessionId, fresh);
-    return fresh;
+    this.seen.delete(sessionId);
+    const known = cached && cached.size === size ? cached : { size, ids: new Set(this.list(sessionId).map((e) => e.event_id)) };
+    this.seen.set(sessionId, known);
+    for (const oldest of this.seen.keys()) {
+      if (this.seen.size <= this.cachedSessions) break;
+      this.seen.delete(oldest);
+    }
+    return known;
   }
 }
 

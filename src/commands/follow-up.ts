@@ -15,23 +15,34 @@ import { plural } from '../output/format.js';
  * --save and --events of `hook` and `watch`: the metadata save and the event push of sessions just
  * uploaded, through the same core services as `traces sessions save` and `traces events push`,
  * with one log line per session. A follow-up that cannot run at all is logged, never thrown.
+ * Resolves with the files whose save or push did not succeed (the hook's worker keeps those queued).
  */
 export async function saveAndPush(
   io: Io,
   files: { save: string[]; events: string[] },
   backend: { sessions?: string; events?: string; allowHttp?: boolean },
   log: Logger,
-): Promise<void> {
+): Promise<Set<string>> {
   const flags = (to: string | undefined) => ({ to, allowHttp: backend.allowHttp, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout });
-  if (files.save.length)
-    await saveFollowUp(io, files.save, flags(backend.sessions), log).catch((error) => log.warn(`metadata save: ${describeError(error)}`));
-  if (files.events.length)
-    await pushFollowUp(io, files.events, flags(backend.events), log).catch((error) => log.warn(`event push: ${describeError(error)}`));
+  const unfinished = new Set<string>();
+  const failedAll = (what: string, list: string[]) => (error: unknown) => {
+    log.warn(`${what}: ${describeError(error)}`);
+    return list;
+  };
+  if (files.save.length) {
+    for (const f of await saveFollowUp(io, files.save, flags(backend.sessions), log).catch(failedAll('metadata save', files.save)))
+      unfinished.add(f);
+  }
+  if (files.events.length) {
+    for (const f of await pushFollowUp(io, files.events, flags(backend.events), log).catch(failedAll('event push', files.events)))
+      unfinished.add(f);
+  }
+  return unfinished;
 }
 
 type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number };
 
-async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<void> {
+async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<string[]> {
   const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { logger: log });
   try {
     const { org, workspace } = context.settings;
@@ -39,24 +50,28 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
       log.warn(
         `metadata save of ${plural(files.length, 'session')} skipped: set the org and workspace (\`traces config set org SLUG\`, \`traces config set workspace SLUG\`)`,
       );
-      return;
+      return []; // a setting to fix, not a failure to retry: \`traces sessions save --all\` catches up
     }
     const run = await saveSessions(
       files,
       { org, workspace, overrides: {}, dryRun: false, concurrency: flagOrSetting(undefined, context.settings, 'concurrency') },
       api,
     );
+    const unfinished: string[] = [];
     for (const r of run.sessions) {
       const line = `metadata ${r.status} ${r.session_id ?? '-'} ${r.file}${r.error ? `: ${r.error}` : ''}`;
-      if (r.status === 'failed' || r.status === 'pending') log.warn(line);
-      else log.debug(line);
+      if (r.status === 'failed' || r.status === 'pending') {
+        log.warn(line);
+        unfinished.push(r.file);
+      } else log.debug(line);
     }
+    return unfinished;
   } finally {
     await api.close();
   }
 }
 
-async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<void> {
+async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<string[]> {
   const { context, api } = await connectApi(io, flags, 'events', createEventsApi, { logger: log });
   try {
     const ledger = openPushLedger(context.stateDir);
@@ -72,11 +87,15 @@ async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
       },
       { api, ledger, backend: backendId(context.backend), logger: log },
     );
+    const unfinished: string[] = [];
     for (const r of run.sessions) {
       const line = `events ${r.status} ${r.session_id ?? '-'} ${r.file}${r.status === 'pushed' ? ` (${r.events} events)` : ''}${r.error ? `: ${r.error}` : ''}`;
-      if (r.status === 'failed' || r.status === 'pending') log.warn(line);
-      else log.debug(line);
+      if (r.status === 'failed' || r.status === 'pending') {
+        log.warn(line);
+        unfinished.push(r.file);
+      } else log.debug(line);
     }
+    return unfinished;
   } finally {
     await api.close();
   }

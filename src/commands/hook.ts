@@ -280,11 +280,11 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
   return report.sessions;
 }
 
-async function followUp(io: Io, entries: QueueEntry[], log: Logger): Promise<void> {
+async function followUp(io: Io, entries: QueueEntry[], log: Logger): Promise<Set<string>> {
   const { saveAndPush } = await import('./follow-up.js');
   const files = { save: entries.filter((e) => e.save).map((e) => e.file), events: entries.filter((e) => e.events).map((e) => e.file) };
   const first = entries[0];
-  await saveAndPush(
+  return saveAndPush(
     io,
     files,
     { sessions: first?.sessionsTo ?? first?.to, events: first?.eventsTo ?? first?.to, allowHttp: first?.allowHttp },

@@ -16,8 +16,11 @@ export interface DrainDeps {
   logger: Logger;
   /** Uploads the entries' files to their backend, with the upload's own retries. */
   upload(backend: string, entries: QueueEntry[]): Promise<SessionReport[]>;
-  /** The metadata save and event push asked for with --save / --events, once a file is uploaded. */
-  followUp?(backend: string, entries: QueueEntry[]): Promise<void>;
+  /**
+   * The metadata save and event push asked for with --save / --events, once a file is uploaded;
+   * resolves with the files whose follow-up failed (their entries stay queued and are tried again).
+   */
+  followUp?(backend: string, entries: QueueEntry[]): Promise<Set<string>>;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -75,11 +78,18 @@ export async function drainQueue(deps: DrainDeps, options: { giveUpAfterMs: numb
         const notAttempted = reports.filter((r) => r.status === 'pending');
         for (const r of reports) if (!SETTLED.has(r.status) && r.status !== 'pending') warn(`${r.file}: ${r.error ?? r.status}`);
         if (notAttempted.length) warn(`${plural(notAttempted.length, 'session')} ${notAttempted[0]!.error ?? 'not attempted'}`);
-        settled.push(...uploaded.map((e) => e.id));
         if (uploaded.length < present.length) failed = true;
+        // An entry is done once its follow-ups are too: a failed one keeps it queued (the upload is
+        // then found unchanged, and the follow-up is tried again).
+        let unfinished = new Set<string>();
         if (deps.followUp && uploaded.some((e) => e.save || e.events)) {
-          await deps.followUp(target, uploaded).catch((error) => deps.logger.warn(`save/events: ${describeError(error)}`));
+          unfinished = await deps.followUp(target, uploaded).catch((error) => {
+            deps.logger.warn(`save/events: ${describeError(error)}`);
+            return new Set(uploaded.map((e) => e.file));
+          });
         }
+        if (unfinished.size) failed = true;
+        settled.push(...uploaded.filter((e) => !unfinished.has(e.file)).map((e) => e.id));
       } catch (error) {
         // No credential, a refused one, or a backend that is not usable as named: waiting cannot help
         // this group, but the others go on.

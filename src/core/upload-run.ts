@@ -131,7 +131,8 @@ function withQueued(
 ): { paths: string[]; settle(report: UploadReport): Promise<void> } {
   const queue = new Queue(setup.stateDir, { warn: (m) => logger.warn(m) });
   const id = backendId(setup.backend);
-  const queued = queue.read().filter((e) => e.backend === id && existsSync(e.file));
+  // Entries that also ask for a metadata save or an event push are the worker's: it runs those too.
+  const queued = queue.read().filter((e) => e.backend === id && !e.save && !e.events && existsSync(e.file));
   if (queued.length === 0) return { paths, settle: async () => {} };
   const base = paths.length ? paths : setup.roots.filter((root) => existsSync(root));
   return {

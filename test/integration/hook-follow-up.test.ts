@@ -78,3 +78,24 @@ describe("the hook's follow-ups go where the hook pointed them", () => {
     expect(existsSync(join(storeB, 'events'))).toBe(false);
   });
 });
+
+describe('an upload that drains what the hook queued', () => {
+  it('leaves the entries that ask for a follow-up to the worker, which runs it', async () => {
+    const store = join(tmp.path, 'store-q');
+    mkdirSync(join(tmp.path, 'state'), { recursive: true });
+    const release = tryLock(join(tmp.path, 'state', 'worker.lock'))!;
+    expect((await runCli(['hook', '--events', '--session', home.root, '--to', store], { env })).code).toBe(0);
+    const queued = () =>
+      readFileSync(join(tmp.path, 'state', 'queue.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean).length;
+    expect(queued()).toBe(3);
+    expect((await runCli(['upload', '--to', store], { env })).code).toBe(0);
+    expect(queued()).toBe(3); // uploaded, but the event push is still to do
+    release();
+    expect((await runCli(['hook', '--worker', '--give-up-after', '1s'], { env })).code).toBe(0);
+    expect(queued()).toBe(0);
+    expect(new LocalStore(store).events.list(home.rootId).length).toBeGreaterThan(0);
+  });
+});

@@ -192,4 +192,27 @@ describe('drainQueue', () => {
     expect(uploaded).toEqual([later]);
     expect(result).toMatchObject({ done: 1, left: 0 });
   });
+
+  it('keeps an entry whose follow-up (metadata save, event push) failed, and tries it again', async () => {
+    const queue = new Queue(dir);
+    const f = file('f.jsonl');
+    await queue.append([Queue.newEntry({ file: f, backend: 'b', events: true })]);
+    let pushes = 0;
+    let clock = 0;
+    const result = await drainQueue(
+      {
+        queue,
+        logger: silentLogger,
+        upload: async (_b, entries: QueueEntry[]) => entries.map((e) => report(e.file, 'uploaded')),
+        followUp: async (_b, entries: QueueEntry[]) => (++pushes === 1 ? new Set(entries.map((e) => e.file)) : new Set<string>()),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now: () => clock,
+      },
+      { giveUpAfterMs: 60_000 },
+    );
+    expect(pushes).toBe(2);
+    expect(result).toMatchObject({ done: 1, left: 0 });
+  });
 });

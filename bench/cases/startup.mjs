@@ -15,7 +15,8 @@ function benchStartup() {
   }
   for (let i = 0; i < CFG.versionReps; i++) {
     const t = quickRun(NODE, [BIN, '--version'], { env, label: 'traces --version' });
-    if (!t.stdout.startsWith(`traces ${version} `)) throw new Error(`traces --version printed ${JSON.stringify(t.stdout)}, expected traces ${version} (node …)`);
+    if (!t.stdout.startsWith(`traces ${version} `))
+      throw new Error(`traces --version printed ${JSON.stringify(t.stdout)}, expected traces ${version} (node …)`);
     traces.push(t.ms);
     node.push(quickRun(NODE, ['-e', '0'], { env, label: 'node -e 0' }).ms);
   }

@@ -1,42 +1,20 @@
-import { ApiError, TooLargeError, describeError, refusedCredential, type AuthError } from '../errors.js';
-import type { Ledger, LedgerEntry } from './ledger.js';
+import type { AuthError } from '../errors.js';
+import type { Ledger } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
-import { formatMiB } from '../util/bytes.js';
 import { untilAborted } from '../util/signals.js';
-import { discover, type Candidate } from './sessions/discover.js';
-import { sessionAgentVersion } from './sessions/agent-version.js';
-import { resolveGit } from './sessions/git-state.js';
-import { readHeader, type SessionHeader } from './sessions/header.js';
+import { discover } from './sessions/discover.js';
+import { readHeader } from './sessions/header.js';
 import { hashFile } from './sessions/hash.js';
-import { openSnapshot, type Snapshot } from './sessions/snapshot.js';
-import { HeaderCache, resolveLineage, type Lineage } from './sessions/tree.js';
+import { HeaderCache, resolveLineage } from './sessions/tree.js';
 import type { UploadTarget } from './upload-target.js';
+import { overLimit, planned, unsent, uploadOne, type UploadOptions, type Work } from './upload-one.js';
+
+export type { UploadOptions } from './upload-one.js';
 import { notAttempted, UnreachableRule } from './unreachable.js';
 import { blank, entry, fromEntry, now, summarise, type SessionReport, type UploadReport } from './upload-results.js';
 
 export type { SessionReport, SessionStatus, UploadReport } from './upload-results.js';
-
-export interface UploadOptions {
-  /** PATHs named by the user; when empty, `roots` are scanned. */
-  paths: string[];
-  roots: string[];
-  /** Ignore the ledger: send everything. */
-  force: boolean;
-  dryRun: boolean;
-  concurrency: number;
-  maxBytes: number;
-  /** The agent version from the environment, for sessions whose file does not record one. */
-  agentVersion?: string;
-  /** The paths were seen by a watcher, not named by a person: a non-session among them is skipped silently. */
-  pathsSeen?: boolean;
-  /**
-   * A one-shot run: once the backend proves unreachable (core/unreachable.ts) start no more
-   * sessions and report them `pending`, untouched in the ledger. `watch` and the hook's worker
-   * leave it off: they retry on their own schedule.
-   */
-  failFast?: boolean;
-}
 
 export interface UploadProgress {
   total: number;
@@ -62,12 +40,6 @@ export interface UploadDeps {
   signal?: AbortSignal;
   /** How often the ledger is saved while uploads run. @default 2000 */
   saveEveryMs?: number;
-}
-
-interface Work {
-  candidate: Candidate;
-  header: SessionHeader;
-  lineage: Lineage;
 }
 
 /**
@@ -201,127 +173,4 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   await ledger.save();
   if (authError) throw authError;
   return summarise(reports, rule?.reason);
-}
-
-interface OneResult {
-  report?: SessionReport;
-  entry?: LedgerEntry;
-  auth?: AuthError;
-  /** What the session failed with. */
-  error?: unknown;
-}
-
-async function uploadOne(work: Work, options: UploadOptions, target: UploadTarget, logger: Logger): Promise<OneResult> {
-  const { candidate, header, lineage } = work;
-  const base: SessionReport = {
-    ...blank(candidate, 'failed', null),
-    session_id: header.id,
-    trace_id: lineage.traceId,
-    parent_session: lineage.parentId ?? null,
-  };
-  const open = async () => {
-    const snapshot = await openSnapshot(candidate.path, options.maxBytes);
-    if (snapshot.length > options.maxBytes) {
-      await snapshot.close();
-      throw new TooLargeError(overLimit(snapshot.length, options.maxBytes));
-    }
-    return snapshot;
-  };
-  try {
-    const git = await withSnapshot(open, (snapshot) => resolveGit(snapshot, header));
-    const stored = await target.put(
-      {
-        file: candidate.path,
-        sessionId: header.id,
-        traceId: lineage.traceId,
-        parentId: lineage.parentId,
-        cwd: header.cwd,
-        agentVersion: sessionAgentVersion(header, options.agentVersion),
-        git,
-      },
-      open,
-    );
-    return {
-      report: { ...base, status: 'uploaded', bytes: stored.bytes, key: stored.key },
-      entry: {
-        ...entry('uploaded', candidate, header, { traceId: lineage.traceId, parentId: lineage.parentId }),
-        size: stored.size,
-        mtimeMs: stored.mtimeMs,
-        hash: stored.hash,
-        bytes: stored.bytes,
-        key: stored.key,
-      },
-    };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      logger.debug(`${candidate.path}: removed before it could be sent`);
-      return {};
-    }
-    const message = describeError(error);
-    if (error instanceof TooLargeError) {
-      return {
-        report: { ...base, status: 'too_large', error: message },
-        entry: entry('too_large', candidate, header, { error: message, limit: options.maxBytes }),
-      };
-    }
-    const auth = refusedCredential(error);
-    if (auth) return { auth };
-    if (error instanceof ApiError && error.status === 413) {
-      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
-    }
-    if (error instanceof ApiError && (error.status === 400 || error.status === 422)) {
-      // The server refused these bytes: sending them again cannot help, so the session is skipped
-      // until the file changes. (A 404 or 409 may be a wrong URL or a deploy: those stay failed.)
-      return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, header, { error: message }) };
-    }
-    return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }), error };
-  }
-}
-
-/** "1.5 MiB is over the --max-bytes limit of 1.0 MiB"; exact bytes too when the rounding hides the difference. */
-function overLimit(size: number, limit: number): string {
-  const [a, b] = [formatMiB(size), formatMiB(limit)];
-  return a === b
-    ? `${a} (${size} bytes) is over the --max-bytes limit of ${b} (${limit} bytes)`
-    : `${a} is over the --max-bytes limit of ${b}`;
-}
-
-/** A session not sent in this run: nothing about it changes. */
-function unsent({ candidate, header, lineage }: Work): SessionReport {
-  return {
-    file: candidate.path,
-    session_id: header.id,
-    trace_id: lineage.traceId,
-    parent_session: lineage.parentId ?? null,
-    status: 'pending',
-    bytes: candidate.size,
-    key: null,
-    error: lineage.problem ?? null,
-  };
-}
-
-async function planned(work: Work, options: UploadOptions, target: UploadTarget): Promise<SessionReport> {
-  const { candidate, header, lineage } = work;
-  const snapshot = await openSnapshot(candidate.path, options.maxBytes);
-  try {
-    const git = await resolveGit(snapshot, header);
-    return {
-      ...unsent(work),
-      bytes: snapshot.length,
-      kind: lineage.kind,
-      endpoint: target.endpoint(header.id),
-      git: git ?? null,
-    };
-  } finally {
-    await snapshot.close();
-  }
-}
-
-async function withSnapshot<T>(open: () => Promise<Snapshot>, fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-  const snapshot = await open();
-  try {
-    return await fn(snapshot);
-  } finally {
-    await snapshot.close();
-  }
 }

@@ -78,7 +78,8 @@ describe('traces hook', () => {
     const result = await runBin(['hook', '--session', world.home.fork, '--to', 'ftp://nowhere']);
     expect(result.code).toBe(0);
     expect(log()).toContain('unsupported scheme');
-    await until(() => / stays? queued/.test(log()), 'the worker to stop on the unusable backend');
+    // The worker's own line (the hook says "stays queued" too, before the worker has even started).
+    await until(() => /worker\[\d+\] warning: .*stays? queued/.test(log()), 'the worker to stop on the unusable backend');
     expect(await stored(world.home.forkId)).toBe(false); // never rerouted to another backend
     const status = await runCli(['status', '--json'], { env: world.env });
     expect(status.json().queue).toMatchObject({ queued: 1, backends: { 'ftp://nowhere': 1 } });
@@ -100,7 +101,7 @@ describe('traces hook', () => {
     await later.stop();
     const down = { ...world.env, TRACES_API_URL: url };
     expect((await runBin(['hook', '--session', world.home.root, '--give-up-after', '1s'], { env: down })).code).toBe(0);
-    await until(() => / stays? queued/.test(log()), 'the worker to give up');
+    await until(() => /worker\[\d+\] warning: .*stays? queued/.test(log()), 'the worker to give up');
     expect(queued()).toBe(3);
     const status = await runCli(['status', '--json'], { env: down });
     expect(status.json().queue).toMatchObject({ queued: 3, backends: { [url]: 3 } });

@@ -15,7 +15,8 @@ export interface CliResult {
 /** A temp folder removed by `cleanup()`. */
 export function tempDir(prefix = 'traces-test-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  // Retried: a detached worker of a test may still be finishing a write when the folder goes.
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) };
 }
 
 /** Runs `traces ...argv` in-process with its own env (never the developer's settings or token). */

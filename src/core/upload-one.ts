@@ -67,8 +67,17 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
     }
     return snapshot;
   };
+  // The first attempt sends the snapshot the git facts were read from (an atomic rewrite by the
+  // agent in between cannot pair these headers with other bytes); a retry opens a fresh one.
+  let first: Snapshot | undefined;
+  const sendable = async () => {
+    const pinned = first;
+    first = undefined;
+    return pinned ?? open();
+  };
   try {
-    const git = await withSnapshot(open, (snapshot) => resolveGit(snapshot, header));
+    first = await open();
+    const git = await resolveGit(first, header);
     const stored = await target.put(
       {
         file: candidate.path,
@@ -79,8 +88,9 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
         agentVersion: sessionAgentVersion(header, options.agentVersion),
         git,
       },
-      open,
+      sendable,
     );
+    await first?.close(); // a target that never asked for the body
     return {
       report: { ...base, status: 'uploaded', bytes: stored.bytes, key: stored.key },
       entry: {
@@ -93,6 +103,7 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
       },
     };
   } catch (error) {
+    await first?.close(); // never handed to the target
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       logger.debug(`${candidate.path}: removed before it could be sent`);
       return {};
@@ -152,15 +163,6 @@ export async function planned(work: Work, options: UploadOptions, target: Upload
       endpoint: target.endpoint(header.id),
       git: git ?? null,
     };
-  } finally {
-    await snapshot.close();
-  }
-}
-
-async function withSnapshot<T>(open: () => Promise<Snapshot>, fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-  const snapshot = await open();
-  try {
-    return await fn(snapshot);
   } finally {
     await snapshot.close();
   }

@@ -1,3 +1,4 @@
+import { runSucceeded } from '../core/upload-results.js';
 import { createUploadTarget } from '../backend/connect.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -130,7 +131,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     seconds: (performance.now() - started) / 1000,
     lookedIn: files.join(', '),
   });
-  const code = result.failed > 0 || result.unreachable ? EXIT.failed : EXIT.ok;
+  const code = runSucceeded(result) ? EXIT.ok : EXIT.failed;
   if (code === EXIT.ok && (flags.save || flags.events)) {
     const { saveAndPush } = await import('./follow-up.js');
     await saveAndPush(

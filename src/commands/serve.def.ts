@@ -1,20 +1,21 @@
+import { DEFAULTS } from '../util/defaults.js';
 import { bytes, defineCommand, duration, int, negated, text, type Flags } from './define.js';
 
 export const serveOptions = {
   host: text('--host <host>', 'address to listen on', { default: '127.0.0.1' }),
   port: int('--port <port>', 'port (0 = any free port)', { min: 0, max: 65535, default: 8787 }),
   data: text('--data <dir>', 'where to store what is received', { default: './traces-data' }),
-  maxBytes: bytes('--max-bytes <n>', 'largest session upload accepted, e.g. 100M', { fallback: 100 * 1024 * 1024 }),
+  maxBytes: bytes('--max-bytes <n>', 'largest session upload accepted, e.g. 100M', { fallback: DEFAULTS.serveMaxBytes }),
   auth: negated('--no-auth', 'accept requests without a token (loopback hosts only: 127.0.0.0/8, ::1, localhost)'),
   bodyTimeout: duration(
     '--body-timeout <ms>',
     'answer 408 and close when a request body (or its headers) sends nothing this long, e.g. 30s',
-    { fallback: 30_000 },
+    { fallback: DEFAULTS.bodyTimeout },
   ),
   maxConnections: int('--max-connections <n>', 'connections served at once; more are closed at once', {
     min: 1,
     max: 65_535,
-    fallback: 256,
+    fallback: DEFAULTS.maxConnections,
   }),
 };
 export type ServeFlags = Flags<typeof serveOptions>;

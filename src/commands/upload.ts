@@ -1,3 +1,4 @@
+import { runSucceeded } from '../core/upload-results.js';
 import { dirname } from 'node:path';
 import { createUploadTarget } from '../backend/connect.js';
 import { EXIT, SIGNAL_EXIT } from '../errors.js';
@@ -56,5 +57,5 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
     seconds: (performance.now() - started) / 1000,
     lookedIn: paths.length ? paths.join(', ') : context.roots.map(short).join(' and '),
   });
-  return report.failed > 0 || report.unreachable ? EXIT.failed : EXIT.ok;
+  return runSucceeded(report) ? EXIT.ok : EXIT.failed;
 }

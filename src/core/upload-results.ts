@@ -59,6 +59,11 @@ export function summarise(sessions: SessionReport[], unreachable?: string): Uplo
   return result;
 }
 
+/** Whether a run did all it was asked: nothing left unsent for a failure or an unreachable backend. */
+export function runSucceeded(report: UploadReport): boolean {
+  return report.failed === 0 && report.unreachable === null;
+}
+
 export function blank(candidate: Candidate, status: SessionStatus, error: string | null): SessionReport {
   return { file: candidate.path, session_id: null, trace_id: null, parent_session: null, status, bytes: 0, key: null, error };
 }

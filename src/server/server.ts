@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULTS } from '../util/defaults.js';
 import { isLoopback } from '../util/loopback.js';
 import { LocalStore } from '../backend/store/index.js';
 import { describeError } from '../errors.js';
@@ -19,21 +20,14 @@ export interface ServeOptions {
   tokens: string[] | null;
   /** Largest session upload accepted (413 above it). */
   maxBytes: number;
-  /** A request body that sends nothing for this long is answered 408 and its connection closed; also the limit for the headers. @default 30_000 */
+  /** A request body that sends nothing for this long is answered 408 and its connection closed; also the limit for the headers. @default DEFAULTS.bodyTimeout */
   bodyTimeoutMs?: number;
-  /** Connections served at once; more are closed as soon as they are accepted. @default DEFAULT_MAX_CONNECTIONS */
+  /** Connections served at once; more are closed as soon as they are accepted. @default DEFAULTS.maxConnections */
   maxConnections?: number;
   /** One line per request; never contains a token. */
   log?: (line: string) => void;
   faults?: ServerFaults;
 }
-
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
-/**
- * Well under the usual limit of 1024 open files: each connection holds a socket, an upload also
- * its temp file, and the store opens more while it works.
- */
-export const DEFAULT_MAX_CONNECTIONS = 256;
 
 type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
 
@@ -45,6 +39,7 @@ export class TracesServer {
   /** Responses not finished yet: told to close their connection once the server is closing. */
   private readonly inFlight = new Set<ServerResponse>();
   private closing = false;
+  private readonly bodyTimeoutMs: number;
 
   constructor(private readonly options: ServeOptions) {
     this.store = new LocalStore(options.dataDir);
@@ -62,15 +57,15 @@ export class TracesServer {
       ['POST', /^\/v1\/events\/batch$/, (ex) => crossSessionBatch(ex, store)],
       ['GET', /^\/api\/v1\/user\/whoami$/, async (ex, user) => sendJson(ex.res, 200, { ...user, name: 'traces serve' })],
     ];
-    const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+    this.bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULTS.bodyTimeout;
     // How often Node looks for connections whose headers are late; by default only every 30 s.
-    const connectionsCheckingInterval = Math.min(30_000, Math.max(50, Math.floor(bodyTimeoutMs / 4)));
+    const connectionsCheckingInterval = Math.min(30_000, Math.max(50, Math.floor(this.bodyTimeoutMs / 4)));
     this.server = createServer({ connectionsCheckingInterval }, (req, res) => void this.handle(req, res));
     // A large upload may take long as a whole; what is limited is silence (the body timeout, in
     // handle), the time to send the headers, and idle keep-alive connections (Node's 5 s).
     this.server.requestTimeout = 0;
-    this.server.headersTimeout = bodyTimeoutMs;
-    this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.server.headersTimeout = this.bodyTimeoutMs;
+    this.server.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     const refused = rateLimited(
       options.log,
       (n) => `refused ${plural(n, 'connection')}: at --max-connections ${this.server.maxConnections}`,
@@ -117,7 +112,7 @@ export class TracesServer {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    const ex: Exchange = { req, res, params: [], bytesIn: 0, bodyTimeoutMs: this.options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+    const ex: Exchange = { req, res, params: [], bytesIn: 0, bodyTimeoutMs: this.bodyTimeoutMs };
     if (this.closing) res.shouldKeepAlive = false;
     this.inFlight.add(res);
     const bytesOut = countBodyBytes(res);

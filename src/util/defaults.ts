@@ -17,6 +17,15 @@ export const DEFAULTS = {
   timeout: 30_000,
   /** Strings in an event longer than this are cut. */
   maxStringBytes: 256 * 1024,
+  /** `traces serve`: the largest session upload accepted (413 above it). */
+  serveMaxBytes: 100 * MiB,
+  /** `traces serve`: a request body (or its headers) silent this long is answered 408 (ms). */
+  bodyTimeout: 30_000,
+  /**
+   * `traces serve`: connections served at once. Well under the usual limit of 1024 open files: each
+   * connection holds a socket, an upload also its temp file, and the store opens more while it works.
+   */
+  maxConnections: 256,
 } as const;
 
 /** A flag's value, else its setting, else the default: the one order every command follows. */

@@ -1,8 +1,5 @@
 import { MAX_EVENT_DEPTH } from '../../contracts/wire.js';
 
-/** @default 256 KiB */
-export const DEFAULT_MAX_STRING_BYTES = 256 * 1024;
-
 /**
  * Cuts every string in `value` longer than `maxBytes` (UTF-8) and says how much was cut, so one
  * huge tool output cannot make an event too large to send. Objects and arrays nested deeper than

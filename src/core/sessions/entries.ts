@@ -1,6 +1,6 @@
 import { SessionFileError } from '../../errors.js';
 import { parseHeaderLine, type SessionHeader } from './header.js';
-import { openRegularHandle } from './open-file.js';
+import { readLines } from './lines.js';
 
 /** One entry after the header, with its 1-based line number in the file. */
 export interface Entry {
@@ -18,7 +18,7 @@ export interface EntryReader {
  * still writing it) is passed over; a bad line elsewhere is an error naming the file and line.
  */
 export async function readSession(path: string): Promise<EntryReader> {
-  const lines = splitLines(path);
+  const lines = readLines(path);
   const first = await lines.next();
   if (first.done) throw new SessionFileError(`${path}: empty file, not a session`);
   const head = parseHeaderLine(first.value.text, first.value.terminated);
@@ -40,23 +40,4 @@ export async function readSession(path: string): Promise<EntryReader> {
     }
   }
   return { header: head.header, entries: entries() };
-}
-
-async function* splitLines(path: string): AsyncGenerator<{ text: string; line: number; terminated: boolean }> {
-  let partial: Buffer[] = [];
-  let line = 0;
-  const handle = await openRegularHandle(path);
-  for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl);
-      const bytes = partial.length ? Buffer.concat([...partial, piece]) : piece;
-      partial = [];
-      line++;
-      yield { text: bytes.toString('utf8').replace(/\r$/, ''), line, terminated: true };
-      start = nl + 1;
-    }
-    if (start < chunk.length) partial.push(chunk.subarray(start));
-  }
-  if (partial.length) yield { text: Buffer.concat(partial).toString('utf8'), line: line + 1, terminated: false };
 }

@@ -3,10 +3,12 @@ import { AuthError, ConfigError, UsageError } from '../errors.js';
 import { join, resolve, sep } from 'node:path';
 import { resolveBackend, type BackendSpec, type Operation } from '../config/backend.js';
 import { findCredential, loginKey, storedOrigins, type Credential } from '../config/credentials.js';
-import { sessionsDir, stateDir } from '../config/paths.js';
+import { homeDir, sessionsDir, stateDir } from '../config/paths.js';
 import { readSettings } from '../config/settings.js';
 import type { Settings } from '../config/schema.js';
-import { sessionRoots } from '../core/sessions/discover.js';
+import { chooseAgents, type AgentChoice } from '../core/agents/choice.js';
+import { primeRoots } from '../core/agents/prime.js';
+import { agentHomes, type AgentName } from '../core/agents/registry.js';
 import { say, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import type { ConnectOptions } from '../backend/connect.js';
@@ -19,7 +21,10 @@ export interface Context {
   backend: BackendSpec;
   sessionsDir: string;
   sessionsDirSource: string;
+  /** Every chosen agent's homes: scanned when no PATH is named. */
   roots: string[];
+  /** Whose sessions: the homes scanned, and the formats a named PATH is read in. */
+  agents: AgentChoice;
   stateDir: string;
 }
 
@@ -27,13 +32,15 @@ export interface ContextFlags {
   to?: string;
   sessionsDir?: string;
   allowHttp?: boolean;
+  agent?: string[];
 }
 
 export async function loadContext(io: Io, flags: ContextFlags, operation: Operation = 'upload'): Promise<Context> {
   const settings = readSettings(io.env);
   const backend = resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
   const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
-  const roots = sessionRoots(sessions.dir);
+  const agents = chooseAgents(flags.agent, settings.agents);
+  const roots = agentHomes(agents.scan, io.env, homeDir(io.env), primeRoots(sessions.dir));
   if (backend.kind === 'dir') refuseStoreOverRoots(backend.dir, roots, backend.source);
   return {
     settings,
@@ -41,6 +48,7 @@ export async function loadContext(io: Io, flags: ContextFlags, operation: Operat
     sessionsDir: sessions.dir,
     sessionsDirSource: sessions.source,
     roots,
+    agents,
     stateDir: stateDir(io.env),
   };
 }
@@ -49,11 +57,16 @@ export async function loadContext(io: Io, flags: ContextFlags, operation: Operat
  * The roots to scan when no PATH is given. A sessions dir the user named (flag, env, config) that
  * does not exist is a usage error; the default one missing just means no sessions yet.
  */
-export function scanRoots(context: Pick<Context, 'roots' | 'sessionsDir' | 'sessionsDirSource'>): string[] {
-  if (context.sessionsDirSource !== 'default' && !existsSync(context.sessionsDir)) {
+export function scanRoots(context: Pick<Context, 'roots' | 'sessionsDir' | 'sessionsDirSource' | 'agents'>): string[] {
+  if (context.agents.scan.includes('prime') && context.sessionsDirSource !== 'default' && !existsSync(context.sessionsDir)) {
     throw new UsageError(`${context.sessionsDir} (from ${context.sessionsDirSource}): no such folder`);
   }
   return context.roots;
+}
+
+/** The agents whose formats the files of a run are read in: the scan's when no PATH is named. */
+export function agentsFor(context: Pick<Context, 'agents'>, paths: readonly string[]): AgentName[] {
+  return paths.length ? context.agents.paths : context.agents.scan;
 }
 
 /** The upload ledger; malformed entries it dropped are a warning. */

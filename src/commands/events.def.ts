@@ -1,10 +1,11 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, text, type Flags } from './define.js';
 import { DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
-import { netOptions } from './shared-options.js';
+import { agentOptions, netOptions } from './shared-options.js';
 
 export const pushOptions = {
   ...netOptions,
+  ...agentOptions,
   force: boolean('--force', 'send every event again (same ids: the backend keeps one of each)'),
   crossSession: boolean('--cross-session', 'send through POST /v1/events/batch, many sessions per request'),
   maxString: bytes('--max-string <bytes>', 'cut longer strings in an event, e.g. 256K', { fallback: DEFAULTS.maxStringBytes }),

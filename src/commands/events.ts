@@ -18,8 +18,10 @@ import { writeJson, type Io } from '../output/io.js';
 import { readAll } from '../output/prompt.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { flagOrSetting } from '../util/defaults.js';
-import { connectApi, scanRoots, type NetFlags } from './context.js';
+import { agentsFor, connectApi, scanRoots } from './context.js';
+import type { AgentName } from '../core/agents/types.js';
 import type { PushFlags, SendFlags } from './events.def.js';
+import type { CreateFlags } from './sessions.def.js';
 import { asText } from '../util/text.js';
 
 export async function push(paths: string[], flags: PushFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
@@ -29,7 +31,8 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
   const stop = interruption(signals);
   try {
     const scanned = paths.length ? paths : scanRoots(context);
-    const candidates = discover(scanned, { required: paths.length > 0 });
+    const agents = agentsFor(context, paths);
+    const candidates = discover(scanned, { required: paths.length > 0, agents });
     const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
     const ledger = openPushLedger(context.stateDir);
     if (ledger.problem) logger.warn(ledger.problem);
@@ -43,6 +46,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
         maxStringBytes: flags.maxString,
         concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
+        agents,
       },
       {
         api,
@@ -128,16 +132,18 @@ export async function send(_args: string[], flags: SendFlags, io: Io): Promise<n
   }
 }
 
-export async function create(args: string[], flags: NetFlags, io: Io): Promise<number> {
+export async function create(args: string[], flags: CreateFlags, io: Io): Promise<number> {
   const arg = args[0]!;
   const { context, api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
-    const file = findSessionFile(arg, context.roots);
-    const node = findNode(file, context.roots);
-    const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
-    const session = await api.startSession(await sessionStartBody(node.path, node.lineage, children, agentVersionFromEnv(io.env)));
+    const file = findSessionFile(arg, context.roots, context.agents.paths);
+    const node = findNode(file, context.roots, context.agents.paths);
+    const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.info.id);
+    const session = await api.startSession(
+      await sessionStartBody(node.path, node.info, node.lineage, children, agentVersionFromEnv(io.env)),
+    );
     if (flags.json) writeJson(io, { ...session, status: 'created' });
-    else io.stdout.write(`${asText(session.session_id, node.header.id)}  ${asText(session.event_name)}\n`);
+    else io.stdout.write(`${asText(session.session_id, node.info.id)}  ${asText(session.event_name)}\n`);
     return EXIT.ok;
   } finally {
     await api.close();
@@ -145,9 +151,9 @@ export async function create(args: string[], flags: NetFlags, io: Io): Promise<n
 }
 
 /** The file's node in the forest of everything under the roots, so its children are known. */
-function findNode(file: string, roots: string[]): SessionNode {
+function findNode(file: string, roots: string[], agents: readonly AgentName[]): SessionNode {
   const wanted = resolve(file);
-  const stack = buildForest(discover([...roots, file], { required: false }));
+  const stack = buildForest(discover([...roots, file], { required: false, agents }), agents);
   while (stack.length) {
     const node = stack.pop()!;
     if (node.path === wanted) return node;

@@ -1,3 +1,4 @@
+import { AGENT_NAMES } from '../core/agents/types.js';
 import { createEventsApi, createSessionsApi } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
 import { openPushLedger, pushSessions } from '../core/events/push.js';
@@ -54,7 +55,14 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
     }
     const run = await saveSessions(
       files,
-      { org, workspace, overrides: {}, dryRun: false, concurrency: flagOrSetting(undefined, context.settings, 'concurrency') },
+      {
+        org,
+        workspace,
+        overrides: {},
+        dryRun: false,
+        concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
+        agents: AGENT_NAMES,
+      },
       api,
     );
     const unfinished: string[] = [];
@@ -77,13 +85,14 @@ async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
     const ledger = openPushLedger(context.stateDir);
     if (ledger.problem) log.warn(ledger.problem);
     const run = await pushSessions(
-      discover(files, { required: true }),
+      discover(files, { required: true, agents: AGENT_NAMES }),
       {
         force: false,
         crossSession: false,
         maxStringBytes: DEFAULTS.maxStringBytes,
         concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
+        agents: AGENT_NAMES,
       },
       { api, ledger, backend: backendId(context.backend), logger: log },
     );

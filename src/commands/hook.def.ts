@@ -1,10 +1,11 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, duration, text, type Flags } from './define.js';
 import { DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
-import { backendOptions } from './shared-options.js';
+import { agentOptions, backendOptions } from './shared-options.js';
 
 export const hookOptions = {
   ...backendOptions,
+  ...agentOptions,
   session: text(
     '--session <file>',
     'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)',
@@ -24,6 +25,7 @@ export type HookFlags = Flags<typeof hookOptions>;
 export const hookCommand = defineCommand({
   name: 'hook',
   summary: "the agent's post-run hook: queue the session and its sub-agents durably, upload in the background, return at once",
+  args: [['[notification]', "Codex's notify JSON, which Codex passes as the last argument"]],
   options: hookOptions,
   examples: [
     'traces hook --session run.jsonl',

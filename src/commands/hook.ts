@@ -2,15 +2,19 @@ import { runSucceeded } from '../core/upload-results.js';
 import { createUploadTarget } from '../backend/connect.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendFromId, backendId, chooseBackend, resolveBackend } from '../config/backend.js';
 import { readUrlSettings } from '../config/settings-file.js';
-import { sessionsDir, stateDir } from '../config/paths.js';
+import { homeDir, sessionsDir, stateDir } from '../config/paths.js';
+import { parseAgents } from '../core/agents/choice.js';
+import { primeRoots } from '../core/agents/prime.js';
+import { agentHomes } from '../core/agents/registry.js';
+import { findSessionFile } from '../core/sessions/find.js';
 import type { Logger } from '../core/logger.js';
 import { Queue, type QueueEntry } from '../core/queue.js';
-import { discover, sessionRoots } from '../core/sessions/discover.js';
-import { readHeader } from '../core/sessions/header.js';
+import { sessionWithSubAgents } from '../core/sessions/subtree.js';
+import { AGENT_NAMES, type AgentName } from '../core/agents/types.js';
 import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, UsageError, describeError } from '../errors.js';
 import { knownSecrets } from '../config/credentials.js';
@@ -29,7 +33,7 @@ const STDIN_FIELDS = ['session_file', 'sessionFile', 'transcript_path'] as const
  * worker, return 0 at once. Every problem goes to `<state>/hook.log`; only a missing session (a
  * broken hook setup) is a usage error. With --wait it uploads in the foreground instead.
  */
-export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<number> {
+export async function hook(args: string[], flags: HookFlags, io: Io): Promise<number> {
   const state = stateDir(io.env);
   const log = createFileLogger(hookLogFile(state), {
     verbose: true,
@@ -37,11 +41,12 @@ export async function hook(_args: string[], flags: HookFlags, io: Io): Promise<n
     secrets: knownSecrets(io.env),
   });
   if (flags.worker) return worker(flags, io, log);
-  const file = await sessionInput(flags, io);
+  const agents = flags.agent?.length ? parseAgents(flags.agent, '--agent') : AGENT_NAMES;
+  const file = await sessionInput(flags, args, agents, io);
   // A missing file is queued (the agent may still be writing it); a FIFO or device never will be a session.
   const notFile = notRegular(resolve(io.cwd, file));
   if (notFile) throw new UsageError(`${file}: ${notFile}`, "The hook records a session: name the agent's .jsonl file.");
-  const files = withSubAgents(resolve(io.cwd, file));
+  const files = sessionWithSubAgents(resolve(io.cwd, file), agents);
   if (flags.wait) return foreground(files, flags, io, log);
   try {
     // The backend is fixed now, from this hook's flags, env and settings (read without the schema),
@@ -144,25 +149,55 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
   return code;
 }
 
-/** --session, else JSON on stdin, else PRIME_AGENT_SESSION_FILE; none is a usage error. */
-async function sessionInput(flags: HookFlags, io: Io): Promise<string> {
+/**
+ * The session to record, from the first of: --session; a JSON notification as the last argument
+ * (Codex's `notify` program gets `{"type":"agent-turn-complete","thread-id":...}`); JSON on stdin
+ * naming the file (prime-agent's session_file, Claude Code's and Gemini CLI's transcript_path) or
+ * only the id (session_id); PRIME_AGENT_SESSION_FILE. An id is looked up in the agents' homes.
+ */
+async function sessionInput(flags: HookFlags, args: string[], agents: readonly AgentName[], io: Io): Promise<string> {
   if (flags.session) return flags.session;
+  const notice = parseObject(args.at(-1));
+  if (args.length && !notice)
+    throw new UsageError(`${args.at(-1)}: not a JSON notification`, 'Codex passes one JSON object as the last argument.');
+  const fromNotice = notice && idIn(notice, ['thread-id', 'thread_id', 'session_id']);
+  if (fromNotice) return findById(fromNotice, agents, io);
   if (!io.stdinIsTTY) {
-    const text = await readStdin(io, 1000);
-    if (text.trim()) {
-      try {
-        const value = JSON.parse(text) as Record<string, unknown>;
-        for (const field of STDIN_FIELDS) if (typeof value[field] === 'string' && value[field]) return value[field];
-      } catch {
-        // Not JSON: the environment may still name the session.
-      }
+    const value = parseObject(await readStdin(io, 1000));
+    if (value) {
+      for (const field of STDIN_FIELDS) if (typeof value[field] === 'string' && value[field]) return value[field];
+      const id = idIn(value, ['session_id', 'sessionId', 'thread-id']);
+      if (id) return findById(id, agents, io);
     }
   }
   if (io.env.PRIME_AGENT_SESSION_FILE) return io.env.PRIME_AGENT_SESSION_FILE;
   throw new UsageError(
     'no session to record',
-    `Pass --session FILE, JSON on stdin with ${STDIN_FIELDS.join(', ')}, or set PRIME_AGENT_SESSION_FILE.`,
+    `Pass --session FILE, JSON on stdin with ${STDIN_FIELDS.join(', ')} or session_id, Codex's notification as the last argument, or set PRIME_AGENT_SESSION_FILE.`,
   );
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text?.trim()) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function idIn(value: Record<string, unknown>, fields: string[]): string | undefined {
+  for (const field of fields) if (typeof value[field] === 'string' && value[field]) return value[field];
+  return undefined;
+}
+
+/** The file of the session with this id under the agents' homes: a usage error when there is none. */
+function findById(id: string, agents: readonly AgentName[], io: Io): string {
+  const settings = readUrlSettings(io.env);
+  const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
+  const roots = agentHomes(agents, io.env, homeDir(io.env), primeRoots(sessions.dir));
+  return findSessionFile(id, roots, agents);
 }
 
 /**
@@ -196,24 +231,6 @@ function readStdin(io: Io, ms: number): Promise<string> {
     io.stdin.once('end', finish);
     io.stdin.once('error', finish);
   });
-}
-
-/** The session and every session under its `session-artifacts/<id>/` (sub-agents, nested). */
-export function withSubAgents(file: string): string[] {
-  const read = readHeader(file);
-  const ids = new Set([basename(file, '.jsonl')]);
-  if (read.ok) ids.add(read.header.id);
-  // The artifacts root beside the session's folder holds its sub-agents, one folder per parent id.
-  const artifacts = sessionRoots(dirname(file))[1]!;
-  const dirs = [...ids].map((id) => join(artifacts, id)).filter((d) => existsSync(d));
-  // Every .jsonl there, even one without a header yet (a sub-agent still starting): the upload
-  // settles non-sessions, while a dropped file could never come back.
-  return [
-    file,
-    ...discover(dirs, { required: false })
-      .map((c) => c.path)
-      .filter((p) => p !== file),
-  ];
 }
 
 /** The detached worker: its own process group, no stdio, not waited for. */
@@ -265,7 +282,9 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
     {
       settings,
       backend: spec,
-      roots: sessionRoots(sessions.dir),
+      roots: primeRoots(sessions.dir),
+      // Queued files were named by the hook: read in any agent's format.
+      agents: { scan: [...AGENT_NAMES], paths: [...AGENT_NAMES] },
       stateDir: stateDir(io.env),
       credential: requireCredential(io, spec),
       maxBytes: entries[0]?.maxBytes,

@@ -1,10 +1,11 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, choice, defineCommand, int, list, text, type Flags } from './define.js';
 import { TOKEN_ENV } from './env-vars.js';
-import { netOptions } from './shared-options.js';
+import { agentOptions, netOptions } from './shared-options.js';
 
 export const saveOptions = {
   ...netOptions,
+  ...agentOptions,
   all: boolean('--all', 'save every session under the sessions dir'),
   dryRun: boolean('--dry-run', 'print the bodies that would be sent, send nothing'),
   org: text('--org <slug>', 'organisation (default: config org)'),
@@ -55,11 +56,14 @@ export const patchCommand = defineCommand({
   env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });
 
+export const createOptions = { ...netOptions, ...agentOptions };
+export type CreateFlags = Flags<typeof createOptions>;
+
 export const createCommand = defineCommand({
   name: 'sessions create',
   summary: 'start the session on the events backend (POST /v1/sessions); repeating only merges metadata',
   args: [['<file-or-id>', 'a session file, or an id found under the sessions dir']],
-  options: netOptions,
+  options: createOptions,
   examples: ['traces sessions create run.jsonl', 'traces sessions create run.jsonl --to ./archive --json'],
   env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR', 'TRACES_AGENT_VERSION'],
 });

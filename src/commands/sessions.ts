@@ -3,8 +3,8 @@ import { createSessionsApi } from '../backend/connect.js';
 import { PATCH_ID, patchIdOf, type SessionPatch } from '../contracts/wire.js';
 import { saveSessions, type SaveOverrides, type SaveResult } from '../core/save.js';
 import { discover } from '../core/sessions/discover.js';
-import { findSessionFile } from '../core/sessions/find.js';
-import { readHeader } from '../core/sessions/header.js';
+import { findSessionFile, sessionFiles } from '../core/sessions/find.js';
+import { AGENT_NAMES, describeSession, Scope } from '../core/agents/registry.js';
 import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { backendId } from '../config/backend.js';
@@ -41,10 +41,8 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
     );
   }
   const files = flags.all
-    ? discover(scanRoots(context), { required: false })
-        .filter((c) => readHeader(c.path).ok)
-        .map((c) => c.path)
-    : args.map((arg) => findSessionFile(arg, context.roots));
+    ? sessionFiles(discover(scanRoots(context), { required: false, agents: context.agents.scan }), context.agents.scan)
+    : args.map((arg) => findSessionFile(arg, context.roots, context.agents.paths));
   const overrides: SaveOverrides = {
     model: flags.model,
     title: flags.title,
@@ -64,6 +62,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         overrides,
         dryRun: Boolean(flags.dryRun),
         concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
+        agents: flags.all ? context.agents.scan : context.agents.paths,
       },
       api,
       // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
@@ -106,10 +105,10 @@ export function patchTarget(arg: string): string {
   const notFile = notRegular(arg);
   if (notFile) throw new UsageError(`${arg}: ${notFile}`);
   if (existsSync(arg)) {
-    const read = readHeader(arg);
+    const read = describeSession(arg, AGENT_NAMES, new Scope());
     if (!read.ok) throw new UsageError(`${arg}: not a session file: ${read.reason}`);
-    const id = patchIdOf(read.header.id);
-    if (!id) throw new UsageError(`${arg}: session id "${read.header.id}" is not a UUID, so it has no session_<32 hex> form`);
+    const id = patchIdOf(read.info.id);
+    if (!id) throw new UsageError(`${arg}: session id "${read.info.id}" is not a UUID, so it has no session_<32 hex> form`);
     return id;
   }
   throw new UsageError(`"${arg}" is not a session id (session_<32 hex> or a UUID) nor a session file`);

@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
-import { boolean, int, text } from './define.js';
+import { AGENT_NAMES } from '../core/agents/types.js';
+import { boolean, int, list, text } from './define.js';
 
 /** The options of every command that reads sessions or names a backend. */
 export const backendOptions = {
@@ -10,6 +11,14 @@ export const backendOptions = {
     env: ['TRACES_SESSIONS_DIR', 'PRIME_AGENT_SESSION_DIR'],
   }),
   allowHttp: boolean('--allow-http', 'allow a plain http:// backend that is not on this machine'),
+};
+
+/** The option of every command that reads sessions: whose sessions. */
+export const agentOptions = {
+  agent: list(
+    '--agent <name>',
+    `whose sessions: ${[...AGENT_NAMES, 'all'].join(', ')} (repeat or comma-separate; default: the agents setting, else prime)`,
+  ),
 };
 
 /** The options of every command that talks to a backend. */

@@ -1,9 +1,10 @@
 import { boolean, defineCommand, text, type Flags } from './define.js';
 import { DIRS_ENV } from './env-vars.js';
-import { backendOptions } from './shared-options.js';
+import { agentOptions, backendOptions } from './shared-options.js';
 
 export const statusOptions = {
   ...backendOptions,
+  ...agentOptions,
   json: boolean('--json', 'print one JSON document on stdout'),
   forget: text('--forget <backend>', "drop a backend's entries from the ledgers (its sessions count as never sent there)"),
 };

@@ -1,8 +1,8 @@
 import { boolean, defineCommand, type Flags } from './define.js';
 import { DIRS_ENV } from './env-vars.js';
-import { backendOptions } from './shared-options.js';
+import { agentOptions, backendOptions } from './shared-options.js';
 
-export const treeOptions = { ...backendOptions, json: boolean('--json', 'print the tree as nested JSON objects') };
+export const treeOptions = { ...backendOptions, ...agentOptions, json: boolean('--json', 'print the tree as nested JSON objects') };
 export type TreeFlags = Flags<typeof treeOptions>;
 
 export const treeCommand = defineCommand({

@@ -6,10 +6,11 @@ import { EXIT } from '../errors.js';
 import { formatBytes } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
-import { loadContext, loadLedger, scanRoots } from './context.js';
+import { agentsFor, loadContext, loadLedger, scanRoots } from './context.js';
 import type { TreeFlags } from './tree.def.js';
 
 interface TreeJson {
+  agent: string;
   id: string;
   file: string;
   kind: string;
@@ -26,10 +27,12 @@ export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<nu
   const context = await loadContext(io, flags);
   const ledger = loadLedger(context.stateDir, createLogger(io, { verbose: false }));
   const backend = backendId(context.backend);
-  const candidates = discover(path ? [path] : scanRoots(context), { required: Boolean(path) });
-  const forest = buildForest(candidates);
+  const agents = agentsFor(context, path ? [path] : []);
+  const candidates = discover(path ? [path] : scanRoots(context), { required: Boolean(path), agents });
+  const forest = buildForest(candidates, agents);
   const toJson = (node: SessionNode): TreeJson => ({
-    id: node.header.id,
+    id: node.info.id,
+    agent: node.info.agent,
     file: node.path,
     kind: node.lineage.kind,
     bytes: node.size,
@@ -52,7 +55,7 @@ export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<nu
   const walk = (node: TreeJson, prefix: string, last: boolean, top: boolean) => {
     const branch = top ? '' : last ? '└─ ' : '├─ ';
     const note = node.problem ? `  (${node.problem})` : '';
-    lines.push(`${prefix}${branch}${node.id}  ${node.kind}  ${formatBytes(node.bytes)}  ${node.state}${note}`);
+    lines.push(`${prefix}${branch}${node.id}  ${node.kind}  ${node.agent}  ${formatBytes(node.bytes)}  ${node.state}${note}`);
     const childPrefix = top ? prefix : prefix + (last ? '   ' : '│  ');
     node.children.forEach((child, i) => walk(child, childPrefix, i === node.children.length - 1, false));
   };

@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { wantedBy } from '../core/agents/registry.js';
 import { createUploadTarget } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
 import { openUploadRun } from '../core/upload-run.js';
@@ -11,7 +12,7 @@ import { createLogger } from '../output/logger.js';
 import { watchLine } from '../output/upload-report.js';
 import { backoffMs } from '../util/backoff.js';
 import { firstSignal } from '../util/signals.js';
-import { loadContext, requireCredential } from './context.js';
+import { agentsFor, loadContext, requireCredential } from './context.js';
 import { dryRunCredential } from './dry-run.js';
 import type { WatchFlags } from './watch.def.js';
 import { formatBytes, plural, shortener } from '../output/format.js';
@@ -65,7 +66,8 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   );
   // Listening for SIGINT/SIGTERM from the start: a stop during the catch-up still ends cleanly.
   const signalled = firstSignal(signals);
-  const plan = watchPlan(paths, context.sessionsDir);
+  const wants = wantedBy(agentsFor(context, paths));
+  const plan = watchPlan(paths, context.roots, wants);
   const { watch: chokidarWatch } = await import('chokidar');
   const watcher = chokidarWatch(plan.watch, {
     ignoreInitial: true,
@@ -74,7 +76,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     persistent: true,
   });
   const onChange = (file: string) => {
-    if (file.endsWith('.jsonl')) scheduler.notify(file);
+    if (wants(basename(file))) scheduler.notify(file);
   };
   watcher
     .on('add', onChange)

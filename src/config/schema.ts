@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { AGENT_NAMES } from '../core/agents/types.js';
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a slug (letters, digits, ".", "_", "-")');
 // The message of each check, the type's included, is shown to the user as is: no zod wording.
@@ -17,6 +18,12 @@ export const settingsShape = {
   sessions_url: z.string().min(1, 'must not be empty'),
   events_url: z.string().min(1, 'must not be empty'),
   sessions_dir: z.string().min(1, 'must not be empty'),
+  agents: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((name) => ['all', ...AGENT_NAMES].includes(name.trim().toLowerCase())) && value.trim() !== '',
+      `must be agent names separated by commas: ${[...AGENT_NAMES, 'all'].join(', ')}`,
+    ),
   org: slug,
   workspace: slug,
   concurrency: positiveInt(64),

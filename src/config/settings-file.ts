@@ -9,15 +9,17 @@ export function settingsPath(env: Env): string {
   return join(configDir(env), 'config.json');
 }
 
+const HOOK_KEYS = ['api_url', 'upload_url', 'sessions_url', 'events_url', 'sessions_dir'] as const;
+
 /**
- * Only the backend URLs of the settings, read without the schema: for `traces hook`, which must
- * start fast and never fail. Each URL is checked where it is used (parseBackend).
+ * The backend URLs and the sessions dir of the settings, read without the schema: for `traces
+ * hook`, which must start fast and never fail. Each value is checked where it is used.
  */
-export function readUrlSettings(env: Env): Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> {
+export function readUrlSettings(env: Env): Partial<Record<(typeof HOOK_KEYS)[number], string>> {
   try {
     const store = JSON.parse(readFileSync(settingsPath(env), 'utf8')) as Record<string, unknown>;
-    const urls: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> = {};
-    for (const key of ['api_url', 'upload_url', 'sessions_url', 'events_url'] as const) {
+    const urls: Partial<Record<(typeof HOOK_KEYS)[number], string>> = {};
+    for (const key of HOOK_KEYS) {
       if (typeof store[key] === 'string') urls[key] = store[key];
     }
     return urls;

@@ -1,6 +1,6 @@
 import { SessionFileError } from '../errors.js';
 import { UUID_TEXT } from '../contracts/wire.js';
-import { readSession } from './sessions/entries.js';
+import { agentLabel, readEntries, type SessionInfo } from './agents/registry.js';
 import { titleAfter } from './sessions/title.js';
 
 /** What a session file says about itself, for a metadata save. */
@@ -13,13 +13,13 @@ export interface DerivedMetadata {
 }
 
 /**
- * id = the header id (a UUID); model = the last assistant message's model, else the last
- * model_change, else the header's modelId; message_count = entries of type message; title = what
+ * id = the session id (a UUID); model = the last assistant message's model, else the last
+ * model_change, else the model the session names up front; message_count = entries of type message; title = what
  * the last session_info says (an empty name clears it).
  */
-export async function deriveMetadata(path: string): Promise<DerivedMetadata> {
-  const { header, entries } = await readSession(path);
-  if (!UUID_TEXT.test(header.id)) throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; a metadata save needs one`);
+export async function deriveMetadata(path: string, info: SessionInfo): Promise<DerivedMetadata> {
+  if (!UUID_TEXT.test(info.id)) throw new SessionFileError(`${path}: session id "${info.id}" is not a UUID; a metadata save needs one`);
+  const entries = readEntries(path, info);
   let assistantModel: string | undefined;
   let changedModel: string | undefined;
   let title: string | undefined;
@@ -38,11 +38,11 @@ export async function deriveMetadata(path: string): Promise<DerivedMetadata> {
     }
   }
   return {
-    id: header.id,
-    model: assistantModel ?? changedModel ?? str(header.modelId),
+    id: info.id,
+    model: assistantModel ?? changedModel ?? info.modelId,
     message_count: messages,
     title,
-    agent: 'prime-agent',
+    agent: agentLabel(info.agent),
   };
 }
 

@@ -3,7 +3,8 @@ import type { SessionsApi } from '../contracts/apis.js';
 import type { MetadataSave } from '../contracts/wire.js';
 import { mapLimit } from '../util/map-limit.js';
 import { deriveMetadata } from './metadata.js';
-import { readHeader } from './sessions/header.js';
+import { describeSession, Scope, type AgentName } from './agents/registry.js';
+import { SessionFileError } from '../errors.js';
 import { notAttempted, UnreachableRule } from './unreachable.js';
 
 export interface SaveRequest {
@@ -32,10 +33,12 @@ export interface SaveResult {
 }
 
 /** The metadata save body for one file: derived fields, then the flags. */
-export async function saveBody(file: string, overrides: SaveOverrides): Promise<MetadataSave> {
-  const derived = await deriveMetadata(file);
+export async function saveBody(file: string, overrides: SaveOverrides, agents: readonly AgentName[]): Promise<MetadataSave> {
+  const read = describeSession(file, agents, new Scope());
+  if (!read.ok) throw new SessionFileError(`${file}: not a session file: ${read.reason}`);
+  const derived = await deriveMetadata(file, read.info);
   const model = overrides.model ?? derived.model;
-  if (!model) throw new Error(`${file}: no model found (no assistant message, model_change or header modelId); pass --model`);
+  if (!model) throw new Error(`${file}: no model found (no assistant message or model named in the file); pass --model`);
   const body: MetadataSave = { id: derived.id, model, message_count: derived.message_count, agent: derived.agent };
   const title = overrides.title ?? derived.title;
   if (title !== undefined) body.title = title;
@@ -59,7 +62,7 @@ export interface SaveRun {
  */
 export async function saveSessions(
   files: string[],
-  options: { org: string; workspace: string; overrides: SaveOverrides; dryRun: boolean; concurrency: number },
+  options: { org: string; workspace: string; overrides: SaveOverrides; dryRun: boolean; concurrency: number; agents: readonly AgentName[] },
   api: SessionsApi,
   onResult?: (result: SaveResult) => void,
 ): Promise<SaveRun> {
@@ -70,15 +73,15 @@ export async function saveSessions(
   await mapLimit(indexed, options.concurrency, async ({ file, index }) => {
     if (authError) return;
     if (rule.reason) {
-      const read = readHeader(file);
-      const id = read.ok ? read.header.id : null;
+      const read = describeSession(file, options.agents, new Scope());
+      const id = read.ok ? read.info.id : null;
       results[index] = { file, session_id: id, status: 'pending', error: notAttempted(rule.reason), session: null };
       onResult?.(results[index]);
       return;
     }
     let body: MetadataSave | undefined;
     try {
-      body = await saveBody(file, options.overrides);
+      body = await saveBody(file, options.overrides, options.agents);
       if (options.dryRun) {
         results[index] = { file, session_id: body.id, status: 'pending', error: null, session: body };
         onResult?.(results[index]);

@@ -7,9 +7,8 @@ import type { LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { formatMiB } from '../util/bytes.js';
 import type { Candidate } from './sessions/discover.js';
-import { sessionAgentVersion } from './sessions/agent-version.js';
-import { resolveGit } from './sessions/git-state.js';
-import type { SessionHeader } from './sessions/header.js';
+import { sessionGit, type SessionInfo } from './agents/registry.js';
+import type { AgentChoice } from './agents/choice.js';
 import { openSnapshot, type Snapshot } from './sessions/snapshot.js';
 import type { Lineage } from './sessions/tree.js';
 import type { UploadTarget } from './upload-target.js';
@@ -26,6 +25,8 @@ export interface UploadOptions {
   maxBytes: number;
   /** The agent version from the environment, for sessions whose file does not record one. */
   agentVersion?: string;
+  /** Whose sessions these may be: the scan's agents read the roots, the PATH agents named PATHs. */
+  agents: AgentChoice;
   /** The paths were seen by a watcher, not named by a person: a non-session among them is skipped silently. */
   pathsSeen?: boolean;
   /**
@@ -36,10 +37,10 @@ export interface UploadOptions {
   failFast?: boolean;
 }
 
-/** One session to send: the file, its header and its place in the tree. */
+/** One session to send: the file, what it says about itself and its place in the tree. */
 export interface Work {
   candidate: Candidate;
-  header: SessionHeader;
+  info: SessionInfo;
   lineage: Lineage;
 }
 
@@ -52,10 +53,10 @@ export interface OneResult {
 }
 
 export async function uploadOne(work: Work, options: UploadOptions, target: UploadTarget, logger: Logger): Promise<OneResult> {
-  const { candidate, header, lineage } = work;
+  const { candidate, info, lineage } = work;
   const base: SessionReport = {
     ...blank(candidate, 'failed', null),
-    session_id: header.id,
+    session_id: info.id,
     trace_id: lineage.traceId,
     parent_session: lineage.parentId ?? null,
   };
@@ -77,15 +78,15 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
   };
   try {
     first = await open();
-    const git = await resolveGit(first, header);
+    const git = await sessionGit(first, info);
     const stored = await target.put(
       {
         file: candidate.path,
-        sessionId: header.id,
+        sessionId: info.id,
         traceId: lineage.traceId,
         parentId: lineage.parentId,
-        cwd: header.cwd,
-        agentVersion: sessionAgentVersion(header, options.agentVersion),
+        cwd: info.cwd,
+        agentVersion: info.agentVersion ?? options.agentVersion,
         git,
       },
       sendable,
@@ -94,7 +95,7 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
     return {
       report: { ...base, status: 'uploaded', bytes: stored.bytes, key: stored.key },
       entry: {
-        ...entry('uploaded', candidate, header, { traceId: lineage.traceId, parentId: lineage.parentId }),
+        ...entry('uploaded', candidate, info, { traceId: lineage.traceId, parentId: lineage.parentId }),
         size: stored.size,
         mtimeMs: stored.mtimeMs,
         hash: stored.hash,
@@ -112,20 +113,20 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
     if (error instanceof TooLargeError) {
       return {
         report: { ...base, status: 'too_large', error: message },
-        entry: entry('too_large', candidate, header, { error: message, limit: options.maxBytes }),
+        entry: entry('too_large', candidate, info, { error: message, limit: options.maxBytes }),
       };
     }
     const auth = refusedCredential(error);
     if (auth) return { auth };
     if (error instanceof ApiError && error.status === 413) {
-      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, header, { error: message }) };
+      return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, info, { error: message }) };
     }
     if (error instanceof ApiError && (error.status === 400 || error.status === 422)) {
       // The server refused these bytes: sending them again cannot help, so the session is skipped
       // until the file changes. (A 404 or 409 may be a wrong URL or a deploy: those stay failed.)
-      return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, header, { error: message }) };
+      return { report: { ...base, status: 'invalid', error: message }, entry: entry('invalid', candidate, info, { error: message }) };
     }
-    return { report: { ...base, error: message }, entry: entry('failed', candidate, header, { error: message }), error };
+    return { report: { ...base, error: message }, entry: entry('failed', candidate, info, { error: message }), error };
   }
 }
 
@@ -138,10 +139,10 @@ export function overLimit(size: number, limit: number): string {
 }
 
 /** A session not sent in this run: nothing about it changes. */
-export function unsent({ candidate, header, lineage }: Work): SessionReport {
+export function unsent({ candidate, info, lineage }: Work): SessionReport {
   return {
     file: candidate.path,
-    session_id: header.id,
+    session_id: info.id,
     trace_id: lineage.traceId,
     parent_session: lineage.parentId ?? null,
     status: 'pending',
@@ -152,15 +153,15 @@ export function unsent({ candidate, header, lineage }: Work): SessionReport {
 }
 
 export async function planned(work: Work, options: UploadOptions, target: UploadTarget): Promise<SessionReport> {
-  const { candidate, header, lineage } = work;
+  const { candidate, info, lineage } = work;
   const snapshot = await openSnapshot(candidate.path, options.maxBytes);
   try {
-    const git = await resolveGit(snapshot, header);
+    const git = await sessionGit(snapshot, info);
     return {
       ...unsent(work),
       bytes: snapshot.length,
       kind: lineage.kind,
-      endpoint: target.endpoint(header.id),
+      endpoint: target.endpoint(info.id),
       git: git ?? null,
     };
   } finally {

@@ -1,6 +1,6 @@
 import type { LedgerEntry } from './ledger.js';
 import type { Candidate } from './sessions/discover.js';
-import type { GitInfo, SessionHeader } from './sessions/header.js';
+import type { GitInfo, SessionInfo } from './agents/types.js';
 import type { Lineage } from './sessions/tree.js';
 
 export type SessionStatus = 'uploaded' | 'unchanged' | 'failed' | 'too_large' | 'invalid' | 'pending';
@@ -81,13 +81,8 @@ export function fromEntry(candidate: Candidate, e: LedgerEntry, status: SessionS
   };
 }
 
-export function entry(
-  status: LedgerEntry['status'],
-  candidate: Candidate,
-  header: SessionHeader,
-  extra: Partial<LedgerEntry>,
-): LedgerEntry {
-  return { status, size: candidate.size, mtimeMs: candidate.mtimeMs, sessionId: header.id, ...extra, at: now() };
+export function entry(status: LedgerEntry['status'], candidate: Candidate, info: SessionInfo, extra: Partial<LedgerEntry>): LedgerEntry {
+  return { status, size: candidate.size, mtimeMs: candidate.mtimeMs, sessionId: info.id, ...extra, at: now() };
 }
 
 export const now = () => new Date().toISOString();

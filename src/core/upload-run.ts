@@ -5,6 +5,7 @@ import type { CredentialName } from '../errors.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { SETTLED } from './drain.js';
 import { Ledger } from './ledger.js';
+import type { AgentChoice } from './agents/choice.js';
 import type { Logger } from './logger.js';
 import type { UploadTarget } from './upload-target.js';
 import { Queue } from './queue.js';
@@ -34,6 +35,8 @@ export interface UploadRunSetup {
   failFast?: boolean;
   /** The agent version from the environment, for files that do not record one. */
   agentVersion?: string;
+  /** Whose sessions: the agents whose homes are the roots, and the formats named paths are read in. */
+  agents: AgentChoice;
 }
 
 /** Opens the upload target of a backend (the HTTP client, or the folder store): given by the caller, so core names no backend. */
@@ -80,6 +83,7 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
         concurrency,
         maxBytes,
         agentVersion: setup.agentVersion,
+        agents: setup.agents,
         failFast: setup.failFast,
         pathsSeen: options.pathsSeen,
       },

@@ -4,9 +4,9 @@ import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
 import { untilAborted } from '../util/signals.js';
 import { discover } from './sessions/discover.js';
-import { readHeader } from './sessions/header.js';
+import { describeSession, Scope } from './agents/registry.js';
 import { hashFile } from './sessions/hash.js';
-import { HeaderCache, resolveLineage } from './sessions/tree.js';
+import { InfoCache, resolveLineage } from './sessions/tree.js';
 import type { UploadTarget } from './upload-target.js';
 import { overLimit, planned, unsent, uploadOne, type UploadOptions, type Work } from './upload-one.js';
 
@@ -51,16 +51,18 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   const { target, ledger, logger } = deps;
   const backend = target.id;
   const explicit = options.paths.length > 0;
+  const agents = explicit ? options.agents.paths : options.agents.scan;
   const candidates = discover(explicit ? options.paths : options.roots, {
     required: explicit && !options.pathsSeen,
     named: !options.pathsSeen,
+    agents,
   });
   const reports: SessionReport[] = [];
   const report = (r: SessionReport) => {
     reports.push(r);
     deps.onSession?.(r);
   };
-  const cache = new HeaderCache();
+  const cache = new InfoCache(agents, new Scope());
   const toSend: Work[] = [];
 
   for (const candidate of candidates) {
@@ -83,7 +85,7 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
       continue;
     }
 
-    const read = readHeader(candidate.path);
+    const read = describeSession(candidate.path, agents, cache.scope);
     if (!read.ok) {
       if (candidate.explicit) {
         report(blank(candidate, 'invalid', `${candidate.path}: not a session file: ${read.reason}`));
@@ -92,12 +94,12 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
       }
       continue;
     }
-    const header = read.header;
-    cache.set(candidate.path, header);
+    const info = read.info;
+    cache.set(candidate.path, info);
     if (candidate.size > options.maxBytes) {
       const error = overLimit(candidate.size, options.maxBytes);
-      report({ ...blank(candidate, 'too_large', error), session_id: header.id });
-      if (!options.dryRun) ledger.set(backend, candidate.path, entry('too_large', candidate, header, { error, limit: options.maxBytes }));
+      report({ ...blank(candidate, 'too_large', error), session_id: info.id });
+      if (!options.dryRun) ledger.set(backend, candidate.path, entry('too_large', candidate, info, { error, limit: options.maxBytes }));
       continue;
     }
     if (previous?.status === 'uploaded' && previous.hash !== undefined && previous.size === candidate.size) {
@@ -108,9 +110,9 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
         continue;
       }
     }
-    const lineage = resolveLineage(candidate.path, header, cache);
+    const lineage = resolveLineage(candidate.path, info, cache);
     if (lineage.problem) logger.debug(`${candidate.path}: ${lineage.problem}`);
-    toSend.push({ candidate, header, lineage });
+    toSend.push({ candidate, info, lineage });
   }
 
   const totalBytes = toSend.reduce((n, w) => n + w.candidate.size, 0);

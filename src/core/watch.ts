@@ -1,8 +1,7 @@
-import { dirname, resolve, sep } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { existsSync } from 'node:fs';
 import { describeError } from '../errors.js';
 import type { Logger } from './logger.js';
-import { sessionRoots } from './sessions/discover.js';
 
 const MAX_RETRY_MS = 5 * 60_000;
 
@@ -159,35 +158,39 @@ export class UploadScheduler {
 }
 
 /**
- * What to watch for the sessions dir: its parent (so that `session-artifacts`, created when the
- * first sub-agent runs, is seen), filtered to the two roots. When that parent does not exist yet
- * (a fresh machine), its nearest existing ancestor is watched, along the path down to it, and
- * `waitingFor` names the folder awaited. Named PATHs are watched as they are.
+ * What to watch. Named PATHs as they are. Else each root (every chosen agent's homes; for
+ * prime-agent the sessions dir and its sibling `session-artifacts`): the nearest existing folder
+ * above it is watched, filtered to the roots, so a root created later (the artifacts folder when
+ * the first sub-agent runs, an agent's home on a fresh machine, Codex's dated folders) is seen.
+ * `waitingFor` names the first root when none exists yet. Files are filtered by `wants`.
  */
 export function watchPlan(
   paths: string[],
-  sessionsDir: string,
+  roots: string[],
+  wants: (fileName: string) => boolean,
 ): { watch: string[]; waitingFor?: string; ignored: (path: string, stats?: { isFile(): boolean }) => boolean } {
-  if (paths.length) return { watch: paths.map((p) => resolve(p)), ignored: (p, stats) => isOtherFile(p, stats) };
-  const [sessions, artifacts] = sessionRoots(sessionsDir) as [string, string];
-  const home = dirname(sessions);
+  const otherFile = (p: string, stats?: { isFile(): boolean }) => stats?.isFile() === true && !wants(basename(p));
+  if (paths.length) return { watch: paths.map((p) => resolve(p)), ignored: otherFile };
+  const resolved = roots.map((r) => resolve(r));
   const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + sep);
-  let top = home;
-  while (!existsSync(top) && dirname(top) !== top) top = dirname(top);
+  // Each root's parent (so a sibling root that appears later is seen), or its nearest existing ancestor.
+  const tops = new Set<string>();
+  for (const root of resolved) {
+    let top = dirname(root);
+    while (!existsSync(top) && dirname(top) !== top) top = dirname(top);
+    tops.add(top);
+  }
+  // A folder inside another watched one is watched through it.
+  const watch = [...tops].filter((t) => ![...tops].some((o) => o !== t && inside(t, o)));
   return {
-    watch: [top],
-    waitingFor: existsSync(sessions) ? undefined : sessions,
+    watch,
+    waitingFor: resolved.some((r) => existsSync(r)) ? undefined : resolved[0],
     ignored: (p, stats) => {
       const path = resolve(p);
-      // A folder on the way down to the sessions' home: it is how the roots will appear.
-      if (inside(home, path)) return false;
-      if (!inside(path, sessions) && !inside(path, artifacts)) return true;
-      return isOtherFile(path, stats);
+      // A folder on the way down to a root: it is how the root will appear.
+      if (resolved.some((root) => inside(root, path))) return false;
+      if (!resolved.some((root) => inside(path, root))) return true;
+      return otherFile(path, stats);
     },
   };
-}
-
-/** A file that is not `.jsonl`; folders are never ignored (sessions appear in new ones). */
-function isOtherFile(path: string, stats?: { isFile(): boolean }): boolean {
-  return stats?.isFile() === true && !path.endsWith('.jsonl');
 }

@@ -33,9 +33,9 @@ describe('traces tree', () => {
     await cli('upload');
     appendFileSync(world.home.fork, `${JSON.stringify({ type: 'label', id: 'c0ffee01', parentId: null, timestamp: 't' })}\n`);
     const after = await cli('tree');
-    expect(after.stdout).toContain(`${world.home.rootId}  root`);
-    expect(after.stdout).toMatch(new RegExp(`[├└]─ ${world.home.childId}  sub-agent  [0-9.]+ KiB  uploaded`));
-    expect(after.stdout).toMatch(new RegExp(`[├└]─ ${world.home.forkId}  fork  [0-9.]+ KiB  pending`));
+    expect(after.stdout).toContain(`${world.home.rootId}  root  prime`);
+    expect(after.stdout).toMatch(new RegExp(`[├└]─ ${world.home.childId}  sub-agent  prime  [0-9.]+ KiB  uploaded`));
+    expect(after.stdout).toMatch(new RegExp(`[├└]─ ${world.home.forkId}  fork  prime  [0-9.]+ KiB  pending`));
     expect(after.stdout).toMatch(new RegExp(`│? *└─ ${world.home.grandId}  sub-agent`));
   });
 

@@ -8,12 +8,20 @@ import { mapSessionEvents, type MappedEvent } from '../../src/core/events/map.js
 import { cutString } from '../../src/core/events/truncate.js';
 import { scanEntryTree } from '../../src/core/sessions/entry-tree.js';
 import { eventSchema } from '../../src/contracts/wire.js';
+import { describeSession, Scope } from '../../src/core/agents/registry.js';
+import type { SessionInfo } from '../../src/core/agents/types.js';
+
+function infoOf(path: string): SessionInfo {
+  const read = describeSession(path, ['prime'], new Scope());
+  if (!read.ok) throw new Error(read.reason);
+  return read.info;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'traces-map-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function mapFile(path: string, maxStringBytes = 256 * 1024): Promise<MappedEvent[]> {
-  return mapSessionEvents(path, await scanEntryTree(path), 0, maxStringBytes);
+  return mapSessionEvents(path, await scanEntryTree(path, infoOf(path)), 0, maxStringBytes);
 }
 
 /** Version 1 files have no `version` and no entry ids; version 2 has a version but still no ids. */
@@ -121,7 +129,7 @@ describe('details of the mapping', () => {
     const id = uuidFrom('racing');
     const path = join(dir, `${id}.jsonl`);
     writeSession(path, header({ id }), makeEntries('racing', 1));
-    const tree = await scanEntryTree(path);
+    const tree = await scanEntryTree(path, infoOf(path));
     appendFileSync(
       path,
       `${JSON.stringify({ type: 'message', id: 'late0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'assistant', content: [] } })}\n`,

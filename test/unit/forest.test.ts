@@ -25,7 +25,7 @@ function session(name: string, fields: { parentSession?: string; rlmDepth?: numb
 
 /** The forest as nested ids, which is what a reader of `traces tree` sees. */
 function shape(nodes: SessionNode[]): unknown[] {
-  return nodes.map((n) => (n.children.length ? { [n.header.id]: shape(n.children) } : n.header.id));
+  return nodes.map((n) => (n.children.length ? { [n.info.id]: shape(n.children) } : n.info.id));
 }
 
 function count(nodes: SessionNode[]): number {
@@ -35,7 +35,7 @@ function count(nodes: SessionNode[]): number {
 describe('buildForest', () => {
   it('nests children under their parents, root > sub-agent > grandchild, with the fork beside', () => {
     const home = buildHome(join(dir, 'agent'));
-    const forest = buildForest(candidates(home.fork, home.grand, home.child, home.root));
+    const forest = buildForest(candidates(home.fork, home.grand, home.child, home.root), ['prime']);
     expect(shape(forest)).toEqual([{ [home.rootId]: [{ [home.childId]: [home.grandId] }, home.forkId] }]);
     const root = forest[0]!;
     expect(root.lineage).toEqual({ kind: 'root', traceId: home.rootId, depth: 0 });
@@ -48,7 +48,7 @@ describe('buildForest', () => {
 
   it('puts a child whose parent is not among the files at the top level, with the lineage it can read', () => {
     const home = buildHome(join(dir, 'agent'));
-    const forest = buildForest(candidates(home.grand));
+    const forest = buildForest(candidates(home.grand), ['prime']);
     expect(shape(forest)).toEqual([home.grandId]);
     expect(forest[0]!.lineage).toMatchObject({ parentId: home.childId, traceId: home.rootId });
   });
@@ -56,7 +56,7 @@ describe('buildForest', () => {
   it('keeps an orphan whose parent file is gone at the top level, with the problem named', () => {
     const root = session('root', { timestamp: '2026-11-01T09:00:00.000Z' });
     const orphan = session('orphan', { parentSession: 'gone.jsonl', timestamp: '2026-11-01T10:00:00.000Z' });
-    const forest = buildForest(candidates(orphan, root));
+    const forest = buildForest(candidates(orphan, root), ['prime']);
     expect(shape(forest)).toEqual([uuidFrom('root'), uuidFrom('orphan')]);
     expect(forest[1]!.lineage.problem).toMatch(/missing/);
   });
@@ -67,20 +67,20 @@ describe('buildForest', () => {
     writeFileSync(diag, '{"type":"diagnostic","level":"info"}\n');
     const empty = join(dir, 'empty.jsonl');
     writeFileSync(empty, '');
-    expect(shape(buildForest(candidates(diag, root, empty)))).toEqual([uuidFrom('root')]);
+    expect(shape(buildForest(candidates(diag, root, empty), ['prime']))).toEqual([uuidFrom('root')]);
   });
 
   it('sorts siblings by header timestamp', () => {
     const late = session('late', { timestamp: '2026-11-03T00:00:00.000Z' });
     const early = session('early', { timestamp: '2026-11-01T00:00:00.000Z' });
     const mid = session('mid', { timestamp: '2026-11-02T00:00:00.000Z' });
-    expect(shape(buildForest(candidates(late, early, mid)))).toEqual([uuidFrom('early'), uuidFrom('mid'), uuidFrom('late')]);
+    expect(shape(buildForest(candidates(late, early, mid), ['prime']))).toEqual([uuidFrom('early'), uuidFrom('mid'), uuidFrom('late')]);
   });
 
   it('surfaces the sessions of a cycle A -> B -> A instead of losing them', () => {
     const a = session('a', { parentSession: 'b.jsonl' });
     const b = session('b', { parentSession: 'a.jsonl' });
-    const forest = buildForest(candidates(a, b));
+    const forest = buildForest(candidates(a, b), ['prime']);
     expect(count(forest)).toBe(2);
     expect(forest).toHaveLength(1);
     expect(forest[0]!.children).toHaveLength(1);
@@ -89,7 +89,7 @@ describe('buildForest', () => {
 
   it('surfaces a session that is its own parent', () => {
     const self = session('self', { parentSession: 'self.jsonl' });
-    const forest = buildForest(candidates(self));
+    const forest = buildForest(candidates(self), ['prime']);
     expect(shape(forest)).toEqual([uuidFrom('self')]);
   });
 
@@ -103,17 +103,17 @@ describe('buildForest', () => {
       [c, b, a],
       [b, c, a],
     ]) {
-      const forest = buildForest(candidates(...order));
+      const forest = buildForest(candidates(...order), ['prime']);
       expect(count(forest)).toBe(3);
       // One cycle, cut once: a single top-level node, and c still hangs under b.
       expect(forest).toHaveLength(1);
       const find = (nodes: SessionNode[], id: string): SessionNode | undefined =>
-        nodes.map((n) => (n.header.id === id ? n : find(n.children, id))).find(Boolean);
-      expect(find(forest, uuidFrom('b'))!.children.map((n) => n.header.id)).toContain(uuidFrom('c'));
+        nodes.map((n) => (n.info.id === id ? n : find(n.children, id))).find(Boolean);
+      expect(find(forest, uuidFrom('b'))!.children.map((n) => n.info.id)).toContain(uuidFrom('c'));
     }
   });
 
   it('returns nothing for no files', () => {
-    expect(buildForest([])).toEqual([]);
+    expect(buildForest([], ['prime'])).toEqual([]);
   });
 });

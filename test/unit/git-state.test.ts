@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readHeader } from '../../src/core/sessions/header.js';
-import { resolveGit } from '../../src/core/sessions/git-state.js';
+import { headerGit, readHeader } from '../../src/core/sessions/header.js';
+import { lastGitState } from '../../src/core/sessions/git-state.js';
 import { openSnapshot } from '../../src/core/sessions/snapshot.js';
 
 let dir: string;
@@ -40,9 +40,9 @@ const gitState = (id: string | undefined, parentId: string | null | undefined, c
   ...extra,
 });
 
-async function gitOf(lines: object[], headerGit: object | null = HEADER_GIT, raw = '') {
+async function gitOf(lines: object[], gitBlock: object | null = HEADER_GIT, raw = '') {
   const path = join(dir, 's.jsonl');
-  writeFileSync(path, [head(headerGit ?? undefined), ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n' + raw);
+  writeFileSync(path, [head(gitBlock ?? undefined), ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n' + raw);
   return gitOfFile(path);
 }
 
@@ -51,13 +51,13 @@ async function gitOfFile(path: string) {
   if (!read.ok) throw new Error(read.reason);
   const snapshot = await openSnapshot(path);
   try {
-    return await resolveGit(snapshot, read.header);
+    return await lastGitState(snapshot, headerGit(read.header));
   } finally {
     await snapshot.close();
   }
 }
 
-describe('resolveGit', () => {
+describe('lastGitState', () => {
   it('uses the header git when there is no git_state entry', async () => {
     expect(await gitOf([msg('a', null), msg('b', 'a')])).toEqual(HEADER_GIT);
   });
@@ -132,7 +132,7 @@ describe('resolveGit', () => {
   });
 });
 
-describe('resolveGit across the 1 MiB stream chunk boundary', () => {
+describe('lastGitState across the 1 MiB stream chunk boundary', () => {
   const MIB = 1024 * 1024;
 
   /** A file whose `"git_state"` marker starts `before` bytes ahead of the 1 MiB mark; `lead` bytes of the line precede it. */
@@ -194,7 +194,7 @@ describe.skipIf(!existsSync(real))('a real version 1 file', () => {
   });
 });
 
-describe('resolveGit on generated session trees (read from the end, compared with a forward reading of every line)', () => {
+describe('lastGitState on generated session trees (read from the end, compared with a forward reading of every line)', () => {
   /** A small seeded generator, so that a failure can be replayed. */
   function random(seed: number): () => number {
     return () => {

@@ -4,7 +4,9 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { header, hex8, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
 import { readHeader, type SessionHeader } from '../../src/core/sessions/header.js';
-import { HeaderCache, MAX_DEPTH, parentPathOf, resolveLineage, sessionKind } from '../../src/core/sessions/tree.js';
+import { InfoCache, MAX_DEPTH, resolveLineage } from '../../src/core/sessions/tree.js';
+import { parentPathOf, primeInfo, sessionKind } from '../../src/core/agents/prime.js';
+import { Scope } from '../../src/core/agents/types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -27,8 +29,8 @@ function make(name: string, path: string, fields: { parentSession?: string; rlmD
   return { path: full, id, header: head as SessionHeader };
 }
 
-function lineage(s: Made, cache = new HeaderCache()) {
-  return resolveLineage(s.path, s.header, cache);
+function lineage(s: Made, cache = new InfoCache(['prime'], new Scope())) {
+  return resolveLineage(s.path, primeInfo(s.path, s.header), cache);
 }
 
 describe('resolveLineage', () => {
@@ -130,10 +132,10 @@ describe('sessionKind', () => {
   });
 });
 
-describe('HeaderCache', () => {
+describe('InfoCache', () => {
   it('reads each header once, even after the file changes or disappears', () => {
     const s = make('cached', 'c.jsonl');
-    const cache = new HeaderCache();
+    const cache = new InfoCache(['prime'], new Scope());
     expect(cache.get(s.path)?.id).toBe(s.id);
     rmSync(s.path);
     expect(cache.get(s.path)?.id).toBe(s.id);
@@ -141,7 +143,7 @@ describe('HeaderCache', () => {
   });
 
   it('remembers a missing file as missing', () => {
-    const cache = new HeaderCache();
+    const cache = new InfoCache(['prime'], new Scope());
     const path = join(dir, 'later.jsonl');
     expect(cache.get(path)).toBeUndefined();
     make('later', 'later.jsonl');
@@ -149,8 +151,8 @@ describe('HeaderCache', () => {
   });
 
   it('serves headers put into it without reading', () => {
-    const cache = new HeaderCache();
-    const fake = header({ id: 'from-cache' }) as SessionHeader;
+    const cache = new InfoCache(['prime'], new Scope());
+    const fake = primeInfo(join(dir, 'virtual.jsonl'), header({ id: 'from-cache' }) as SessionHeader);
     cache.set(join(dir, 'virtual.jsonl'), fake);
     expect(cache.get(join(dir, 'virtual.jsonl'))).toBe(fake);
     expect(readHeader(join(dir, 'virtual.jsonl')).ok).toBe(false);

@@ -50,7 +50,15 @@ describe('an upload sends the git facts of the very bytes it sends', () => {
       abort: async () => {},
     };
     const report = await uploadSessions(
-      { paths: [file], roots: [], force: true, dryRun: false, concurrency: 1, maxBytes: 1024 * 1024 },
+      {
+        paths: [file],
+        roots: [],
+        force: true,
+        dryRun: false,
+        concurrency: 1,
+        maxBytes: 1024 * 1024,
+        agents: { scan: ['prime'], paths: ['prime'] },
+      },
       { target, ledger: Ledger.load(dir), logger: silentLogger },
     );
     expect(report.uploaded).toBe(1);

@@ -1,3 +1,4 @@
+import { primeRoots } from '../../src/core/agents/prime.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UploadScheduler, watchPlan } from '../../src/core/watch.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -87,7 +88,7 @@ describe('UploadScheduler', () => {
 
 describe('watchPlan', () => {
   it('watches the agent home but only its sessions and artifacts', () => {
-    const plan = watchPlan([], '/nonexistent/agent/sessions');
+    const plan = watchPlan([], primeRoots('/nonexistent/agent/sessions'), (name) => name.endsWith('.jsonl'));
     const file = { isFile: () => true };
     expect(plan.ignored('/nonexistent/agent/sessions/a.jsonl', file)).toBe(false);
     expect(plan.ignored('/nonexistent/agent/session-artifacts/x/sub-12345678/b.jsonl', file)).toBe(false);

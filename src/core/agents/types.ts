@@ -13,6 +13,8 @@
  *   summaries, titles and model changes. Adapters of other agents translate into it.
  */
 
+import type { Snapshot } from '../sessions/snapshot.js';
+
 export const AGENT_NAMES = ['prime', 'claude', 'codex', 'gemini', 'opencode'] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
@@ -106,6 +108,11 @@ export interface AgentAdapter {
    * the file and its line; a record of a type the adapter does not know is skipped, never fatal.
    */
   entries(path: string, info: SessionInfo): AsyncGenerator<Entry>;
+  /**
+   * The git facts of the bytes about to be uploaded, when the file records git state as it goes
+   * (prime-agent's `git_state` entries); without it, `info.git` is sent.
+   */
+  gitOf?(snapshot: Snapshot, info: SessionInfo): Promise<GitInfo | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

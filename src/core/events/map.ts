@@ -1,6 +1,7 @@
 import type { TraceEvent } from '../../contracts/wire.js';
 import { uuidV5 } from '../../util/uuid-v5.js';
-import { readSession, type Entry } from '../sessions/entries.js';
+import { agentLabel, readEntries } from '../agents/registry.js';
+import type { Entry } from '../agents/types.js';
 import { entryKey, historyKeys, timeOf, type EntryTree, type TreeNode } from '../sessions/entry-tree.js';
 import { contextMessage, isObject, num, span, textOf, type Message } from './context.js';
 import { cutStrings } from './truncate.js';
@@ -42,12 +43,16 @@ export class EventMapper {
   private readonly calls = new Map<string, Calls>();
   private readonly turns = new Map<string, Turn>();
   private lastTime: number | undefined;
+  /** The agent that wrote the session, as backends know it. */
+  private readonly source: string;
 
   constructor(
     private readonly sessionId: string,
     private readonly maxStringBytes: number,
     private readonly tree: EntryTree,
-  ) {}
+  ) {
+    this.source = agentLabel(tree.info.agent);
+  }
 
   /** The events that `entry` completes (a turn's chain event comes with the turn's last entry). */
   push(entry: Entry): MappedEvent[] {
@@ -115,7 +120,7 @@ export class EventMapper {
       event_id: this.id(key, 'chain'),
       event_type: 'chain',
       event_name: 'turn',
-      source: 'prime-agent',
+      source: this.source,
       parent_id: null,
       inputs: { content: turn.content },
       outputs: { content: turn.lastText ?? null },
@@ -154,7 +159,7 @@ export class EventMapper {
       event_id: eventId,
       event_type: 'model',
       event_name: typeof message.model === 'string' ? message.model : 'model',
-      source: 'prime-agent',
+      source: this.source,
       parent_id: this.turnId(node),
       config: {
         model: message.model ?? null,
@@ -188,7 +193,7 @@ export class EventMapper {
       event_id: this.id(key, 'toolResult'),
       event_type: 'tool',
       event_name: asText(message.toolName ?? call?.name, 'tool'),
-      source: 'prime-agent',
+      source: this.source,
       parent_id: call ? calls!.eventId : this.turnId(node),
       inputs: isObject(call?.arguments) ? call.arguments : { arguments: call?.arguments ?? null },
       outputs: { content: message.content ?? null },
@@ -204,7 +209,7 @@ export class EventMapper {
       event_id: this.id(key, 'bashExecution'),
       event_type: 'tool',
       event_name: 'bash',
-      source: 'prime-agent',
+      source: this.source,
       parent_id: this.turnId(node),
       inputs: { command: message.command ?? null },
       outputs: {
@@ -228,7 +233,7 @@ export class EventMapper {
       event_id: this.id(key, node.kind),
       event_type: 'chain',
       event_name: node.kind,
-      source: 'prime-agent',
+      source: this.source,
       parent_id: this.turnId(node),
       inputs: compaction
         ? { first_kept_entry: value.firstKeptEntryId ?? node.firstKept ?? null, tokens_before: value.tokensBefore ?? null }
@@ -243,8 +248,8 @@ export class EventMapper {
 
 /** The events of the lines after `afterLine`, mapped along `tree` (read from the same file just before). */
 export async function mapSessionEvents(path: string, tree: EntryTree, afterLine: number, maxStringBytes: number): Promise<MappedEvent[]> {
-  const { entries } = await readSession(path);
-  const mapper = new EventMapper(tree.header.id, maxStringBytes, tree);
+  const entries = readEntries(path, tree.info);
+  const mapper = new EventMapper(tree.info.id, maxStringBytes, tree);
   const events: MappedEvent[] = [];
   for await (const entry of entries) {
     if (entry.line > tree.lastLine) break;

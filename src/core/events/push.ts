@@ -4,6 +4,7 @@ import type { TraceEvent } from '../../contracts/wire.js';
 import { finite, isObject, Ledger } from '../ledger.js';
 import type { Logger } from '../logger.js';
 import type { Candidate } from '../sessions/discover.js';
+import type { AgentName } from '../agents/types.js';
 import { scanEntryTree } from '../sessions/entry-tree.js';
 import { buildForest, type SessionNode } from '../sessions/forest.js';
 import { mapLimit } from '../../util/map-limit.js';
@@ -20,6 +21,8 @@ export interface PushOptions {
   concurrency: number;
   /** The agent version from the environment, for files that do not record one. */
   agentVersion?: string;
+  /** Whose sessions these may be (see UploadOptions.agents). */
+  agents: readonly AgentName[];
 }
 
 export interface PushResult {
@@ -86,7 +89,7 @@ export async function pushSessions(
     signal?: AbortSignal;
   },
 ): Promise<PushRun> {
-  const forest = indexForest(buildForest(candidates));
+  const forest = indexForest(buildForest(candidates, options.agents));
   deps.onStart?.([...forest.values()].map((n) => ({ file: n.path, size: n.size })));
   const stopped = deps.signal;
   const results: PushResult[] = [];
@@ -97,7 +100,7 @@ export async function pushSessions(
   });
   const sending = mapLimit([...forest.values()], options.concurrency, async (node) => {
     if (authError || stopped?.aborted) return;
-    const result: PushResult = { file: node.path, session_id: node.header.id, status: 'failed', events: 0, batches: 0, error: null };
+    const result: PushResult = { file: node.path, session_id: node.info.id, status: 'failed', events: 0, batches: 0, error: null };
     let failure: unknown;
     try {
       const previous = options.force ? undefined : deps.ledger.get(deps.backend, node.path);
@@ -109,9 +112,9 @@ export async function pushSessions(
       } else {
         // Sent on every push of a changed file, not only the first: a repeat merges metadata, and
         // the active path it records moves whenever the file grows (events keep their first copy).
-        const tree = await scanEntryTree(node.path);
-        const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.header.id);
-        await deps.api.startSession(await sessionStartBody(node.path, node.lineage, children, options.agentVersion, tree));
+        const tree = await scanEntryTree(node.path, node.info);
+        const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.info.id);
+        await deps.api.startSession(await sessionStartBody(node.path, node.info, node.lineage, children, options.agentVersion, tree));
         // A file that shrank was rewritten: its line numbers moved, so map it from the start (ids dedupe).
         const after = previous && node.size >= previous.size ? previous.line : 0;
         const events = await mapSessionEvents(node.path, tree, after, options.maxStringBytes);
@@ -139,7 +142,7 @@ export async function pushSessions(
           result.status = 'pushed';
         } else {
           for (const batch of toBatches(events.map((e) => e.event))) {
-            await deps.api.sendBatch(node.header.id, batch);
+            await deps.api.sendBatch(node.info.id, batch);
             result.batches++;
             result.events += batch.length;
           }
@@ -163,7 +166,7 @@ export async function pushSessions(
     const done = new Set(results.map((r) => r.file));
     for (const node of forest.values())
       if (!done.has(node.path))
-        results.push({ file: node.path, session_id: node.header.id, status: 'pending', events: 0, batches: 0, error: null });
+        results.push({ file: node.path, session_id: node.info.id, status: 'pending', events: 0, batches: 0, error: null });
   }
   if (authError) {
     await deps.ledger.save();
@@ -189,7 +192,7 @@ async function pushCrossSession(
   results: PushResult[],
   deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; onResult?: (r: PushResult) => void },
 ): Promise<void> {
-  const all: TraceEvent[] = work.flatMap(({ node, events }) => events.map((e) => ({ ...e.event, session_id: node.header.id })));
+  const all: TraceEvent[] = work.flatMap(({ node, events }) => events.map((e) => ({ ...e.event, session_id: node.info.id })));
   let error: string | null = null;
   let batches = 0;
   try {

@@ -2,8 +2,7 @@ import { basename } from 'node:path';
 import { SessionFileError } from '../../errors.js';
 import { UUID_TEXT, type SessionStart } from '../../contracts/wire.js';
 import { scanEntryTree, type EntryTree } from '../sessions/entry-tree.js';
-import { sessionAgentVersion } from '../sessions/agent-version.js';
-import { headerGit } from '../sessions/header.js';
+import { agentLabel, type SessionInfo } from '../agents/registry.js';
 import type { Lineage } from '../sessions/tree.js';
 
 /**
@@ -17,20 +16,21 @@ import type { Lineage } from '../sessions/tree.js';
  */
 export async function sessionStartBody(
   path: string,
+  info: SessionInfo,
   lineage: Lineage,
   childrenIds: string[],
   /** The agent version from the environment, for a file that does not record one. */
   agentVersion: string | undefined,
   tree?: EntryTree,
 ): Promise<SessionStart> {
-  const { header, title, firstTime, lastTime, leaf, activePath, branches, labels } = tree ?? (await scanEntryTree(path));
-  if (!UUID_TEXT.test(header.id))
-    throw new SessionFileError(`${path}: session id "${header.id}" is not a UUID; the events backend needs one`);
-  const start = firstTime ?? Date.parse(header.timestamp);
+  const { title, firstTime, lastTime, leaf, activePath, branches, labels } = tree ?? (await scanEntryTree(path, info));
+  if (!UUID_TEXT.test(info.id)) throw new SessionFileError(`${path}: session id "${info.id}" is not a UUID; the events backend needs one`);
+  const start = firstTime ?? Date.parse(info.timestamp);
   const end = lastTime ?? start;
   const metadata: Record<string, unknown> = {
-    cwd: header.cwd,
-    agent_version: sessionAgentVersion(header, agentVersion) ?? null,
+    cwd: info.cwd,
+    agent: info.agent,
+    agent_version: info.agentVersion ?? agentVersion ?? null,
     trace_id: lineage.traceId,
     kind: lineage.kind,
     active_leaf: leaf ?? null,
@@ -38,13 +38,13 @@ export async function sessionStartBody(
     branches,
     labels,
   };
-  const git = headerGit(header);
+  const git = info.git;
   if (git) metadata.git = git;
   if (lineage.parentId) metadata.parent_session_id = lineage.parentId;
   const body: SessionStart = {
-    session_id: header.id,
-    session_name: title ?? (basename(header.cwd) || header.cwd),
-    source: 'prime-agent',
+    session_id: info.id,
+    session_name: title ?? (basename(info.cwd) || info.cwd),
+    source: agentLabel(info.agent),
     metadata,
     children_ids: childrenIds,
   };

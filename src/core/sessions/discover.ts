@@ -1,8 +1,9 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { isStoreRoot } from '../../contracts/store-marker.js';
 import { fileKind } from './open-file.js';
+import { wantedBy, type AgentName } from '../agents/registry.js';
 
 /** A file that may be a session, with what one stat says about it. */
 export interface Candidate {
@@ -14,23 +15,14 @@ export interface Candidate {
 }
 
 /**
- * The two roots sessions live under: the sessions dir (root sessions) and its sibling
- * `session-artifacts` (sub-agents, `<parentId>/sub-<8hex>/<childId>.jsonl`, nested). The one place
- * core spells that layout.
- */
-export function sessionRoots(sessionsDir: string): string[] {
-  const dir = resolve(sessionsDir);
-  return [dir, join(dirname(dir), 'session-artifacts')];
-}
-
-/**
- * Finds candidate files: each PATH that is a file, and every `*.jsonl` below each PATH that is a
- * folder. Only stats: reading headers is left to the caller, which can skip unchanged files.
+ * Finds candidate files: each PATH that is a file, and every file below each PATH that is a folder
+ * whose name one of `agents` wants (without agents: every `*.jsonl`). Only stats: reading headers is left to the caller, which can skip unchanged files.
  * A missing PATH is a usage error when `required`, else it is passed over. A file PATH counts as
  * named by the user unless `named` is false (the watcher names files it merely saw change).
  */
-export function discover(paths: string[], options: { required: boolean; named?: boolean }): Candidate[] {
+export function discover(paths: string[], options: { required: boolean; named?: boolean; agents?: readonly AgentName[] }): Candidate[] {
   const found = new Map<string, Candidate>();
+  const wants = options.agents ? wantedBy(options.agents) : (name: string) => name.endsWith('.jsonl');
   for (const raw of paths) {
     const path = resolve(raw);
     let st;
@@ -40,7 +32,7 @@ export function discover(paths: string[], options: { required: boolean; named?: 
       if (!options.required && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new UsageError(`${raw}: no such file or folder`);
     }
-    if (st.isDirectory()) walk(path, found, true);
+    if (st.isDirectory()) walk(path, found, wants, true);
     else if (!st.isFile()) {
       // A FIFO, socket or device is never opened: reading a FIFO would wait for a writer for ever.
       if (options.named ?? true) throw new UsageError(`${raw}: not a regular file (${fileKind(st)})`);
@@ -49,7 +41,7 @@ export function discover(paths: string[], options: { required: boolean; named?: 
   return [...found.values()];
 }
 
-function walk(dir: string, found: Map<string, Candidate>, root = false): void {
+function walk(dir: string, found: Map<string, Candidate>, wants: (name: string) => boolean, root = false): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -69,8 +61,8 @@ function walk(dir: string, found: Map<string, Candidate>, root = false): void {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      walk(path, found);
-    } else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.jsonl') && !found.has(path)) {
+      walk(path, found, wants);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && wants(entry.name) && !found.has(path)) {
       try {
         const st = statSync(path);
         if (st.isFile()) found.set(path, { path, size: st.size, mtimeMs: st.mtimeMs, explicit: false });

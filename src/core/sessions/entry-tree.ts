@@ -1,5 +1,4 @@
-import type { SessionHeader } from './header.js';
-import { readSession } from './entries.js';
+import { readEntries, type SessionInfo } from '../agents/registry.js';
 import { titleAfter } from './title.js';
 
 /** What an entry is, as far as the event view cares. */
@@ -44,7 +43,7 @@ export interface TreeNode {
  * child of the entry before it, as the agent's own migration does.
  */
 export interface EntryTree {
-  header: SessionHeader;
+  info: SessionInfo;
   nodes: Map<string, TreeNode>;
   /** The last entry's key, the leaf of the active path. */
   leaf?: string;
@@ -62,8 +61,8 @@ export interface EntryTree {
   lastLine: number;
 }
 
-export async function scanEntryTree(path: string): Promise<EntryTree> {
-  const { header, entries } = await readSession(path);
+export async function scanEntryTree(path: string, info: SessionInfo): Promise<EntryTree> {
+  const entries = readEntries(path, info);
   const nodes = new Map<string, TreeNode>();
   const labels: Record<string, string> = {};
   const branches: Record<string, string | null> = {};
@@ -117,7 +116,7 @@ export async function scanEntryTree(path: string): Promise<EntryTree> {
     active.add(k);
     activePath[node.branch] = Math.max(activePath[node.branch] ?? 0, node.depth);
   }
-  return { header, nodes, leaf: previous, active, activePath, branches, labels, title, firstTime, lastTime, lastLine };
+  return { info, nodes, leaf: previous, active, activePath, branches, labels, title, firstTime, lastTime, lastLine };
 }
 
 /**

@@ -1,10 +1,10 @@
+import { describeSession, Scope, type AgentName, type SessionInfo } from '../agents/registry.js';
 import type { Candidate } from './discover.js';
-import { readHeader, type SessionHeader } from './header.js';
-import { HeaderCache, parentPathOf, resolveLineage, type Lineage } from './tree.js';
+import { InfoCache, resolveLineage, type Lineage } from './tree.js';
 
 export interface SessionNode {
   path: string;
-  header: SessionHeader;
+  info: SessionInfo;
   size: number;
   mtimeMs: number;
   lineage: Lineage;
@@ -16,27 +16,27 @@ export interface SessionNode {
  * among them, else it is a top-level node (a root, or a child whose parent lives elsewhere).
  * Files that are not sessions are left out; sessions on a parent cycle surface as top-level nodes.
  */
-export function buildForest(candidates: Candidate[]): SessionNode[] {
-  const cache = new HeaderCache();
+export function buildForest(candidates: Candidate[], agents: readonly AgentName[]): SessionNode[] {
+  const cache = new InfoCache(agents, new Scope());
   const nodes = new Map<string, SessionNode>();
   for (const c of candidates) {
-    const read = readHeader(c.path);
+    const read = describeSession(c.path, agents, cache.scope);
     if (!read.ok) continue;
-    cache.set(c.path, read.header);
+    cache.set(c.path, read.info);
     nodes.set(c.path, {
       path: c.path,
-      header: read.header,
+      info: read.info,
       size: c.size,
       mtimeMs: c.mtimeMs,
-      lineage: { kind: 'root', traceId: read.header.id, depth: 0 },
+      lineage: { kind: 'root', traceId: read.info.id, depth: 0 },
       children: [],
     });
   }
   const tops: SessionNode[] = [];
   const parentOf = new Map<SessionNode, SessionNode>();
   for (const node of nodes.values()) {
-    node.lineage = resolveLineage(node.path, node.header, cache);
-    const parentPath = parentPathOf(node.path, node.header);
+    node.lineage = resolveLineage(node.path, node.info, cache);
+    const parentPath = node.info.parentPath;
     const parent = parentPath === undefined ? undefined : nodes.get(parentPath);
     if (parent) {
       parent.children.push(node);
@@ -67,7 +67,7 @@ export function buildForest(candidates: Candidate[]): SessionNode[] {
     tops.push(node);
     mark(node);
   }
-  const byTime = (a: SessionNode, b: SessionNode) => a.header.timestamp.localeCompare(b.header.timestamp) || a.path.localeCompare(b.path);
+  const byTime = (a: SessionNode, b: SessionNode) => a.info.timestamp.localeCompare(b.info.timestamp) || a.path.localeCompare(b.path);
   const sort = (list: SessionNode[]) => {
     list.sort(byTime);
     for (const n of list) sort(n.children);

@@ -1,5 +1,5 @@
 import type { Snapshot } from './snapshot.js';
-import { headerGit, type GitInfo, type SessionHeader } from './header.js';
+import type { GitInfo } from '../agents/types.js';
 
 const MARKER = Buffer.from('"git_state"');
 // Searched for instead of the whole marker: a pattern this short makes Buffer.indexOf use memchr on
@@ -15,17 +15,17 @@ interface GitStateEntry {
 
 /**
  * The git facts to send with a session (X-Git-Repo, X-Git-Commit): the last `git_state` entry on the active
- * branch, else the header's `git`. The file is read from its end: the search for the marker stops
+ * branch, else `fallback` (the header's `git`). The file is read from its end: the search for the marker stops
  * at the first `git_state` that answers, and the active branch is followed back only as far as
  * that entry. A file without any `git_state` costs one memchr-speed pass.
  */
-export async function resolveGit(snapshot: Snapshot, header: SessionHeader): Promise<GitInfo | undefined> {
+export async function lastGitState(snapshot: Snapshot, fallback: GitInfo | undefined): Promise<GitInfo | undefined> {
   const branch = new ActiveBranch(snapshot);
   // Entries without ids (version 1 files) predate branches: the last one simply wins.
   for await (const state of gitStatesFromTheEnd(snapshot)) {
     if (state.id === undefined || (await branch.has(state.id))) return state.git;
   }
-  return headerGit(header);
+  return fallback;
 }
 
 /** The file's `git_state` entries, last first. */

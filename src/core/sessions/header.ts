@@ -1,4 +1,5 @@
 import { closeSync, readSync } from 'node:fs';
+import type { GitInfo } from '../agents/types.js';
 import { openRegularFile } from './open-file.js';
 
 /** Line 1 of a prime-agent session file. Unknown fields are kept. */
@@ -16,11 +17,7 @@ export interface SessionHeader {
   [field: string]: unknown;
 }
 
-export interface GitInfo {
-  repoUrl?: string;
-  commit?: string;
-  branch?: string;
-}
+export type { GitInfo } from '../agents/types.js';
 
 export type HeaderResult = { ok: true; header: SessionHeader; headerBytes: number } | { ok: false; reason: string };
 
@@ -71,6 +68,14 @@ export function parseHeaderLine(line: string, terminated: boolean): HeaderResult
   } catch {
     return { ok: false, reason: terminated ? 'line 1 is not JSON' : 'line 1 is incomplete (no newline yet)' };
   }
+  const checked = validateHeader(value);
+  if (!checked.ok) return checked;
+  const headerBytes = Buffer.byteLength(line) + (terminated ? 1 : 0);
+  return { ok: true, header: checked.header, headerBytes };
+}
+
+/** Line 1, parsed, as a prime-agent header: or why it is not one. */
+export function validateHeader(value: unknown): { ok: true; header: SessionHeader } | { ok: false; reason: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'line 1 is not a JSON object' };
   }
@@ -81,8 +86,7 @@ export function parseHeaderLine(line: string, terminated: boolean): HeaderResult
       return { ok: false, reason: `session header field "${field}" is missing or not a string` };
     }
   }
-  const headerBytes = Buffer.byteLength(line) + (terminated ? 1 : 0);
-  return { ok: true, header: header as SessionHeader, headerBytes };
+  return { ok: true, header: header as SessionHeader };
 }
 
 /** The header's git block, when it has one with string fields. */

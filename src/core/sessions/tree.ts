@@ -1,16 +1,17 @@
-import { dirname, resolve, sep } from 'node:path';
-import { readHeader, type SessionHeader } from './header.js';
+import { resolve } from 'node:path';
+import { describeSession, type AgentName, type Scope, type SessionInfo } from '../agents/registry.js';
+import type { SessionKind } from '../agents/types.js';
 
-export type SessionKind = 'root' | 'sub-agent' | 'fork';
+export type { SessionKind };
 
-/** Where a session sits in its recursion tree (parent from `parentSession`, root at most 32 levels up). */
+/** Where a session sits in its recursion tree (parent as its adapter locates it, root at most 32 levels up). */
 export interface Lineage {
   kind: SessionKind;
-  /** Id in the immediate parent's header, when that parent is readable. */
+  /** The immediate parent's id: from its file when readable, else as the child states it. */
   parentId?: string;
-  /** The parent's file, resolved against the child's folder. */
+  /** The parent's file. */
   parentPath?: string;
-  /** Id of the topmost readable ancestor; the session's own id for a root. */
+  /** Id of the topmost known ancestor; the session's own id for a root. */
   traceId: string;
   /** How many readable ancestors were walked. */
   depth: number;
@@ -19,53 +20,43 @@ export interface Lineage {
 }
 
 export const MAX_DEPTH = 32;
-const SUB_SEGMENT = /^sub-[0-9a-f]{8}$/i;
 
-/** Reads each header once, however many children point at it. */
-export class HeaderCache {
-  private readonly headers = new Map<string, SessionHeader | null>();
+/** Describes each file once, however many children point at it. */
+export class InfoCache {
+  private readonly infos = new Map<string, SessionInfo | null>();
 
-  set(path: string, header: SessionHeader): void {
-    this.headers.set(resolve(path), header);
+  constructor(
+    private readonly agents: readonly AgentName[],
+    readonly scope: Scope,
+  ) {}
+
+  set(path: string, info: SessionInfo): void {
+    this.infos.set(resolve(path), info);
   }
 
-  get(path: string): SessionHeader | undefined {
+  get(path: string): SessionInfo | undefined {
     const key = resolve(path);
-    let header = this.headers.get(key);
-    if (header === undefined) {
-      const result = readHeader(key);
-      header = result.ok ? result.header : null;
-      this.headers.set(key, header);
+    let info = this.infos.get(key);
+    if (info === undefined) {
+      const result = describeSession(key, this.agents, this.scope);
+      info = result.ok ? result.info : null;
+      this.infos.set(key, info);
     }
-    return header ?? undefined;
+    return info ?? undefined;
   }
 }
 
-export function parentPathOf(path: string, header: SessionHeader): string | undefined {
-  const parent = header.parentSession;
-  if (typeof parent !== 'string' || parent === '') return undefined;
-  return resolve(dirname(resolve(path)), parent);
-}
-
-export function sessionKind(path: string, header: SessionHeader): SessionKind {
-  if (parentPathOf(path, header) === undefined) return 'root';
-  const depth = header.rlmDepth;
-  if (typeof depth === 'number' && depth > 0) return 'sub-agent';
-  return resolve(path)
-    .split(sep)
-    .some((segment) => SUB_SEGMENT.test(segment))
-    ? 'sub-agent'
-    : 'fork';
-}
-
-export function resolveLineage(path: string, header: SessionHeader, cache: HeaderCache): Lineage {
-  const kind = sessionKind(path, header);
-  const parentPath = parentPathOf(path, header);
-  if (parentPath === undefined) return { kind, traceId: header.id, depth: 0 };
-
+export function resolveLineage(path: string, info: SessionInfo, cache: InfoCache): Lineage {
+  const { kind, parentPath } = info;
+  if (parentPath === undefined) {
+    return info.parentId
+      ? { kind, parentId: info.parentId, traceId: info.parentId, depth: 0, problem: `parent ${info.parentId} not found` }
+      : { kind, traceId: info.id, depth: 0 };
+  }
   const visited = new Set<string>([resolve(path)]);
-  let top = header;
-  let parentId: string | undefined;
+  let top = info;
+  let topId = info.id;
+  let parentId = info.parentId;
   let problem: string | undefined;
   let depth = 0;
   for (let next: string | undefined = parentPath; next !== undefined;) {
@@ -80,13 +71,18 @@ export function resolveLineage(path: string, header: SessionHeader, cache: Heade
     const ancestor = cache.get(next);
     if (ancestor === undefined) {
       problem = `parent ${next} is missing or not a session`;
+      // The child may still say who its parent is: the trace is that parent's, as far as known.
+      if (top.parentId) topId = top.parentId;
       break;
     }
     visited.add(next);
     if (depth === 0) parentId = ancestor.id;
     top = ancestor;
+    topId = ancestor.id;
     depth++;
-    next = parentPathOf(next, ancestor);
+    next = ancestor.parentPath;
   }
-  return { kind, parentId, parentPath, traceId: top.id, depth, problem };
+  // The topmost readable ancestor may itself name a parent nobody located.
+  if (problem === undefined && top !== info && top.parentPath === undefined && top.parentId) topId = top.parentId;
+  return { kind, parentId, parentPath, traceId: topId, depth, problem };
 }

@@ -1,0 +1,107 @@
+import { statSync } from 'node:fs';
+import { readFirstLines } from '../sessions/lines.js';
+import { primeAdapter } from './prime.js';
+import {
+  AGENT_NAMES,
+  Scope,
+  type AgentAdapter,
+  type AgentName,
+  type Entry,
+  type FirstLine,
+  type GitInfo,
+  type SessionInfo,
+} from './types.js';
+import type { Snapshot } from '../sessions/snapshot.js';
+
+/** Every adapter, in the order files are offered to them (the strictest first-line tests first). */
+const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> & { prime: AgentAdapter } = {
+  prime: primeAdapter,
+};
+
+export { AGENT_NAMES, Scope };
+export type { AgentName, SessionInfo };
+
+export function adapterOf(name: AgentName): AgentAdapter {
+  const adapter = ADAPTERS[name];
+  if (!adapter) throw new Error(`no adapter for ${name}`);
+  return adapter;
+}
+
+/** How a session's agent is named to backends (event `source`, metadata `agent`). */
+export function agentLabel(name: AgentName): string {
+  return adapterOf(name).label;
+}
+
+/** A line 1 longer than this is no agent's first record: it stops a binary file from being read whole. */
+const FIRST_LINE_MAX = 8 * 1024 * 1024;
+
+/** Reads line 1 once for every adapter to look at. */
+export function readFirstLine(path: string): FirstLine | { error: string } {
+  const lines = readFirstLines(path, 1, FIRST_LINE_MAX);
+  if ('error' in lines) return lines;
+  const line = lines[0];
+  if (line === undefined) {
+    const size = sizeOf(path);
+    return { error: size ? `line 1 is longer than ${FIRST_LINE_MAX / 1024 / 1024} MiB: not a session` : 'empty file' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line.text.replace(/^\uFEFF/, ''));
+  } catch {
+    value = undefined;
+  }
+  return { value, terminated: line.terminated };
+}
+
+export type Described = { ok: true; info: SessionInfo } | { ok: false; reason: string };
+
+/**
+ * The session a file holds, read by the first of `agents` whose format line 1 is; a file none of
+ * them recognises is not a session (with prime-agent among them, its header rules say why).
+ */
+export function describeSession(path: string, agents: readonly AgentName[], scope: Scope): Described {
+  const first = readFirstLine(path);
+  if ('error' in first) return { ok: false, reason: first.error };
+  for (const name of AGENT_NAMES) {
+    if (!agents.includes(name)) continue;
+    const adapter = ADAPTERS[name];
+    if (adapter?.recognises(first, path)) return adapter.describe(path, first, scope);
+  }
+  if (agents.includes('prime')) return ADAPTERS.prime.describe(path, first, scope);
+  return { ok: false, reason: `not a session file of ${agents.join(', ')}` };
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The session's entries in the model vocabulary, read by its agent's adapter. */
+export function readEntries(path: string, info: SessionInfo): AsyncGenerator<Entry> {
+  return adapterOf(info.agent).entries(path, info);
+}
+
+/** The git facts to send with the bytes of `snapshot`. */
+export async function sessionGit(snapshot: Snapshot, info: SessionInfo): Promise<GitInfo | undefined> {
+  const adapter = adapterOf(info.agent);
+  return adapter.gitOf ? adapter.gitOf(snapshot, info) : info.git;
+}
+
+/** Whether a file met in a folder walk may be a session of one of `agents` (by its name). */
+export function wantedBy(agents: readonly AgentName[]): (fileName: string) => boolean {
+  const chosen = agents.flatMap((name) => ADAPTERS[name] ?? []);
+  return (fileName) => chosen.some((adapter) => adapter.wants(fileName));
+}
+
+/** The folders scanned when the user names no PATH: each chosen agent's homes (prime-agent's given). */
+export function agentHomes(
+  agents: readonly AgentName[],
+  env: Record<string, string | undefined>,
+  home: string,
+  primeRoots: string[],
+): string[] {
+  return agents.flatMap((name) => (name === 'prime' ? primeRoots : (ADAPTERS[name]?.homes(env, home) ?? [])));
+}

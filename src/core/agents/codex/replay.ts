@@ -59,6 +59,9 @@ export function replayJudge(
 
 const idOf = (value: Json): unknown => (value.payload as Json | undefined)?.id;
 
+/** The record types Codex reads back; a line of any other type is not copied. */
+const ROLLOUT_TYPES = new Set<unknown>(['session_meta', 'response_item', 'compacted', 'turn_context', 'event_msg']);
+
 /** The parent's next line as Codex reads it when it copies (blank and unparsable lines are skipped). */
 async function nextParsed(lines: AsyncGenerator<{ text: string; terminated: boolean }>): Promise<Json | undefined> {
   for (;;) {
@@ -72,7 +75,7 @@ async function nextParsed(lines: AsyncGenerator<{ text: string; terminated: bool
     if (!next.value.terminated || !next.value.text.trim()) continue;
     try {
       const value = JSON.parse(next.value.text) as unknown;
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Json;
+      if (typeof value === 'object' && value !== null && ROLLOUT_TYPES.has((value as Json).type)) return value as Json;
     } catch {
       continue;
     }

@@ -1,0 +1,50 @@
+import type { Usage } from '../types.js';
+
+/** A `token_count`'s `info.total_token_usage`: what the thread has used so far, as Codex counts it. */
+interface Totals {
+  input: number;
+  cached: number;
+  output: number;
+  total: number;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+
+/**
+ * Turns Codex's running totals into the usage of each model call. Codex adds each response's
+ * usage to `total_token_usage` and then writes a `token_count`, but it also writes the same
+ * totals again whenever rate limits change (and a fork or spawned child copies the parent's
+ * token_counts), so only a RISE of the totals since the last one seen is a model call. Totals that
+ * go down are not usage either (a full context window sets them to {total_tokens: window}, the
+ * rest 0): they become the new base and count nothing.
+ */
+export class TokenCounter {
+  private base: Totals | undefined;
+
+  /** The usage this token_count adds (undefined when it adds none); it becomes the new base. */
+  next(payload: Record<string, unknown>): Usage | undefined {
+    const totals = totalsOf(payload);
+    if (!totals) return undefined;
+    const base = this.base ?? { input: 0, cached: 0, output: 0, total: 0 };
+    this.base = totals;
+    const keys = ['input', 'cached', 'output', 'total'] as const;
+    if (keys.some((k) => totals[k] < base[k])) return undefined;
+    if (keys.every((k) => totals[k] === base[k])) return undefined;
+    // OpenAI's input_tokens include the cached ones, and output_tokens include the reasoning
+    // ones (reasoning_output_tokens is a part, never added again).
+    const cacheRead = totals.cached - base.cached;
+    const input = Math.max(0, totals.input - base.input - cacheRead);
+    const output = totals.output - base.output;
+    return { input, output, cacheRead, cacheWrite: 0, totalTokens: input + cacheRead + output };
+  }
+}
+
+function totalsOf(payload: Record<string, unknown>): Totals | undefined {
+  const info = payload.info as Record<string, unknown> | null | undefined;
+  const usage = info?.total_token_usage as Record<string, unknown> | null | undefined;
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const input = num(usage.input_tokens);
+  const output = num(usage.output_tokens);
+  const cached = Math.min(input, num(usage.cached_input_tokens ?? usage.cache_read_input_tokens));
+  return { input, cached, output, total: num(usage.total_tokens) || input + output };
+}

@@ -23,6 +23,7 @@ import * as eventsPush from './cases/events-push.mjs';
 import * as deadBackend from './cases/dead-backend.mjs';
 import * as watchLatency from './cases/watch-latency.mjs';
 import * as uploadPaths from './cases/upload-paths.mjs';
+import * as claude from './cases/claude.mjs';
 import {
   DIST_CLI,
   RUN,
@@ -43,9 +44,9 @@ import {
 import { gitState, report } from './report.mjs';
 
 /** In the order they run (a case may build on the files of one before it). */
-const CASES = [upload512, uploadPaths, startup, hook, manySessions, watchIdle, eventsPush, deadBackend, watchLatency];
+const CASES = [upload512, uploadPaths, startup, hook, manySessions, claude.rerun, watchIdle, eventsPush, claude.events, deadBackend, watchLatency];
 /** The order of the table. */
-const TABLE = [upload512, uploadPaths, startup, manySessions, eventsPush, hook, watchLatency, deadBackend, watchIdle];
+const TABLE = [upload512, uploadPaths, startup, manySessions, claude.rerun, eventsPush, claude.events, hook, watchLatency, deadBackend, watchIdle];
 
 function usage(stream, code) {
   stream.write(

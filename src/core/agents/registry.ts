@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { readFirstLines } from '../sessions/lines.js';
+import { codexAdapter } from './codex/index.js';
 import { primeAdapter } from './prime.js';
 import {
   AGENT_NAMES,
@@ -16,6 +17,7 @@ import type { Snapshot } from '../sessions/snapshot.js';
 /** Every adapter, in the order files are offered to them (the strictest first-line tests first). */
 const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> & { prime: AgentAdapter } = {
   prime: primeAdapter,
+  codex: codexAdapter,
 };
 
 export { AGENT_NAMES, Scope };

@@ -50,7 +50,8 @@ function summary(entries: Entry[]) {
   const counts: Record<string, number> = { user: 0, assistant: 0, toolResult: 0, bashExecution: 0, compaction: 0, session_info: 0 };
   const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0 };
   let title: string | undefined;
-  for (const { value: v } of entries) {
+  for (const { value } of entries) {
+    const v = value as V;
     counts[kindOf(v)] = (counts[kindOf(v)] ?? 0) + 1;
     if (kindOf(v) === 'assistant') for (const k of Object.keys(usage) as (keyof typeof usage)[]) usage[k] += v.message.usage[k];
     if (v.type === 'session_info') title = v.name;
@@ -62,7 +63,8 @@ function summary(entries: Entry[]) {
 function expectValidTree(entries: Entry[]) {
   const byId = new Map<string, V>();
   let last = 1;
-  for (const { line: n, value: v } of entries) {
+  for (const { line: n, value } of entries) {
+    const v = value as V;
     expect(n).toBeGreaterThan(last);
     last = n;
     expect(byId.has(v.id), `duplicate id ${v.id}`).toBe(false);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { uuidV5 } from '../../../util/uuid-v5.js';
 import { readFirstLines } from '../../sessions/lines.js';
@@ -42,17 +42,18 @@ export function describeClaude(path: string, scope: Scope): DescribeResult {
     if (session && modelId) break;
   }
   if (!session) return { ok: false, reason: `no record with a sessionId and a cwd in the first ${lines.length} lines` };
+  // The first record's time (a queue operation can come before the first message).
+  if (!timestamp) return { ok: false, reason: 'the first record naming the session has no timestamp' };
   const sessionId = session.sessionId as string;
   const branch = str(session.gitBranch);
   const common = {
     agent: 'claude' as const,
-    timestamp: timestamp ?? (str(session.timestamp) as string),
+    timestamp,
     cwd: session.cwd as string,
     ...(str(session.version) ? { agentVersion: session.version as string } : {}),
     ...(modelId ? { modelId } : {}),
     ...(branch ? { git: { branch } } : {}),
   };
-  if (!common.timestamp) return { ok: false, reason: 'the first session record has no timestamp' };
   const stem = basename(path).replace(/\.jsonl$/, '');
   const fileAgent = /^agent-(.+)$/.exec(stem)?.[1];
   if (session.isSidechain !== true) {
@@ -104,7 +105,7 @@ function agentFiles(dir: string, scope: Scope): Map<string, string> {
   return scope.memo(`claude:agents:${dir}`, () => {
     const found = new Map<string, string>();
     const walk = (at: string, depth: number) => {
-      let names: import('node:fs').Dirent[];
+      let names: Dirent[];
       try {
         names = readdirSync(at, { withFileTypes: true });
       } catch {

@@ -1,6 +1,29 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { uuidV5 } from '../../../src/util/uuid-v5.js';
+import { writeMainSession } from './claude-main.js';
+import {
+  agentSessionId,
+  AGENT,
+  at,
+  billed,
+  CWD,
+  jsonl,
+  NESTED,
+  OLD_AGENT,
+  PROJECT,
+  resetClock,
+  S,
+  S_CONT,
+  S_OLD,
+  sum,
+  text,
+  usage,
+  write,
+  writer,
+  type ExpectedSession,
+  type ExpectedUsage,
+} from './claude-records.js';
+
+export type { ExpectedSession, ExpectedUsage } from './claude-records.js';
 
 /**
  * Claude Code session files as Claude Code lays them out under its home, with the facts a reader
@@ -8,31 +31,6 @@ import { uuidV5 } from '../../../src/util/uuid-v5.js';
  * whose parent). Record shapes follow Anthropic's own reader (claude-agent-sdk-python
  * `_internal/sessions.py`) and claude-code-log's test data.
  */
-
-export interface ExpectedUsage {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  totalTokens: number;
-}
-
-export interface ExpectedSession {
-  path: string;
-  id: string;
-  kind: 'root' | 'sub-agent';
-  parentId?: string;
-  parentPath?: string;
-  timestamp: string;
-  cwd: string;
-  agentVersion: string;
-  branch?: string;
-  /** Entries per kind: message roles, plus `compaction` and `session_info`. */
-  counts: Record<string, number>;
-  /** The sum over assistant entries: what was billed, each response once. */
-  usage: ExpectedUsage;
-  title?: string;
-}
 
 export interface ClaudeHome {
   home: string;
@@ -55,282 +53,14 @@ export interface ClaudeHome {
   badJson: { path: string; line: number };
 }
 
-const CWD = '/home/ann/web.app';
-const PROJECT = '-home-ann-web-app'; // every character outside [a-zA-Z0-9] becomes '-'
-const S = 'b7e2c1d0-4a5f-4e8b-9c3d-2f1e0a9b8c7d';
-const S_OLD = '0c4d9a2e-1b3f-4c5d-8e6f-7a8b9c0d1e2f';
-const S_CONT = '3240e317-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
-const AGENT = 'a3f9c2e';
-const NESTED = 'b81d0aa';
-const OLD_AGENT = '5d1e7f0a';
-const agentSessionId = (sessionId: string, agentId: string) => uuidV5(`claude-code:${sessionId}:agent-${agentId}`);
-
-let clock = Date.parse('2026-06-01T09:00:00.000Z');
-const at = () => new Date((clock += 1000)).toISOString();
-
-const usage = (input: number, cacheWrite: number, cacheRead: number, output: number) => ({
-  input_tokens: input,
-  cache_creation_input_tokens: cacheWrite,
-  cache_read_input_tokens: cacheRead,
-  cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
-  output_tokens: output,
-  service_tier: 'standard',
-});
-const sum = (...us: ExpectedUsage[]): ExpectedUsage =>
-  us.reduce((a, u) => ({
-    input: a.input + u.input,
-    output: a.output + u.output,
-    cacheRead: a.cacheRead + u.cacheRead,
-    cacheWrite: a.cacheWrite + u.cacheWrite,
-    totalTokens: a.totalTokens + u.totalTokens,
-  }));
-const billed = (input: number, cacheWrite: number, cacheRead: number, output: number): ExpectedUsage => ({
-  input,
-  output,
-  cacheRead,
-  cacheWrite,
-  totalTokens: input + output + cacheRead + cacheWrite,
-});
-
-type Rec = Record<string, unknown>;
-
-function writer(sessionId: string, version: string, extra: Rec = {}) {
-  const common = { isSidechain: false, userType: 'external', cwd: CWD, sessionId, version, gitBranch: 'main', ...extra };
-  const user = (uuid: string, parentUuid: string | null, content: unknown, more: Rec = {}): Rec => ({
-    parentUuid,
-    ...common,
-    type: 'user',
-    message: { role: 'user', content },
-    uuid,
-    timestamp: at(),
-    ...more,
-  });
-  const assistant = (
-    uuid: string,
-    parentUuid: string,
-    id: string,
-    requestId: string | undefined,
-    block: Rec,
-    u: Rec,
-    stop: string | null,
-    more: Rec = {},
-  ): Rec => ({
-    parentUuid,
-    ...common,
-    type: 'assistant',
-    message: {
-      id,
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-opus-4-7',
-      content: [block],
-      stop_reason: stop,
-      stop_sequence: null,
-      usage: u,
-    },
-    ...(requestId ? { requestId } : {}),
-    uuid,
-    timestamp: at(),
-    ...more,
-  });
-  const result = (uuid: string, parentUuid: string, toolUseId: string, content: unknown, toolUseResult: unknown, isError = false): Rec =>
-    user(uuid, parentUuid, [{ tool_use_id: toolUseId, type: 'tool_result', content, is_error: isError }], { toolUseResult });
-  return { user, assistant, result };
-}
-
-const jsonl = (records: Rec[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-
-function write(path: string, text: string): string {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
-
 /** Writes the fixture tree under `<home>/.claude/projects/` and returns its paths and expected facts. */
 export function writeClaudeHome(home: string): ClaudeHome {
-  clock = Date.parse('2026-06-01T09:00:00.000Z');
+  resetClock();
   const projects = join(home, '.claude', 'projects');
   const project = join(projects, PROJECT);
   const v = '2.1.180';
-  const { user, assistant, result } = writer(S, v);
-  const text = (t: string) => ({ type: 'text', text: t });
-  const mainStart = new Date(clock + 1000).toISOString();
-
-  // The main session. Responses msg_01 (3 rows, two tool calls run while it streams) and msg_02
-  // (2 rows) are split; their first rows carry an early output_tokens snapshot.
-  const main: Rec[] = [
-    {
-      type: 'file-history-snapshot',
-      messageId: 'u1',
-      snapshot: { messageId: 'u1', trackedFileBackups: {}, timestamp: at() },
-      isSnapshotUpdate: false,
-    },
-    user('u1', null, 'Fix the login test'),
-    assistant(
-      'a1',
-      'u1',
-      'msg_01',
-      'req_01',
-      { type: 'thinking', thinking: 'Run the tests first.', signature: 'sig' },
-      usage(3, 2285, 22137, 2),
-      null,
-    ),
-    assistant(
-      'a2',
-      'a1',
-      'msg_01',
-      'req_01',
-      { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } },
-      usage(3, 2285, 22137, 150),
-      null,
-    ),
-    result('r1', 'a2', 'toolu_1', '1 failing: login', { stdout: '1 failing: login', stderr: '', interrupted: false }),
-    assistant(
-      'a3',
-      'a2',
-      'msg_01',
-      'req_01',
-      { type: 'tool_use', id: 'toolu_2', name: 'Read', input: { file_path: '/home/ann/web.app/src/login.ts' } },
-      usage(3, 2285, 22137, 312),
-      'tool_use',
-    ),
-    result('r2', 'a3', 'toolu_2', [text('export function login() {}')], { type: 'text', file: { filePath: 'src/login.ts' } }),
-    assistant('a4', 'r2', 'msg_02', 'req_02', text('The mock is stale; I will survey src/web.'), usage(6, 410, 24422, 5), null),
-    assistant(
-      'a5',
-      'a4',
-      'msg_02',
-      'req_02',
-      {
-        type: 'tool_use',
-        id: 'toolu_3',
-        name: 'Task',
-        input: { description: 'Survey src/web', prompt: 'Survey src/web and list its modules', subagent_type: 'general-purpose' },
-      },
-      usage(6, 410, 24422, 220),
-      'tool_use',
-    ),
-    {
-      parentUuid: 'a5',
-      isSidechain: false,
-      cwd: CWD,
-      sessionId: S,
-      version: v,
-      type: 'progress',
-      data: { type: 'hook_progress', hookEvent: 'PostToolUse' },
-      toolUseID: 'toolu_3',
-      parentToolUseID: 'toolu_3',
-      uuid: 'p1',
-      timestamp: at(),
-    },
-    result(
-      'r3',
-      'p1',
-      'toolu_3',
-      [text(`Two modules: a and b.\nagentId: ${AGENT} (for resuming to continue this agent's work if needed)`)],
-      {
-        status: 'completed',
-        agentId: AGENT,
-        prompt: 'Survey src/web and list its modules',
-        content: [text('Two modules: a and b.')],
-        totalDurationMs: 41200,
-        totalTokens: 46054,
-        totalToolUseCount: 1,
-        usage: usage(6, 925, 44223, 900),
-      },
-    ),
-    {
-      parentUuid: 'r3',
-      isSidechain: false,
-      cwd: CWD,
-      sessionId: S,
-      version: v,
-      type: 'frobnicate',
-      uuid: 'x1',
-      timestamp: at(),
-      data: { level: 3 },
-    },
-    { type: 'agent-colour', sessionId: S, colour: 'blue' },
-    assistant('a6', 'x1', 'msg_03', 'req_03', text('Fixed: the mock returned a stale token.'), usage(4, 300, 26000, 180), 'end_turn'),
-    { type: 'ai-title', aiTitle: 'Login test fix', sessionId: S },
-    user(
-      'm1',
-      'a6',
-      '<local-command-caveat>Caveat: The messages below were generated by the user while running local commands.</local-command-caveat>',
-      { isMeta: true },
-    ),
-    {
-      parentUuid: null,
-      logicalParentUuid: 'a6',
-      isSidechain: false,
-      cwd: CWD,
-      sessionId: S,
-      version: v,
-      type: 'system',
-      subtype: 'compact_boundary',
-      content: 'Conversation compacted',
-      level: 'info',
-      compactMetadata: { trigger: 'manual', preTokens: 26186 },
-      uuid: 'cb1',
-      timestamp: at(),
-    },
-    user('cs1', 'cb1', 'This session is being continued from a previous conversation. Summary: the login mock was fixed.', {
-      isCompactSummary: true,
-      isVisibleInTranscriptOnly: true,
-    }),
-    user('u2', 'cs1', 'Now update the docs'),
-    assistant(
-      'e1',
-      'u2',
-      'f3a1c2d4-0000-4000-8000-000000000001',
-      undefined,
-      text('API Error: 529 {"type":"error","error":{"type":"overloaded_error"}}'),
-      usage(0, 0, 0, 0),
-      'stop_sequence',
-      { isApiErrorMessage: true },
-    ),
-    assistant('a8', 'e1', 'msg_04', 'req_04', text('Docs updated.'), usage(5, 120, 3200, 40), 'end_turn'),
-    user('b1', 'a8', '<bash-input>git status</bash-input>'),
-    user('b2', 'b1', '<bash-stdout>On branch main</bash-stdout><bash-stderr></bash-stderr>'),
-    { type: 'custom-title', customTitle: 'login-fix', sessionId: S },
-    { type: 'last-prompt', lastPrompt: 'Now update the docs', sessionId: S },
-    { type: 'summary', summary: 'Fix flaky login test', leafUuid: 'a8' },
-    { type: 'queue-operation', operation: 'enqueue', timestamp: at(), sessionId: S, content: [text('also bump the version')] },
-  ];
-  // The session starts at u1 (a snapshot has no timestamp of its own at the top level).
-  (main[1] as Rec).timestamp = mainStart;
-  // An API error is written as a synthetic row: no model behind it, usage 0.
-  ((main.find((r) => r.uuid === 'e1') as Rec).message as Rec).model = '<synthetic>';
-  // A resumed session's file repeats u2 (same uuid): it counts once.
-  main.push(main.find((r) => r.uuid === 'u2')!);
-  const mainPath = write(join(project, `${S}.jsonl`), jsonl(main));
-  const mainExpected: ExpectedSession = {
-    path: mainPath,
-    id: S,
-    kind: 'root',
-    timestamp: mainStart,
-    cwd: CWD,
-    agentVersion: v,
-    branch: 'main',
-    counts: { user: 2, assistant: 5, toolResult: 3, bashExecution: 1, compaction: 1, session_info: 3 },
-    usage: sum(
-      billed(3, 2285, 22137, 312),
-      billed(6, 410, 24422, 220),
-      billed(4, 300, 26000, 180),
-      billed(0, 0, 0, 0),
-      billed(5, 120, 3200, 40),
-    ),
-    title: 'login-fix',
-  };
-  const summedOverRows = sum(
-    billed(3, 2285, 22137, 2),
-    billed(3, 2285, 22137, 150),
-    billed(3, 2285, 22137, 312),
-    billed(6, 410, 24422, 5),
-    billed(6, 410, 24422, 220),
-    billed(4, 300, 26000, 180),
-    billed(5, 120, 3200, 40),
-  );
+  const main = writeMainSession(home, project);
+  const mainPath = main.expected.path;
 
   // The sub-agent (layout since Claude Code 2.1.2), then one it started inside a workflow run.
   const agentDir = join(project, S, 'subagents');
@@ -413,15 +143,6 @@ export function writeClaudeHome(home: string): ClaudeHome {
     ]),
   );
 
-  const mainText = jsonl(main);
-  const torn = write(
-    join(home, 'variants', 'torn', `${S}.jsonl`),
-    `${mainText}{"parentUuid":"a8","isSidechain":false,"type":"assistant","message":{"id":"msg_0`,
-  );
-  const lines = mainText.split('\n');
-  lines.splice(4, 0, '{"parentUuid":"u1","type":"assistant",');
-  const badJson = { path: write(join(home, 'variants', 'bad', `${S}.jsonl`), lines.join('\n')), line: 5 };
-
   const agentCounts = (assistants: number, results: number) => ({
     user: 1,
     assistant: assistants,
@@ -435,9 +156,9 @@ export function writeClaudeHome(home: string): ClaudeHome {
     projects,
     project,
     cwd: CWD,
-    main: mainExpected,
-    mainUsageSummedOverRows: summedOverRows,
-    taskResultUsage: billed(6, 925, 44223, 900),
+    main: main.expected,
+    mainUsageSummedOverRows: main.summedOverRows,
+    taskResultUsage: main.taskResultUsage,
     subagent: {
       path: subPath,
       id: agentSessionId(S, AGENT),
@@ -504,7 +225,7 @@ export function writeClaudeHome(home: string): ClaudeHome {
       usage: billed(2, 10, 900, 20),
       title: 'Fix flaky login test',
     },
-    torn,
-    badJson,
+    torn: main.torn,
+    badJson: main.badJson,
   };
 }

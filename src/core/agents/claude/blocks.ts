@@ -112,6 +112,15 @@ export function bashPart(text: string): { command?: string; output?: string } | 
   return { command, output };
 }
 
+/** Title sources by rank, as Anthropic's session listing ranks them (higher wins; within a rank the last wins). */
+export const TITLE_RANK: Record<string, [field: string, rank: number]> = {
+  'custom-title': ['customTitle', 5],
+  'ai-title': ['aiTitle', 4],
+  'last-prompt': ['lastPrompt', 3],
+  summary: ['summary', 2],
+};
+export const FIRST_PROMPT_RANK = 1;
+
 // Anthropic's session listing skips these when it looks for the first prompt to use as a title.
 const NOT_A_PROMPT =
   /^(?:<local-command-stdout>|<local-command-caveat>|<command-name>|<command-message>|<session-start-hook>|<tick>|<goal>|<bash-(?:input|stdout|stderr)>|\[Request interrupted by user[^\]]*\]|\s*<ide_opened_file>[\s\S]*<\/ide_opened_file>\s*$|\s*<ide_selection>[\s\S]*<\/ide_selection>\s*$)/;

@@ -2,12 +2,14 @@ import type { AssistantMessage, Usage } from '../types.js';
 import {
   assistantBlocks,
   bashPart,
+  FIRST_PROMPT_RANK,
   isObject,
   promptTitle,
   stopReasonOf,
   str,
   SYNTHETIC_MODEL,
   textOf,
+  TITLE_RANK,
   toolResults,
   usageBeyond,
   usageMax,
@@ -15,15 +17,6 @@ import {
   userBlocks,
   type Json,
 } from './blocks.js';
-
-/** Title sources by rank, as Anthropic's session listing ranks them (higher wins; within a rank the last wins). */
-const TITLE_RANK: Record<string, [field: string, rank: number]> = {
-  'custom-title': ['customTitle', 5],
-  'ai-title': ['aiTitle', 4],
-  'last-prompt': ['lastPrompt', 3],
-  summary: ['summary', 2],
-};
-const FIRST_PROMPT_RANK = 1;
 
 /** One API response while its rows are still arriving. */
 interface OpenResponse {

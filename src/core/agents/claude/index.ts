@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { SessionFileError } from '../../../errors.js';
+import { readLines } from '../../sessions/lines.js';
+import type { AgentAdapter, Entry, FirstLine } from '../types.js';
+import { isObject, str } from './blocks.js';
+import { describeClaude } from './describe.js';
+import { ClaudeReader } from './reader.js';
+
+export { claudeAgentSessionId } from './describe.js';
+
+/** Record types Claude Code writes to a session file (the ones a file can start with among them). */
+const RECORD_TYPES = new Set([
+  'user',
+  'assistant',
+  'system',
+  'progress',
+  'attachment',
+  'summary',
+  'file-history-snapshot',
+  'queue-operation',
+  'custom-title',
+  'ai-title',
+  'last-prompt',
+  'tag',
+  'permission-mode',
+  'mode',
+  'agent-name',
+  'agent-setting',
+  'pr-link',
+  'worktree-state',
+  'content-replacement',
+]);
+/** Fields only Claude Code's records carry (a Gemini message has `type: "user"` too, but none of these). */
+const CLAUDE_FIELDS = ['sessionId', 'uuid', 'leafUuid', 'messageId'];
+
+/** Claude Code: `~/.claude/projects/<cwd, each non-alphanumeric character as ->/<sessionId>.jsonl`. */
+export const claudeAdapter: AgentAdapter = {
+  name: 'claude',
+  label: 'claude-code',
+
+  homes(env, home) {
+    const configDirs = (env.CLAUDE_CONFIG_DIR ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean);
+    const roots = configDirs.length ? configDirs : [join(home, '.claude'), join(env.XDG_CONFIG_HOME || join(home, '.config'), 'claude')];
+    return [...new Set(roots.map((root) => join(root, 'projects')))];
+  },
+
+  // A workflow run's journal.jsonl (beside its agents' files) is the run's log, not a session.
+  wants: (fileName) => fileName.endsWith('.jsonl') && fileName !== 'journal.jsonl',
+
+  recognises(first: FirstLine) {
+    const v = first.value;
+    if (!isObject(v) || 'payload' in v || !RECORD_TYPES.has(str(v.type) ?? '')) return false;
+    return CLAUDE_FIELDS.some((field) => typeof v[field] === 'string');
+  },
+
+  describe: (path, _first, scope) => describeClaude(path, scope),
+
+  async *entries(path): AsyncGenerator<Entry> {
+    const reader = new ClaudeReader();
+    let ordinal = 1;
+    for await (const { text, line, terminated } of readLines(path)) {
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        if (!terminated) break; // torn last line: the agent is still writing it
+        throw new SessionFileError(`${path}:${line}: not valid JSON`);
+      }
+      if (!isObject(value)) {
+        if (!terminated) break;
+        throw new SessionFileError(`${path}:${line}: not a JSON object`);
+      }
+      for (const entry of reader.push(value)) yield { line: ++ordinal, value: entry };
+    }
+    for (const entry of reader.end()) yield { line: ++ordinal, value: entry };
+  },
+};

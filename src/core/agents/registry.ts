@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { readFirstLines } from '../sessions/lines.js';
+import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
 import { primeAdapter } from './prime.js';
 import {
@@ -17,6 +18,7 @@ import type { Snapshot } from '../sessions/snapshot.js';
 /** Every adapter, in the order files are offered to them (the strictest first-line tests first). */
 const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> & { prime: AgentAdapter } = {
   prime: primeAdapter,
+  claude: claudeAdapter,
   codex: codexAdapter,
 };
 

@@ -94,7 +94,10 @@ function assistantV1(message: JsonObject, parts: JsonObject[], chain: EntryChain
   }
   close(undefined);
   if (message.summary === true) {
-    const summary = parts.filter((p) => p.type === 'text' && typeof p.text === 'string').map((p) => String(p.text)).join('\n');
+    const summary = parts
+      .filter((p) => p.type === 'text' && typeof p.text === 'string')
+      .map((p) => String(p.text))
+      .join('\n');
     out.push(chain.push(entry('compaction', `${id}/compaction`, ms, { summary })));
   }
   return out;
@@ -172,7 +175,8 @@ function toolResult(id: unknown, callId: unknown, name: unknown, rawState: unkno
 function resultContent(state: JsonObject, isError: boolean): TextBlock[] {
   if (isError) {
     const error = state.error as { message?: unknown } | string | undefined;
-    return [text(typeof error === 'string' ? error : String(error?.message ?? 'error'))];
+    const message = typeof error === 'string' ? error : error?.message;
+    return [text(typeof message === 'string' ? message : 'error')];
   }
   if (typeof state.output === 'string') return [text(state.output)];
   // 2.x: the tool's content blocks.
@@ -182,10 +186,11 @@ function resultContent(state: JsonObject, isError: boolean): TextBlock[] {
 
 function shell(message: JsonObject, ms: number) {
   const output = message.output as { output?: unknown; exit?: unknown } | string | undefined;
+  const printed = typeof output === 'string' ? output : output?.output;
   return {
     role: 'bashExecution',
-    command: String(message.command ?? ''),
-    output: typeof output === 'string' ? output : String(output?.output ?? ''),
+    command: typeof message.command === 'string' ? message.command : '',
+    output: typeof printed === 'string' ? printed : '',
     ...(typeof output === 'object' && typeof output.exit === 'number' ? { exitCode: output.exit } : {}),
     timestamp: ms,
   };

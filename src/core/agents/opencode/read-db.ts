@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { SessionFileError } from '../../../errors.js';
 import { byTimeThenId, type DumpMessage, type JsonObject, type SessionDump } from './dump.js';
 import { readDatabaseImage } from './wal.js';
@@ -13,9 +13,9 @@ import { readDatabaseImage } from './wal.js';
 /** Session columns holding JSON (drizzle `text({ mode: "json" })` in opencode's session schema). */
 const JSON_COLUMNS = new Set(['summary_diffs', 'revert', 'permission', 'model', 'metadata', 'fork_boundary']);
 
-let sqlModule: Promise<import('sql.js').SqlJsStatic> | undefined;
+let sqlModule: Promise<SqlJsStatic> | undefined;
 
-async function sql(): Promise<import('sql.js').SqlJsStatic> {
+async function sql(): Promise<SqlJsStatic> {
   // Loaded on first use only: the WASM build is not needed by anything but this reader.
   sqlModule ??= import('sql.js').then((m) => m.default());
   return sqlModule;
@@ -48,10 +48,11 @@ function readSessions(db: Database, path: string): SessionDump[] {
     for (const row of rows(db, `SELECT * FROM ${table}`)) sessions.set(String(row.id), sessionRow(row));
   }
 
-  const messages = new Map<string, Map<string, { time: number; id: string; entry: DumpMessage }>>();
+  type Row = { time: number; id: string; entry: DumpMessage };
+  const messages = new Map<string, Map<string, Row>>();
   const add = (sessionId: string, id: string, time: number, entry: DumpMessage) => {
     let of = messages.get(sessionId);
-    if (!of) messages.set(sessionId, (of = new Map()));
+    if (!of) messages.set(sessionId, (of = new Map<string, Row>()));
     of.set(id, { time, id, entry });
   };
   if (tables.has('message')) {

@@ -44,9 +44,33 @@ import {
 import { gitState, report } from './report.mjs';
 
 /** In the order they run (a case may build on the files of one before it). */
-const CASES = [upload512, uploadPaths, startup, hook, manySessions, claude.rerun, watchIdle, eventsPush, claude.events, deadBackend, watchLatency];
+const CASES = [
+  upload512,
+  uploadPaths,
+  startup,
+  hook,
+  manySessions,
+  claude.rerun,
+  watchIdle,
+  eventsPush,
+  claude.events,
+  deadBackend,
+  watchLatency,
+];
 /** The order of the table. */
-const TABLE = [upload512, uploadPaths, startup, manySessions, claude.rerun, eventsPush, claude.events, hook, watchLatency, deadBackend, watchIdle];
+const TABLE = [
+  upload512,
+  uploadPaths,
+  startup,
+  manySessions,
+  claude.rerun,
+  eventsPush,
+  claude.events,
+  hook,
+  watchLatency,
+  deadBackend,
+  watchIdle,
+];
 
 function usage(stream, code) {
   stream.write(

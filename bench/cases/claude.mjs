@@ -39,7 +39,7 @@ const WALK_SCRIPT =
 // The baseline of the events push: read the file line by line and JSON.parse each line.
 const PARSE_SCRIPT =
   "const fs=require('node:fs');let n=0,rest='';" +
-  "for(const fd=fs.openSync(process.argv[1]),b=Buffer.alloc(1<<20);;){const k=fs.readSync(fd,b);if(!k)break;" +
+  'for(const fd=fs.openSync(process.argv[1]),b=Buffer.alloc(1<<20);;){const k=fs.readSync(fd,b);if(!k)break;' +
   "const parts=(rest+b.toString('utf8',0,k)).split('\\n');rest=parts.pop();for(const l of parts)if(l){JSON.parse(l);n++;}}" +
   'if(rest)JSON.parse(rest),n++;process.stdout.write(String(n));';
 
@@ -52,14 +52,17 @@ export const rerun = {
     log(`[claude] writing ${count(CFG.sessions)} Claude Code sessions under ${home}/.claude/projects…`);
     writeClaudeHome(home, { count: CFG.sessions, projects: 100 });
     const projects = join(home, '.claude', 'projects');
-    const totalBytes = CFG.sessions * statSync(join(claudeProjectDir(home, '/home/bench/project-0'), `${uuidFrom('bench:claude:0')}.jsonl`)).size;
+    const totalBytes =
+      CFG.sessions * statSync(join(claudeProjectDir(home, '/home/bench/project-0'), `${uuidFrom('bench:claude:0')}.jsonl`)).size;
     const env = { ...tracesEnv(join(WORK, 'state-claude')), HOME: home };
     const args = [BIN, 'upload', '--agent', 'claude', '--to', ctx.base];
     let before = await serverStats(ctx.base);
     const first = await measure(NODE, args, { env, label: 'claude first upload' });
     let after = await serverStats(ctx.base);
     if (after.requests - before.requests !== CFG.sessions)
-      throw new Error(`claude first upload: the server got ${after.requests - before.requests} PUTs, expected ${CFG.sessions}\n${tail(first.stderr)}`);
+      throw new Error(
+        `claude first upload: the server got ${after.requests - before.requests} PUTs, expected ${CFG.sessions}\n${tail(first.stderr)}`,
+      );
     log(`[claude] first upload: ${fmtS(first.ms)}, peak RSS ${fmtMiB(first.rssKiB)}`);
     const baseEnv = childEnv();
     quickRun(NODE, ['-e', WALK_SCRIPT, projects], { env: baseEnv, label: 'stat walk warm-up' });
@@ -69,7 +72,8 @@ export const rerun = {
       before = await serverStats(ctx.base);
       reruns.push(quickRun(NODE, args, { env, label: `claude rerun ${i + 1}` }).ms);
       after = await serverStats(ctx.base);
-      if (after.requests !== before.requests) throw new Error(`claude rerun ${i + 1}: sent ${after.requests - before.requests} PUTs; nothing had changed`);
+      if (after.requests !== before.requests)
+        throw new Error(`claude rerun ${i + 1}: sent ${after.requests - before.requests} PUTs; nothing had changed`);
       walks.push(quickRun(NODE, ['-e', WALK_SCRIPT, projects], { env: baseEnv, label: `stat walk ${i + 1}` }).ms);
       log(`[claude] rerun ${i + 1}/${CFG.rerunReps}: traces ${fmtMs(reruns[i])}, stat walk ${fmtMs(walks[i])}`);
     }
@@ -99,7 +103,9 @@ export const rerun = {
   how: () => [
     '- claude-rerun: bench/harness/claude-files.mjs writes the sessions under HOME/.claude/projects (100 project folders, 3 turns each: split assistant rows, a tool call and its result); `traces upload --agent claude` finds them through HOME. The baseline walks the same tree with readdirSync + statSync.',
   ],
-  raw: (r) => [`claude rerun ${r.allReruns.map((x) => x.toFixed(1)).join(', ')}; stat walk ${r.allWalks.map((x) => x.toFixed(1)).join(', ')}`],
+  raw: (r) => [
+    `claude rerun ${r.allReruns.map((x) => x.toFixed(1)).join(', ')}; stat walk ${r.allWalks.map((x) => x.toFixed(1)).join(', ')}`,
+  ],
 };
 
 export const events = {
@@ -163,6 +169,7 @@ export const events = {
   how: () => [
     '- claude-events: one session of split assistant rows, tool calls and results (bench/harness/claude-files.mjs, ~50 MiB; 6 MiB with --quick), pushed with a fresh state dir each run. The baseline reads the same file in 1 MiB chunks and JSON.parses every line, nothing else.',
   ],
-  raw: (r) => [`claude events push ${r.all.traces.map((x) => x.ms.toFixed(0)).join(', ')}; parse ${r.all.parse.map((x) => x.ms.toFixed(0)).join(', ')}`],
+  raw: (r) => [
+    `claude events push ${r.all.traces.map((x) => x.ms.toFixed(0)).join(', ')}; parse ${r.all.parse.map((x) => x.ms.toFixed(0)).join(', ')}`,
+  ],
 };
-

@@ -14,10 +14,23 @@ function* turn(seed, i, ctx, pad) {
   const at = () => new Date((ctx.clock += 1000)).toISOString();
   const common = { isSidechain: false, userType: 'external', cwd: ctx.cwd, sessionId: ctx.id, version: '2.1.50', gitBranch: 'main' };
   const u = uuidFrom(`${seed}:u:${i}`);
-  yield { ...common, type: 'user', uuid: u, parentUuid: ctx.last, timestamp: at(), message: { role: 'user', content: `Step ${i}: look at src/file-${i}.ts and fix the bug. ${pad}` } };
+  yield {
+    ...common,
+    type: 'user',
+    uuid: u,
+    parentUuid: ctx.last,
+    timestamp: at(),
+    message: { role: 'user', content: `Step ${i}: look at src/file-${i}.ts and fix the bug. ${pad}` },
+  };
   const msg = `msg_${uuidFrom(`${seed}:m:${i}`).replace(/-/g, '').slice(0, 24)}`;
   const req = `req_${uuidFrom(`${seed}:r:${i}`).replace(/-/g, '').slice(0, 24)}`;
-  const usage = (out) => ({ input_tokens: 12 + i, cache_creation_input_tokens: 300, cache_read_input_tokens: 9000 + i * 40, output_tokens: out, service_tier: 'standard' });
+  const usage = (out) => ({
+    input_tokens: 12 + i,
+    cache_creation_input_tokens: 300,
+    cache_read_input_tokens: 9000 + i * 40,
+    output_tokens: out,
+    service_tier: 'standard',
+  });
   const a1 = uuidFrom(`${seed}:a1:${i}`);
   const a2 = uuidFrom(`${seed}:a2:${i}`);
   const tool = `toolu_${uuidFrom(`${seed}:t:${i}`).replace(/-/g, '').slice(0, 24)}`;
@@ -28,13 +41,30 @@ function* turn(seed, i, ctx, pad) {
     parentUuid: parent,
     timestamp: at(),
     requestId: req,
-    message: { id: msg, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [block], stop_reason: stop, stop_sequence: null, usage: usage(out) },
+    message: {
+      id: msg,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [block],
+      stop_reason: stop,
+      stop_sequence: null,
+      usage: usage(out),
+    },
   });
   yield assistant(a1, u, { type: 'thinking', thinking: `I should read file ${i} first. ${pad}`, signature: 'c2lnbmF0dXJl' }, 3, null);
   yield assistant(a2, a1, { type: 'tool_use', id: tool, name: 'Read', input: { file_path: `/src/file-${i}.ts` } }, 140, 'tool_use');
   const r = uuidFrom(`${seed}:res:${i}`);
   const output = `export function f${i}() {\n  return ${i};\n}\n${pad}`;
-  yield { ...common, type: 'user', uuid: r, parentUuid: a2, timestamp: at(), message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: tool, content: output }] }, toolUseResult: { type: 'text', file: { filePath: `/src/file-${i}.ts`, content: output } } };
+  yield {
+    ...common,
+    type: 'user',
+    uuid: r,
+    parentUuid: a2,
+    timestamp: at(),
+    message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: tool, content: output }] },
+    toolUseResult: { type: 'text', file: { filePath: `/src/file-${i}.ts`, content: output } },
+  };
   const msg2 = `msg_${uuidFrom(`${seed}:m2:${i}`).replace(/-/g, '').slice(0, 24)}`;
   const t = uuidFrom(`${seed}:txt:${i}`);
   yield {
@@ -44,7 +74,16 @@ function* turn(seed, i, ctx, pad) {
     parentUuid: r,
     timestamp: at(),
     requestId: `${req}b`,
-    message: { id: msg2, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: `Fixed file ${i}. ${pad}` }], stop_reason: 'end_turn', stop_sequence: null, usage: usage(60) },
+    message: {
+      id: msg2,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'text', text: `Fixed file ${i}. ${pad}` }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: usage(60),
+    },
   };
   ctx.last = t;
 }
@@ -53,7 +92,10 @@ function* turn(seed, i, ctx, pad) {
  * Writes one session of `turns` turns to `path`; `padBytes` of text in each prompt, thinking,
  * tool output and answer set its size. Returns the bytes written and the model calls it bills.
  */
-export function writeClaudeSession(path, { seed, cwd = '/home/bench/project', turns = 3, padBytes = 0, startMs = Date.parse('2026-11-01T00:00:00Z') }) {
+export function writeClaudeSession(
+  path,
+  { seed, cwd = '/home/bench/project', turns = 3, padBytes = 0, startMs = Date.parse('2026-11-01T00:00:00Z') },
+) {
   const id = uuidFrom(seed);
   const ctx = { id, cwd, clock: startMs, last: null };
   const pad = 'x'.repeat(padBytes);

@@ -5,6 +5,7 @@ import { mapLimit } from '../util/map-limit.js';
 import { untilAborted } from '../util/signals.js';
 import { discover } from './sessions/discover.js';
 import { describeSession, Scope } from './agents/registry.js';
+import { dropCopies } from './sessions/copies.js';
 import { hashFile } from './sessions/hash.js';
 import { InfoCache, resolveLineage } from './sessions/tree.js';
 import type { UploadTarget } from './upload-target.js';
@@ -113,6 +114,20 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
     const lineage = resolveLineage(candidate.path, info, cache);
     if (lineage.problem) logger.debug(`${candidate.path}: ${lineage.problem}`);
     toSend.push({ candidate, info, lineage });
+  }
+
+  const { kept, copies } = dropCopies(toSend);
+  toSend.splice(0, toSend.length, ...kept);
+  for (const copy of copies) {
+    logger.debug(`${copy.candidate.path}: a copy of session ${copy.info.id}, which another file holds`);
+    // Settled as not a session of its own, so that a rerun does not send it once the other is unchanged.
+    if (!options.dryRun)
+      ledger.set(backend, copy.candidate.path, {
+        status: 'not_session',
+        size: copy.candidate.size,
+        mtimeMs: copy.candidate.mtimeMs,
+        at: now(),
+      });
   }
 
   const totalBytes = toSend.reduce((n, w) => n + w.candidate.size, 0);

@@ -113,6 +113,11 @@ export interface AgentAdapter {
    * (prime-agent's `git_state` entries); without it, `info.git` is sent.
    */
   gitOf?(snapshot: Snapshot, info: SessionInfo): Promise<GitInfo | undefined>;
+  /**
+   * When two files a scan found hold the same session id, the file with the lower rank is the
+   * session and the other a copy (e.g. Codex: `sessions/` before `archived_sessions/`). Default 0.
+   */
+  rank?(path: string): number;
 }
 
 // ---------------------------------------------------------------------------------------------

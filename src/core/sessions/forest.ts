@@ -1,5 +1,6 @@
 import { describeSession, Scope, type AgentName, type SessionInfo } from '../agents/registry.js';
 import type { Candidate } from './discover.js';
+import { dropCopies } from './copies.js';
 import { InfoCache, resolveLineage, type Lineage } from './tree.js';
 
 export interface SessionNode {
@@ -19,16 +20,20 @@ export interface SessionNode {
 export function buildForest(candidates: Candidate[], agents: readonly AgentName[]): SessionNode[] {
   const cache = new InfoCache(agents, new Scope());
   const nodes = new Map<string, SessionNode>();
-  for (const c of candidates) {
-    const read = describeSession(c.path, agents, cache.scope);
+  const described: { candidate: Candidate; info: SessionInfo }[] = [];
+  for (const candidate of candidates) {
+    const read = describeSession(candidate.path, agents, cache.scope);
     if (!read.ok) continue;
-    cache.set(c.path, read.info);
+    cache.set(candidate.path, read.info);
+    described.push({ candidate, info: read.info });
+  }
+  for (const { candidate: c, info } of dropCopies(described).kept) {
     nodes.set(c.path, {
       path: c.path,
-      info: read.info,
+      info,
       size: c.size,
       mtimeMs: c.mtimeMs,
-      lineage: { kind: 'root', traceId: read.info.id, depth: 0 },
+      lineage: { kind: 'root', traceId: info.id, depth: 0 },
       children: [],
     });
   }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { readFirstLines } from '../../sessions/lines.js';
 import type { AgentAdapter, DescribeResult, FirstLine, GitInfo, Scope, SessionInfo } from '../types.js';
 import { codexEntries } from './entries.js';
@@ -20,6 +20,8 @@ export const codexAdapter: AgentAdapter = {
   recognises: (first) => sessionMetaOf(first.value) !== undefined,
   describe,
   entries: codexEntries,
+  // An interrupted archive leaves a thread in both folders: the live one is the session.
+  rank: (path) => (path.split(sep).includes('archived_sessions') ? 1 : 0),
 };
 
 type Json = Record<string, unknown>;

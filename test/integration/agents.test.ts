@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { RecordingServer } from '../helpers/recording-server.js';
+import { writeClaudeHome } from '../helpers/agent-files/claude.js';
+import { writeCodexHome } from '../helpers/agent-files/codex.js';
+
+/**
+ * Every agent's sessions end to end, through the CLI against `traces serve` on port 0: the files
+ * each agent's builder writes under a temp HOME, as the agent lays them out, and the facts worked
+ * out by hand beside them (ids, parents, kinds, message counts, tokens billed).
+ */
+interface Facts {
+  path: string;
+  id: string;
+  kind: string;
+  parentId?: string;
+  counts: Record<string, number>;
+  usage: { input: number; output: number; cacheRead: number; cacheWrite: number; totalTokens: number };
+  title?: string;
+}
+
+interface AgentCase {
+  agent: string;
+  label: string;
+  /** Writes the agent's home under `home`; returns the sessions a scan of that home must find. */
+  write(home: string): Facts[];
+}
+
+const CASES: AgentCase[] = [
+  {
+    agent: 'claude',
+    label: 'claude-code',
+    write: (home) => {
+      const c = writeClaudeHome(home);
+      return [c.main, c.subagent, c.nested, c.oldMain, c.oldSubagent, c.continuation];
+    },
+  },
+  {
+    agent: 'codex',
+    label: 'codex',
+    write: (home) => {
+      const c = writeCodexHome(home);
+      return [c.root, c.child, c.fork];
+    },
+  },
+];
+
+let tmp: ReturnType<typeof tempDir>;
+let server: RecordingServer;
+let env: Record<string, string | undefined>;
+let home: string;
+
+beforeEach(async () => {
+  tmp = tempDir();
+  home = join(tmp.path, 'home');
+  server = new RecordingServer(join(tmp.path, 'served'));
+  await server.start();
+  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, HOME: home });
+});
+
+afterEach(async () => {
+  await server.stop();
+  tmp.cleanup();
+});
+
+const cli = (...args: string[]) => runCli(args, { env });
+const messages = (f: Facts) =>
+  (f.counts.user ?? 0) + (f.counts.assistant ?? 0) + (f.counts.toolResult ?? 0) + (f.counts.bashExecution ?? 0);
+
+describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
+  it(`upload --agent ${agent} sends each session once with its place in the tree; a rerun sends nothing`, async () => {
+    const sessions = write(home);
+    const first = await cli('upload', '--agent', agent, '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const puts = server.puts();
+    expect(puts.map((p) => decodeURIComponent(p.url.split('/').pop()!)).sort()).toEqual(sessions.map((s) => s.id).sort());
+    const byId = new Map(puts.map((p) => [decodeURIComponent(p.url.split('/').pop()!), p.headers]));
+    const facts = new Map(sessions.map((s) => [s.id, s]));
+    for (const s of sessions) {
+      const headers = byId.get(s.id)!;
+      expect(headers['x-parent-session'], s.path).toBe(s.parentId);
+      // The trace is the topmost ancestor's.
+      let top = s;
+      while (top.parentId && facts.has(top.parentId)) top = facts.get(top.parentId)!;
+      expect(headers['x-trace-id'], s.path).toBe(top.parentId ?? top.id);
+      expect((await server.body(s.id))!.equals(readFileSync(s.path)), `${s.path}: the file's own bytes`).toBe(true);
+    }
+    const again = await cli('upload', '--agent', agent, '--json');
+    expect(again.code).toBe(0);
+    expect(server.puts()).toHaveLength(puts.length);
+  });
+
+  it('tree names the agent, the kinds and the parents', async () => {
+    const sessions = write(home);
+    const result = await cli('tree', '--agent', agent, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const flat: any[] = [];
+    const walk = (n: any) => {
+      flat.push(n);
+      n.children.forEach(walk);
+    };
+    result.json().forEach(walk);
+    expect(flat.map((n) => n.id).sort()).toEqual(sessions.map((s) => s.id).sort());
+    for (const s of sessions) {
+      const node = flat.find((n) => n.id === s.id);
+      expect(node, s.path).toMatchObject({ agent, kind: s.kind, parent_session: s.parentId ?? null });
+    }
+  });
+
+  it('events push sends per session one model event per billed call with its tokens, one tool event per result, a chain per turn', async () => {
+    const sessions = write(home);
+    const result = await cli('events', 'push', '--agent', agent, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    for (const s of sessions) {
+      const events = server.traces.store.events.list(s.id);
+      const of = (type: string) => events.filter((e) => e.event_type === type);
+      expect(of('model'), `${s.path}: model events`).toHaveLength(s.counts.assistant ?? 0);
+      expect(of('tool'), `${s.path}: tool events`).toHaveLength((s.counts.toolResult ?? 0) + (s.counts.bashExecution ?? 0));
+      expect(of('chain'), `${s.path}: chain events`).toHaveLength((s.counts.user ?? 0) + (s.counts.compaction ?? 0));
+      const total = (key: string) => of('model').reduce((n, e) => n + Number((e.metrics as Record<string, number>)[key] ?? 0), 0);
+      expect(
+        {
+          input: total('input_tokens'),
+          output: total('output_tokens'),
+          cacheRead: total('cache_read_tokens'),
+          cacheWrite: total('cache_write_tokens'),
+          totalTokens: total('total_tokens'),
+        },
+        `${s.path}: tokens`,
+      ).toEqual(s.usage);
+      expect(new Set(events.map((e) => e.source))).toEqual(new Set([label]));
+      expect(server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent } });
+    }
+    // Nothing new: nothing sent again.
+    const again = await cli('events', 'push', '--agent', agent, '--json');
+    expect(again.json()).toMatchObject({ failed: 0 });
+    expect(again.json().sessions.every((r: any) => r.status === 'unchanged')).toBe(true);
+  });
+
+  it('sessions save takes the message count and title by the agent’s rules, and names the agent', async () => {
+    const sessions = write(home);
+    const result = await cli('sessions', 'save', '--all', '--agent', agent, '--dry-run', '--json', '--model', 'm');
+    expect(result.code, result.stderr).toBe(0);
+    const bodies = result.json().sessions;
+    for (const s of sessions) {
+      const body = bodies.find((b: any) => b.id === s.id);
+      expect(body, s.path).toMatchObject({ message_count: messages(s), agent: label });
+      if (s.title !== undefined) expect(body.title, s.path).toBe(s.title);
+    }
+  });
+
+  it('is left alone unless chosen: the default scans prime-agent only', async () => {
+    write(home);
+    const result = await cli('upload', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(server.puts()).toHaveLength(0);
+  });
+
+  it('a named file is read in its own format without --agent', async () => {
+    const [first] = write(home);
+    const result = await cli('upload', first!.path, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json().sessions[0]).toMatchObject({ session_id: first!.id, status: 'uploaded' });
+  });
+});

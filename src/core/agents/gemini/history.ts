@@ -134,7 +134,14 @@ export class HistoryBuilder {
       .join('\n');
     const last = list.at(-1);
     const timestamp = typeof last?.timestamp === 'string' ? last.timestamp : (this.lastUpdated ?? '');
-    return { kind: 'compaction', key: `checkpoint-${line}`, parent: this.tail, summary, firstKept: list[kept]?.id as string | undefined, timestamp };
+    return {
+      kind: 'compaction',
+      key: `checkpoint-${line}`,
+      parent: this.tail,
+      summary,
+      firstKept: list[kept]?.id as string | undefined,
+      timestamp,
+    };
   }
 }
 

@@ -94,7 +94,8 @@ export const geminiAdapter: AgentAdapter = {
 };
 
 function describeHead(path: string, head: Json, sessionId: string, scope: Scope): DescribeResult {
-  const timestamp = typeof head.startTime === 'string' ? head.startTime : typeof head.lastUpdated === 'string' ? head.lastUpdated : undefined;
+  const timestamp =
+    typeof head.startTime === 'string' ? head.startTime : typeof head.lastUpdated === 'string' ? head.lastUpdated : undefined;
   if (!timestamp) return { ok: false, reason: 'line 1: no startTime' };
   const layout = layoutOf(path);
   const directories = Array.isArray(head.directories) ? head.directories.filter((d): d is string => typeof d === 'string') : [];

@@ -26,7 +26,8 @@ export function toEntries(history: History): Json[] {
   const answered = new Set<string>();
 
   const visit = (item: Item, parentId: string | null): void => {
-    const made = item.kind === 'compaction' ? [compactionEntry(item, parentId, firstEntry)] : messageEntries(item.record, parentId, called, answered);
+    const made =
+      item.kind === 'compaction' ? [compactionEntry(item, parentId, firstEntry)] : messageEntries(item.record, parentId, called, answered);
     if (made.length) firstEntry.set(item.key, made[0]!.id as string);
     out.push(...made);
     hangFrom.set(item.key, made.length ? (made.at(-1)!.id as string) : parentId);
@@ -58,7 +59,14 @@ function ordered(items: Item[] | undefined, onPath: Set<string>): Item[] {
 
 function compactionEntry(item: Extract<Item, { kind: 'compaction' }>, parentId: string | null, firstEntry: Map<string, string>): Json {
   const kept = item.firstKept === undefined ? undefined : firstEntry.get(item.firstKept);
-  return { type: 'compaction', id: item.key, parentId, timestamp: item.timestamp, summary: item.summary, ...(kept ? { firstKeptEntryId: kept } : {}) };
+  return {
+    type: 'compaction',
+    id: item.key,
+    parentId,
+    timestamp: item.timestamp,
+    summary: item.summary,
+    ...(kept ? { firstKeptEntryId: kept } : {}),
+  };
 }
 
 function messageEntries(record: Json, parentId: string | null, called: Set<string>, answered: Set<string>): Json[] {
@@ -91,7 +99,9 @@ function messageEntries(record: Json, parentId: string | null, called: Set<strin
   const thoughtParts = parts.filter((p) => p.thought === true && typeof p.text === 'string');
   // The CLI's own rule: thoughts inside `content` are the source of truth; else the `thoughts` list.
   if (thoughtParts.length) for (const p of thoughtParts) content.push({ type: 'thinking', thinking: p.text });
-  else for (const t of Array.isArray(record.thoughts) ? record.thoughts : []) if (isObject(t)) content.push({ type: 'thinking', thinking: thoughtText(t) });
+  else
+    for (const t of Array.isArray(record.thoughts) ? record.thoughts : [])
+      if (isObject(t)) content.push({ type: 'thinking', thinking: thoughtText(t) });
   const text = textOf(record.content);
   if (text) content.push({ type: 'text', text });
   const callIds = new Set(calls.map((c) => c.id as string));

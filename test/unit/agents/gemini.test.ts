@@ -295,6 +295,52 @@ describe('gemini adapter: entries', () => {
     expect(facts(entries).messages.assistant).toBe(2);
   });
 
+  it('a resume checkpoint (the list rebuilt with tool-response turns, info lines left out) cuts nothing', async () => {
+    const path = join(home.chats, 'session-2026-05-02T00-00-66666666.jsonl');
+    const start = {
+      sessionId: '66666666-0000-4000-8000-000000000000',
+      projectHash: home.projectHash,
+      startTime: '2026-05-02T00:00:00Z',
+      kind: 'main',
+    };
+    const t = '2026-05-02T00:00:01Z';
+    const fr = [{ functionResponse: { id: 'ls-1', name: 'ls', response: { output: 'a.txt' } } }];
+    const usage = { input: 10, output: 1, cached: 0, total: 11 };
+    const u1 = { id: 'u1', timestamp: t, type: 'user', content: [{ text: 'list files' }] };
+    const g1 = {
+      id: 'g1',
+      timestamp: t,
+      type: 'gemini',
+      content: '',
+      model: 'm',
+      tokens: usage,
+      toolCalls: [{ id: 'ls-1', name: 'ls', args: {}, result: fr, status: 'success', timestamp: t }],
+    };
+    const g2 = { id: 'g2', timestamp: t, type: 'gemini', content: 'a.txt', model: 'm', tokens: usage };
+    // What the CLI's convertSessionToClientHistory rebuilds on resume: `<id>_response` turns.
+    const rebuilt = [u1, g1, { id: 'g1_response', timestamp: t, type: 'user', content: fr }, g2];
+    const lines = [
+      start,
+      u1,
+      g1,
+      { id: 'r1', timestamp: t, type: 'user', content: fr },
+      g2,
+      { id: 'i1', timestamp: t, type: 'info', content: 'Update available.' },
+      { $set: { messages: rebuilt, lastUpdated: t } },
+      { id: 'u2', timestamp: t, type: 'user', content: 'thanks' },
+      { id: 'g3', timestamp: t, type: 'gemini', content: 'welcome', model: 'm', tokens: usage },
+    ];
+    writeFileSync(path, lines.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const entries = await entriesOf(path);
+    expect(facts(entries)).toMatchObject({
+      entries: 7,
+      compactions: 0,
+      messages: { user: 2, assistant: 3, toolResult: 1 },
+      activePath: { user: 2, assistant: 3 },
+    });
+    expect(entries.find((e) => e.value.id === 'u2')!.value.parentId).toBe('g2');
+  });
+
   it('a rewind to an unknown id drops every message: the next one is a new root', async () => {
     const path = join(home.chats, 'session-2026-05-02T00-00-88888888.jsonl');
     const start = { sessionId: '88888888-0000-4000-8000-000000000000', projectHash: home.projectHash, startTime: '2026-05-02T00:00:00Z' };

@@ -37,8 +37,11 @@ export function recordKind(r: Json): 'rewind' | 'message' | 'set' | 'metadata' |
 
 export class HistoryBuilder {
   private readonly items = new Map<string, Item>();
-  /** The message list as the CLI holds it now (ids), in order. */
+  /** Each item's rank in the order it took its place. */
+  private readonly rank = new Map<string, number>();
+  /** The message list as the CLI holds it now (ids), in order, and as a set. */
   private active: string[] = [];
+  private listed = new Set<string>();
   private tail: string | undefined;
   private summary: string | undefined;
   private lastUpdated: string | undefined;
@@ -73,6 +76,16 @@ export class HistoryBuilder {
     if (typeof record.lastUpdated === 'string') this.lastUpdated = record.lastUpdated;
   }
 
+  private place(item: Item): void {
+    this.items.set(item.key, item);
+    this.rank.set(item.key, this.rank.size);
+  }
+
+  private setActive(ids: string[]): void {
+    this.active = ids;
+    this.listed = new Set(ids);
+  }
+
   private message(record: Json): void {
     const id = record.id as string;
     const known = this.items.get(id);
@@ -80,52 +93,67 @@ export class HistoryBuilder {
     // put (the CLI's loader keeps its position in the list too).
     if (known?.kind === 'message') {
       known.record = record;
-      if (!this.active.includes(id)) this.active.push(id);
+      if (!this.listed.has(id)) this.setActive([...this.active, id]);
       return;
     }
-    this.items.set(id, { kind: 'message', key: id, parent: this.tail, record });
+    this.place({ kind: 'message', key: id, parent: this.tail, record });
     this.active.push(id);
+    this.listed.add(id);
     this.tail = id;
   }
 
   private rewind(id: string): void {
     const at = this.active.indexOf(id);
     // An unknown id makes the CLI's loader drop every message: the next one starts a new root.
-    this.active = at < 0 ? [] : this.active.slice(0, at);
+    this.setActive(at < 0 ? [] : this.active.slice(0, at));
     this.tail = at < 0 ? undefined : this.items.get(id)!.parent;
   }
 
+  /**
+   * A checkpoint: the CLI rewrote its whole message list. Three cases, told apart by where the
+   * messages it already had end up:
+   * - same order, fewer or more (masked content, an aborted turn rolled back, a resume adding the
+   *   tool-response turns it rebuilds): messages dropped from the end are a branch left behind,
+   *   new ones at the end follow on; new ones in the middle hang beside the path (they repeat
+   *   what is on it);
+   * - new messages before the known ones, or known ones out of order (a compression puts its
+   *   summary first, then the turns it kept): the context was cut, and a compaction stands for
+   *   the cut on the active path.
+   */
   private set(update: Json, line: number): void {
     this.meta(update);
     if (!Array.isArray(update.messages)) return;
     const list = update.messages.filter((m): m is Json => isObject(m) && typeof m.id === 'string');
     const ids = list.map((m) => m.id as string);
-    let same = 0;
-    while (same < ids.length && same < this.active.length && ids[same] === this.active[same]) same++;
-    const rest = list.slice(same);
-    const relocated = rest.some((m) => this.items.has(m.id as string));
-    if (!relocated) {
-      // The list kept a prefix and added new messages: what it dropped is a branch left behind.
-      if (same < this.active.length) this.rewind(this.active[same]!);
+    const isKnown = (id: string) => this.items.get(id)?.kind === 'message';
+    const known = ids.filter(isKnown);
+    const cut =
+      known.length > 0 &&
+      (!isKnown(ids[0]!) || known.some((id, i) => !this.listed.has(id) || (i > 0 && this.rank.get(id)! < this.rank.get(known[i - 1]!)!)));
+    const lastKnown = cut ? -1 : ids.lastIndexOf(known.at(-1) ?? '');
+    if (cut) {
+      const compaction = this.compaction(list, line);
+      this.place(compaction);
+      this.tail = compaction.key;
     } else {
-      // Known messages in a new order (a compression put a summary before the turns it kept):
-      // the context was cut; a compaction stands for it on the active path.
-      this.items.set(`checkpoint-${line}`, this.compaction(list, line));
-      this.tail = `checkpoint-${line}`;
+      const keep = lastKnown < 0 ? 0 : this.active.indexOf(ids[lastKnown]!) + 1;
+      if (keep < this.active.length) this.rewind(this.active[keep]!);
     }
-    for (const m of list) {
-      const known = this.items.get(m.id as string);
-      if (known?.kind === 'message') known.record = m;
-      else this.message(m);
+    for (const [i, m] of list.entries()) {
+      const item = this.items.get(ids[i]!);
+      if (item?.kind === 'message') item.record = m;
+      else if (i > lastKnown) this.message(m);
+      else this.place({ kind: 'message', key: ids[i]!, parent: ids[i - 1], record: m });
     }
-    this.active = ids;
+    this.setActive(ids);
   }
 
   private compaction(list: Json[], line: number): Item {
-    const order = [...this.items.keys()];
-    const place = (m: Json) => order.indexOf(m.id as string);
-    // The kept turns are where the list goes back in time: older messages after newer ones.
-    let kept = list.findIndex((m, i) => i > 0 && place(m) >= 0 && place(m) < place(list[i - 1]!));
+    const rank = (m: Json | undefined) => (m ? (this.rank.get(m.id as string) ?? -1) : -1);
+    // The kept turns start at the first known message after new ones, or where the list goes back
+    // in time (older messages after newer ones: the summary was recorded before the checkpoint).
+    const firstKnown = list.findIndex((m) => rank(m) >= 0);
+    let kept = firstKnown > 0 ? firstKnown : list.findIndex((m, i) => i > 0 && rank(m) >= 0 && rank(m) < rank(list[i - 1]));
     if (kept < 0) kept = list.length;
     const summary = list
       .slice(0, kept)

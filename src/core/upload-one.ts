@@ -61,7 +61,7 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
     parent_session: lineage.parentId ?? null,
   };
   const open = async () => {
-    const snapshot = await openSnapshot(candidate.path, options.maxBytes);
+    const snapshot = await openSnapshot(candidate.path, options.maxBytes, { document: info.document });
     if (snapshot.length > options.maxBytes) {
       await snapshot.close();
       throw new TooLargeError(overLimit(snapshot.length, options.maxBytes));
@@ -154,7 +154,7 @@ export function unsent({ candidate, info, lineage }: Work): SessionReport {
 
 export async function planned(work: Work, options: UploadOptions, target: UploadTarget): Promise<SessionReport> {
   const { candidate, info, lineage } = work;
-  const snapshot = await openSnapshot(candidate.path, options.maxBytes);
+  const snapshot = await openSnapshot(candidate.path, options.maxBytes, { document: info.document });
   try {
     const git = await sessionGit(snapshot, info);
     return {

@@ -104,7 +104,7 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
       continue;
     }
     if (previous?.status === 'uploaded' && previous.hash !== undefined && previous.size === candidate.size) {
-      const hashed = await hashFile(candidate.path, options.maxBytes).catch(() => undefined);
+      const hashed = await hashFile(candidate.path, options.maxBytes, { document: info.document }).catch(() => undefined);
       if (hashed && hashed.hash === previous.hash && hashed.length === previous.bytes) {
         if (!options.dryRun) ledger.set(backend, candidate.path, { ...previous, mtimeMs: hashed.mtimeMs, size: hashed.size });
         report(fromEntry(candidate, previous, 'unchanged', null));

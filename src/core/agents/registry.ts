@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { readFirstLines } from '../sessions/lines.js';
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
+import { geminiAdapter } from './gemini/index.js';
 import { primeAdapter } from './prime.js';
 import {
   AGENT_NAMES,
@@ -20,6 +21,7 @@ const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> & { prime: AgentAdapter
   prime: primeAdapter,
   claude: claudeAdapter,
   codex: codexAdapter,
+  gemini: geminiAdapter,
 };
 
 export { AGENT_NAMES, Scope };

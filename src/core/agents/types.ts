@@ -49,6 +49,11 @@ export interface SessionInfo {
   parentPath?: string;
   /** The parent's id as this file states it (also when the parent's file is not found). */
   parentId?: string;
+  /**
+   * The file is one JSON document (Gemini CLI's older chats), not NDJSON: it is sent whole, and
+   * the torn-line rule (hold back an unfinished last line) does not apply to it.
+   */
+  document?: boolean;
 }
 
 export type DescribeResult = { ok: true; info: SessionInfo } | { ok: false; reason: string };

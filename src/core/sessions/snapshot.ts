@@ -1,6 +1,7 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { SessionFileError } from '../../errors.js';
 import { openRegularHandle } from './open-file.js';
 
 /**
@@ -47,9 +48,16 @@ const TAIL_CHUNK = 64 * 1024;
 /**
  * Opens `path` and applies the torn-line rule. A final unterminated line longer than `maxTail`
  * bytes is not examined (the whole file is then over the size limit anyway) and is held back.
+ * A `document` (a file that is one JSON value, possibly over many lines) is sent as NDJSON: the
+ * same value on one line.
  */
-export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEGER): Promise<Snapshot> {
+export async function openSnapshot(
+  path: string,
+  maxTail = Number.MAX_SAFE_INTEGER,
+  options: { document?: boolean } = {},
+): Promise<Snapshot> {
   const handle = await openRegularHandle(path);
+  if (options.document) return documentSnapshot(path, handle);
   try {
     const st = await handle.stat();
     const length = await sendableLength(handle, st.size, maxTail);
@@ -82,6 +90,49 @@ export async function openSnapshot(path: string, maxTail = Number.MAX_SAFE_INTEG
     await handle.close();
     throw error;
   }
+}
+
+/**
+ * A file holding one JSON value, as the one NDJSON line the upload contract takes: read whole
+ * (such files are small: the size limit applies to them like any other), parsed and written on
+ * one line. A file that does not parse (still being written) is a SessionFileError.
+ */
+async function documentSnapshot(path: string, handle: FileHandle): Promise<Snapshot> {
+  let st, text;
+  try {
+    st = await handle.stat();
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+  let body: Buffer;
+  try {
+    body = Buffer.from(`${JSON.stringify(JSON.parse(text))}\n`);
+  } catch {
+    throw new SessionFileError(`${path}: not one whole JSON document (still being written?)`);
+  }
+  const slice = (position: number, want: number) => body.subarray(position, Math.min(body.length, position + want));
+  return {
+    path,
+    length: body.length,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    stream: () => Readable.from([body], { objectMode: false }),
+    chunks: (size = 1024 * 1024) =>
+      (async function* () {
+        for (let at = 0; at < body.length; at += size) yield Buffer.from(slice(at, size));
+      })(),
+    scanBackward: (visit, { end = body.length, chunkSize = 1024 * 1024, overlap = 0 } = {}) => {
+      const stop = Math.min(end, body.length);
+      for (let start = stop; start > 0;) {
+        const to = Math.min(stop, start + overlap);
+        start = Math.max(0, start - chunkSize);
+        if (visit(body.subarray(start, to), start) === true) return;
+      }
+    },
+    read: async (position, want) => Buffer.from(slice(position, want)),
+    close: async () => {},
+  };
 }
 
 /**

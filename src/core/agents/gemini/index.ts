@@ -56,7 +56,9 @@ export const geminiAdapter: AgentAdapter = {
       const twin = newerTwin(path, sessionId, scope);
       if (twin) return { ok: false, reason: `superseded by ${basename(twin)}` };
     }
-    return describeHead(path, head, sessionId, scope);
+    const described = describeHead(path, head, sessionId, scope);
+    if (legacy && described.ok) described.info.document = true;
+    return described;
   },
 
   async *entries(path): AsyncGenerator<Entry> {

@@ -6,7 +6,7 @@ import { toBatches } from '../core/events/batch.js';
 import { openPushLedger, pushSessions, type PushResult } from '../core/events/push.js';
 import { parseEventLines } from '../core/events/send.js';
 import { sessionStartBody } from '../core/events/session-start.js';
-import { discover } from '../core/sessions/discover.js';
+import { discoverSessions } from '../core/sessions/discover.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { EXIT, SIGNAL_EXIT, UsageError } from '../errors.js';
@@ -19,7 +19,7 @@ import { readAll } from '../output/prompt.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { agentsFor, connectApi, scanRoots } from './context.js';
-import type { AgentName } from '../core/agents/types.js';
+import { exportRootOf, type AgentName } from '../core/agents/registry.js';
 import type { PushFlags, SendFlags } from './events.def.js';
 import type { CreateFlags } from './sessions.def.js';
 import { asText } from '../util/text.js';
@@ -32,7 +32,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
   try {
     const scanned = paths.length ? paths : scanRoots(context);
     const agents = agentsFor(context, paths);
-    const candidates = discover(scanned, { required: paths.length > 0, agents });
+    const candidates = await discoverSessions(scanned, { required: paths.length > 0, agents, exportRoot: exportRootOf(context.stateDir) });
     const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
     const ledger = openPushLedger(context.stateDir);
     if (ledger.problem) logger.warn(ledger.problem);
@@ -136,8 +136,9 @@ export async function create(args: string[], flags: CreateFlags, io: Io): Promis
   const arg = args[0]!;
   const { context, api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
-    const file = findSessionFile(arg, context.roots, context.agents.paths);
-    const node = findNode(file, context.roots, context.agents.paths);
+    const exportRoot = exportRootOf(context.stateDir);
+    const file = await findSessionFile(arg, context.roots, context.agents.paths, exportRoot);
+    const node = await findNode(file, context.roots, context.agents.paths, exportRoot);
     const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.info.id);
     const session = await api.startSession(
       await sessionStartBody(node.path, node.info, node.lineage, children, agentVersionFromEnv(io.env)),
@@ -151,9 +152,9 @@ export async function create(args: string[], flags: CreateFlags, io: Io): Promis
 }
 
 /** The file's node in the forest of everything under the roots, so its children are known. */
-function findNode(file: string, roots: string[], agents: readonly AgentName[]): SessionNode {
+async function findNode(file: string, roots: string[], agents: readonly AgentName[], exportRoot: string): Promise<SessionNode> {
   const wanted = resolve(file);
-  const stack = buildForest(discover([...roots, file], { required: false, agents }), agents);
+  const stack = buildForest(await discoverSessions([...roots, file], { required: false, agents, exportRoot }), agents);
   while (stack.length) {
     const node = stack.pop()!;
     if (node.path === wanted) return node;

@@ -9,7 +9,7 @@ import { readUrlSettings } from '../config/settings-file.js';
 import { homeDir, sessionsDir, stateDir } from '../config/paths.js';
 import { parseAgents } from '../core/agents/choice.js';
 import { primeRoots } from '../core/agents/prime.js';
-import { agentHomes } from '../core/agents/registry.js';
+import { agentHomes, exportRootOf } from '../core/agents/registry.js';
 import { findSessionFile } from '../core/sessions/find.js';
 import type { Logger } from '../core/logger.js';
 import { Queue, type QueueEntry } from '../core/queue.js';
@@ -193,11 +193,11 @@ function idIn(value: Record<string, unknown>, fields: string[]): string | undefi
 }
 
 /** The file of the session with this id under the agents' homes: a usage error when there is none. */
-function findById(id: string, agents: readonly AgentName[], io: Io): string {
+async function findById(id: string, agents: readonly AgentName[], io: Io): Promise<string> {
   const settings = readUrlSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
   const roots = agentHomes(agents, io.env, homeDir(io.env), primeRoots(sessions.dir));
-  return findSessionFile(id, roots, agents);
+  return findSessionFile(id, roots, agents, exportRootOf(stateDir(io.env)));
 }
 
 /**

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { createSessionsApi } from '../backend/connect.js';
 import { PATCH_ID, patchIdOf, type SessionPatch } from '../contracts/wire.js';
 import { saveSessions, type SaveOverrides, type SaveResult } from '../core/save.js';
-import { discover } from '../core/sessions/discover.js';
+import { discoverSessions } from '../core/sessions/discover.js';
 import { findSessionFile, sessionFiles } from '../core/sessions/find.js';
-import { AGENT_NAMES, describeSession, Scope } from '../core/agents/registry.js';
+import { AGENT_NAMES, describeSession, exportRootOf, Scope } from '../core/agents/registry.js';
 import { notRegular } from '../core/sessions/open-file.js';
 import { EXIT, TracesError, UsageError } from '../errors.js';
 import { backendId } from '../config/backend.js';
@@ -41,8 +41,15 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
     );
   }
   const files = flags.all
-    ? sessionFiles(discover(scanRoots(context), { required: false, agents: context.agents.scan }), context.agents.scan)
-    : args.map((arg) => findSessionFile(arg, context.roots, context.agents.paths));
+    ? sessionFiles(
+        await discoverSessions(scanRoots(context), {
+          required: false,
+          agents: context.agents.scan,
+          exportRoot: exportRootOf(context.stateDir),
+        }),
+        context.agents.scan,
+      )
+    : await Promise.all(args.map((arg) => findSessionFile(arg, context.roots, context.agents.paths, exportRootOf(context.stateDir))));
   const overrides: SaveOverrides = {
     model: flags.model,
     title: flags.title,

@@ -1,5 +1,6 @@
 import { backendId } from '../config/backend.js';
-import { discover } from '../core/sessions/discover.js';
+import { discoverSessions } from '../core/sessions/discover.js';
+import { exportRootOf } from '../core/agents/registry.js';
 import { countStates, holdsEntries, type BackendStatus } from '../core/status.js';
 import { Queue } from '../core/queue.js';
 import type { Ledger } from '../core/ledger.js';
@@ -27,7 +28,9 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
   const entries = new Queue(context.stateDir, { warn: (m) => logger.warn(m) }).read();
   const queued = [...new Set(entries.map((e) => e.backend))];
   const known = Object.keys(ledger.backends()).filter((b) => b !== current);
-  const counts = countStates(discover(roots, { required: false }), ledger, [current, ...known]);
+  const agents = context.agents.scan;
+  const candidates = await discoverSessions(roots, { required: false, agents, exportRoot: exportRootOf(context.stateDir) });
+  const counts = countStates(candidates, ledger, [current, ...known], agents);
   const shown = counts.filter((c) => c.backend === current || holdsEntries(c) || queued.includes(c.backend));
   const stale = counts.filter((c) => !shown.includes(c)).map((c) => c.backend);
   const queue = {

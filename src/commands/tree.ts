@@ -1,5 +1,6 @@
 import { backendId } from '../config/backend.js';
-import { discover } from '../core/sessions/discover.js';
+import { discoverSessions } from '../core/sessions/discover.js';
+import { exportRootOf } from '../core/agents/registry.js';
 import { buildForest, type SessionNode } from '../core/sessions/forest.js';
 import { fileState } from '../core/sessions/state.js';
 import { EXIT } from '../errors.js';
@@ -28,7 +29,11 @@ export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<nu
   const ledger = loadLedger(context.stateDir, createLogger(io, { verbose: false }));
   const backend = backendId(context.backend);
   const agents = agentsFor(context, path ? [path] : []);
-  const candidates = discover(path ? [path] : scanRoots(context), { required: Boolean(path), agents });
+  const candidates = await discoverSessions(path ? [path] : scanRoots(context), {
+    required: Boolean(path),
+    agents,
+    exportRoot: exportRootOf(context.stateDir),
+  });
   const forest = buildForest(candidates, agents);
   const toJson = (node: SessionNode): TreeJson => ({
     id: node.info.id,

@@ -1,6 +1,6 @@
 import type { Ledger } from './ledger.js';
 import type { Candidate } from './sessions/discover.js';
-import { readHeader } from './sessions/header.js';
+import { describeSession, Scope, type AgentName } from './agents/registry.js';
 import { fileState, type FileState } from './sessions/state.js';
 
 export interface BackendStatus {
@@ -16,13 +16,14 @@ export interface BackendStatus {
 
 /**
  * Counts per backend over the files found now. A file the ledger does not know is read (its
- * header) only to tell sessions from other `.jsonl` files; known files cost nothing more.
+ * first lines) only to tell sessions from other `.jsonl` files; known files cost nothing more.
  */
-export function countStates(candidates: Candidate[], ledger: Ledger, backends: string[]): BackendStatus[] {
+export function countStates(candidates: Candidate[], ledger: Ledger, backends: string[], agents: readonly AgentName[]): BackendStatus[] {
   const isSession = new Map<string, boolean>();
+  const scope = new Scope();
   const sessionCheck = (path: string) => {
     let known = isSession.get(path);
-    if (known === undefined) isSession.set(path, (known = readHeader(path).ok));
+    if (known === undefined) isSession.set(path, (known = describeSession(path, agents, scope).ok));
     return known;
   };
   return backends.map((backend) => {

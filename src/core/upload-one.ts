@@ -27,6 +27,8 @@ export interface UploadOptions {
   agentVersion?: string;
   /** Whose sessions these may be: the scan's agents read the roots, the PATH agents named PATHs. */
   agents: AgentChoice;
+  /** Where sessions exported from an agent's store (opencode's database) are written. */
+  exportRoot: string;
   /** The paths were seen by a watcher, not named by a person: a non-session among them is skipped silently. */
   pathsSeen?: boolean;
   /**

@@ -6,6 +6,7 @@ import { flagOrSetting } from '../util/defaults.js';
 import { SETTLED } from './drain.js';
 import { Ledger } from './ledger.js';
 import type { AgentChoice } from './agents/choice.js';
+import { exportRootOf } from './agents/registry.js';
 import type { Logger } from './logger.js';
 import type { UploadTarget } from './upload-target.js';
 import { Queue } from './queue.js';
@@ -84,6 +85,7 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
         maxBytes,
         agentVersion: setup.agentVersion,
         agents: setup.agents,
+        exportRoot: exportRootOf(setup.stateDir),
         failFast: setup.failFast,
         pathsSeen: options.pathsSeen,
       },

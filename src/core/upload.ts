@@ -3,7 +3,7 @@ import type { Ledger } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
 import { untilAborted } from '../util/signals.js';
-import { discover } from './sessions/discover.js';
+import { discoverSessions } from './sessions/discover.js';
 import { describeSession, Scope } from './agents/registry.js';
 import { dropCopies } from './sessions/copies.js';
 import { hashFile } from './sessions/hash.js';
@@ -53,10 +53,11 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   const backend = target.id;
   const explicit = options.paths.length > 0;
   const agents = explicit ? options.agents.paths : options.agents.scan;
-  const candidates = discover(explicit ? options.paths : options.roots, {
+  const candidates = await discoverSessions(explicit ? options.paths : options.roots, {
     required: explicit && !options.pathsSeen,
     named: !options.pathsSeen,
     agents,
+    exportRoot: options.exportRoot,
   });
   const reports: SessionReport[] = [];
   const report = (r: SessionReport) => {

@@ -172,7 +172,8 @@ export function watchPlan(
   const otherFile = (p: string, stats?: { isFile(): boolean }) => stats?.isFile() === true && !wants(basename(p));
   if (paths.length) return { watch: paths.map((p) => resolve(p)), ignored: otherFile };
   const resolved = roots.map((r) => resolve(r));
-  const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + sep);
+  // A root may be a file (a database opencode's OPENCODE_DB names): its -wal companion is in it too.
+  const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + sep) || p === `${dir}-wal`;
   // Each root's parent (so a sibling root that appears later is seen), or its nearest existing ancestor.
   const tops = new Set<string>();
   for (const root of resolved) {

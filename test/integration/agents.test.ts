@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
@@ -6,6 +6,8 @@ import { RecordingServer } from '../helpers/recording-server.js';
 import { writeClaudeHome } from '../helpers/agent-files/claude.js';
 import { writeCodexHome } from '../helpers/agent-files/codex.js';
 import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
+import { CHILD, FACTS, LATE, ROOT, writeOpencodeDatabase } from '../helpers/agent-files/opencode.js';
+import { opencodeSessionId } from '../../src/core/agents/opencode/index.js';
 
 /**
  * Every agent's sessions end to end, through the CLI against `traces serve` on port 0: the files
@@ -15,6 +17,8 @@ import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
 interface Facts {
   path: string;
   id: string;
+  /** The agent's own id, when traces derives `id` from it. */
+  nativeId?: string;
   kind: string;
   parentId?: string;
   counts: Record<string, number>;
@@ -26,7 +30,7 @@ interface AgentCase {
   agent: string;
   label: string;
   /** Writes the agent's home under `home`; returns the sessions a scan of that home must find. */
-  write(home: string): Facts[];
+  write(home: string): Facts[] | Promise<Facts[]>;
 }
 
 const CASES: AgentCase[] = [
@@ -70,7 +74,43 @@ const CASES: AgentCase[] = [
       ];
     },
   },
+  {
+    agent: 'opencode',
+    label: 'opencode',
+    // Sessions live in opencode's database (with rows still in its WAL): their files are the ones
+    // traces exports to its state dir, found by id once a command has run.
+    write: async (home) => {
+      await writeOpencodeDatabase(join(home, '.local', 'share', 'opencode'));
+      return [ROOT, CHILD, LATE].map((id) => {
+        const f = FACTS[id]!;
+        const parentId = f.parentId && opencodeSessionId(f.parentId);
+        return {
+          path: '',
+          id: opencodeSessionId(id),
+          nativeId: id,
+          kind: f.kind,
+          parentId,
+          counts: f.counts,
+          usage: withoutCost(f.totals),
+          title: f.title,
+        };
+      });
+    },
+  },
 ];
+
+function withoutCost({ cost: _cost, ...tokens }: (typeof FACTS)[string]['totals']): Facts['usage'] {
+  return tokens;
+}
+
+/** The file a session is read from: its own, or the one traces exported it to. */
+function fileOf(s: Facts): string {
+  if (s.path) return s.path;
+  const root = join(tmp.path, 'state', 'exports', 'opencode');
+  for (const dir of readdirSync(root))
+    if (existsSync(join(root, dir, `${s.nativeId}.jsonl`))) return join(root, dir, `${s.nativeId}.jsonl`);
+  throw new Error(`no exported file for ${s.id}`);
+}
 
 /**
  * What an upload sends of a file: all of it, less a torn last line (an NDJSON file's unfinished
@@ -113,7 +153,7 @@ const messages = (f: Facts) =>
 
 describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   it(`upload --agent ${agent} sends each session once with its place in the tree; a rerun sends nothing`, async () => {
-    const sessions = write(home);
+    const sessions = await write(home);
     const first = await cli('upload', '--agent', agent, '--json');
     expect(first.code, first.stdout).toBe(0);
     const puts = server.puts();
@@ -127,7 +167,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
       let top = s;
       while (top.parentId && facts.has(top.parentId)) top = facts.get(top.parentId)!;
       expect(headers['x-trace-id'], s.path).toBe(top.parentId ?? top.id);
-      expect((await server.body(s.id))!.equals(sendable(s.path)), `${s.path}: the file's own bytes`).toBe(true);
+      expect((await server.body(s.id))!.equals(sendable(fileOf(s))), `${s.id}: the file's own bytes`).toBe(true);
     }
     const again = await cli('upload', '--agent', agent, '--json');
     expect(again.code).toBe(0);
@@ -135,7 +175,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('tree names the agent, the kinds and the parents', async () => {
-    const sessions = write(home);
+    const sessions = await write(home);
     const result = await cli('tree', '--agent', agent, '--json');
     expect(result.code, result.stderr).toBe(0);
     const flat: any[] = [];
@@ -152,7 +192,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('events push sends per session one model event per billed call with its tokens, one tool event per result, a chain per turn', async () => {
-    const sessions = write(home);
+    const sessions = await write(home);
     const result = await cli('events', 'push', '--agent', agent, '--json');
     expect(result.code, result.stderr).toBe(0);
     for (const s of sessions) {
@@ -182,7 +222,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('sessions save takes the message count and title by the agent’s rules, and names the agent', async () => {
-    const sessions = write(home);
+    const sessions = await write(home);
     const result = await cli('sessions', 'save', '--all', '--agent', agent, '--dry-run', '--json', '--model', 'm');
     expect(result.code, result.stderr).toBe(0);
     const bodies = result.json().sessions;
@@ -194,16 +234,17 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('is left alone unless chosen: the default scans prime-agent only', async () => {
-    write(home);
+    await write(home);
     const result = await cli('upload', '--json');
     expect(result.code, result.stderr).toBe(0);
     expect(server.puts()).toHaveLength(0);
   });
 
   it('a named file is read in its own format without --agent', async () => {
-    const [first] = write(home);
-    const result = await cli('upload', first!.path, '--json');
+    const [first] = await write(home);
+    const named = first!.path || join(home, '.local', 'share', 'opencode', 'opencode.db');
+    const result = await cli('upload', named, '--json');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.json().sessions[0]).toMatchObject({ session_id: first!.id, status: 'uploaded' });
+    expect(result.json().sessions.find((r: any) => r.session_id === first!.id)).toMatchObject({ status: 'uploaded' });
   });
 });

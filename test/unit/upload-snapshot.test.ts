@@ -58,6 +58,7 @@ describe('an upload sends the git facts of the very bytes it sends', () => {
         concurrency: 1,
         maxBytes: 1024 * 1024,
         agents: { scan: ['prime'], paths: ['prime'] },
+        exportRoot: join(dir, 'exports'),
       },
       { target, ledger: Ledger.load(dir), logger: silentLogger },
     );

@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { readFirstLines } from '../sessions/lines.js';
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
 import { geminiAdapter } from './gemini/index.js';
+import { opencodeAdapter } from './opencode/index.js';
 import { primeAdapter } from './prime.js';
 import {
   AGENT_NAMES,
@@ -17,20 +19,24 @@ import {
 import type { Snapshot } from '../sessions/snapshot.js';
 
 /** Every adapter, in the order files are offered to them (the strictest first-line tests first). */
-const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> & { prime: AgentAdapter } = {
+const ADAPTERS: Record<AgentName, AgentAdapter> = {
   prime: primeAdapter,
   claude: claudeAdapter,
   codex: codexAdapter,
   gemini: geminiAdapter,
+  opencode: opencodeAdapter,
 };
 
 export { AGENT_NAMES, Scope };
 export type { AgentName, SessionInfo };
 
 export function adapterOf(name: AgentName): AgentAdapter {
-  const adapter = ADAPTERS[name];
-  if (!adapter) throw new Error(`no adapter for ${name}`);
-  return adapter;
+  return ADAPTERS[name];
+}
+
+/** Where sessions exported from an agent's store (opencode's database) are kept, in the state dir. */
+export function exportRootOf(stateDir: string): string {
+  return join(stateDir, 'exports');
 }
 
 /** How a session's agent is named to backends (event `source`, metadata `agent`). */
@@ -71,7 +77,7 @@ export function describeSession(path: string, agents: readonly AgentName[], scop
   for (const name of AGENT_NAMES) {
     if (!agents.includes(name)) continue;
     const adapter = ADAPTERS[name];
-    if (adapter?.recognises(first, path)) return adapter.describe(path, first, scope);
+    if (adapter.recognises(first, path)) return adapter.describe(path, first, scope);
   }
   if (agents.includes('prime')) return ADAPTERS.prime.describe(path, first, scope);
   return { ok: false, reason: `not a session file of ${agents.join(', ')}` };
@@ -96,9 +102,25 @@ export async function sessionGit(snapshot: Snapshot, info: SessionInfo): Promise
   return adapter.gitOf ? adapter.gitOf(snapshot, info) : info.git;
 }
 
+/**
+ * `paths` with every agent's store among them (opencode's database, a file of it, or the folder
+ * holding it) replaced by the folder its sessions were exported to, under `exportRoot`.
+ */
+export async function expandStores(paths: string[], agents: readonly AgentName[], exportRoot: string): Promise<string[]> {
+  const exporters = agents.flatMap((name) => ADAPTERS[name].exportStore ?? []);
+  if (exporters.length === 0) return paths;
+  const out: string[] = [];
+  for (const path of paths) {
+    let exported: string | undefined;
+    for (const exportStore of exporters) if ((exported = await exportStore(path, exportRoot)) !== undefined) break;
+    out.push(exported ?? path);
+  }
+  return out;
+}
+
 /** Whether a file met in a folder walk may be a session of one of `agents` (by its name). */
 export function wantedBy(agents: readonly AgentName[]): (fileName: string) => boolean {
-  const chosen = agents.flatMap((name) => ADAPTERS[name] ?? []);
+  const chosen = agents.map((name) => ADAPTERS[name]);
   return (fileName) => chosen.some((adapter) => adapter.wants(fileName));
 }
 
@@ -109,5 +131,5 @@ export function agentHomes(
   home: string,
   primeRoots: string[],
 ): string[] {
-  return agents.flatMap((name) => (name === 'prime' ? primeRoots : (ADAPTERS[name]?.homes(env, home) ?? [])));
+  return agents.flatMap((name) => (name === 'prime' ? primeRoots : ADAPTERS[name].homes(env, home)));
 }

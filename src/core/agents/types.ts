@@ -32,9 +32,12 @@ export interface SessionInfo {
   /**
    * Unique and stable: the same file always gives the same id, and no two sessions share one. It
    * names the upload, the metadata save and the events session. A UUID wherever the agent's own id
-   * is one (a Claude Code sub-agent, which shares its parent's session id, gets a UUIDv5 of it).
+   * is one (a Claude Code sub-agent, which shares its parent's session id, gets a UUIDv5 of it;
+   * so does a session whose agent's id is no UUID), because the metadata and events contracts take UUIDs.
    */
   id: string;
+  /** The agent's own id, when `id` had to be derived from it (opencode's `ses_…` ids are not UUIDs). */
+  nativeId?: string;
   /** Start of the session, ISO 8601. */
   timestamp: string;
   cwd: string;
@@ -123,6 +126,13 @@ export interface AgentAdapter {
    * session and the other a copy (e.g. Codex: `sessions/` before `archived_sessions/`). Default 0.
    */
   rank?(path: string): number;
+  /**
+   * For an agent that keeps its sessions in a store rather than one file each (opencode's
+   * database): when `path` is such a store (or a file of one), write its sessions as files into
+   * a folder under `exportRoot` and return that folder; else undefined. The files are rewritten
+   * only when a session changed, so an unchanged session costs the uploader one stat.
+   */
+  exportStore?(path: string, exportRoot: string): Promise<string | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { isStoreRoot } from '../../contracts/store-marker.js';
 import { fileKind } from './open-file.js';
-import { wantedBy, type AgentName } from '../agents/registry.js';
+import { expandStores, wantedBy, type AgentName } from '../agents/registry.js';
 
 /** A file that may be a session, with what one stat says about it. */
 export interface Candidate {
@@ -71,4 +71,15 @@ function walk(dir: string, found: Map<string, Candidate>, wants: (name: string) 
       }
     }
   }
+}
+
+/**
+ * `discover`, after every agent store among the paths (opencode's database) was exported to
+ * session files under `exportRoot`: what every command that reads sessions starts from.
+ */
+export async function discoverSessions(
+  paths: string[],
+  options: { required: boolean; named?: boolean; agents: readonly AgentName[]; exportRoot: string },
+): Promise<Candidate[]> {
+  return discover(await expandStores(paths, options.agents, options.exportRoot), options);
 }

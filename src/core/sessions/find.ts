@@ -1,22 +1,22 @@
 import { basename } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import { discover, type Candidate } from './discover.js';
+import { discoverSessions, type Candidate } from './discover.js';
 import { describeSession, Scope, type AgentName } from '../agents/registry.js';
 
 /**
  * A FILE|ID argument as a session file: an existing file as it is; an id as the session with
  * that id under `roots` (by file name first, then by header).
  */
-export function findSessionFile(arg: string, roots: string[], agents: readonly AgentName[]): string {
+export async function findSessionFile(arg: string, roots: string[], agents: readonly AgentName[], exportRoot: string): Promise<string> {
   if (existsSync(arg) && statSync(arg).isFile()) return arg;
-  const candidates = discover(roots, { required: false, agents });
+  const candidates = await discoverSessions(roots, { required: false, agents, exportRoot });
   const scope = new Scope();
   const byName = candidates.find((c) => basename(c.path) === `${arg}.jsonl`);
   if (byName) return byName.path;
   const byHeader = candidates.find((c) => {
     const read = describeSession(c.path, agents, scope);
-    return read.ok && read.info.id === arg;
+    return read.ok && (read.info.id === arg || read.info.nativeId === arg);
   });
   if (byHeader) return byHeader.path;
   throw new UsageError(`${arg}: no such session file, and no session with that id in ${roots.join(' or ')}`);

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportOpencode, isOpencodeSource, opencodeAdapter } from '../../../src/core/agents/opencode/index.js';
+import { exportOpencode, isOpencodeSource, opencodeAdapter, opencodeSessionId } from '../../../src/core/agents/opencode/index.js';
 import { Scope, type Entry, type FirstLine, type SessionInfo } from '../../../src/core/agents/types.js';
 import { readFirstLines } from '../../../src/core/sessions/lines.js';
 import {
@@ -78,8 +78,15 @@ function tally(entries: Entry[]) {
 
 async function expectFacts(file: string, facts: SessionFacts) {
   const { info, entries } = await read(file);
-  expect(info).toMatchObject({ agent: 'opencode', id: facts.id, kind: facts.kind, timestamp: facts.timestamp, cwd: CWD });
-  expect(info.parentId).toBe(facts.parentId);
+  expect(info).toMatchObject({
+    agent: 'opencode',
+    id: opencodeSessionId(facts.id),
+    nativeId: facts.id,
+    kind: facts.kind,
+    timestamp: facts.timestamp,
+    cwd: CWD,
+  });
+  expect(info.parentId).toBe(facts.parentId && opencodeSessionId(facts.parentId));
   expect(tally(entries)).toEqual({ counts: facts.counts, totals: facts.totals });
   const titles = entries.filter((e) => e.value.type === 'session_info');
   expect(titles.at(-1)?.value.name).toBe(facts.title);
@@ -187,7 +194,12 @@ describe('opencode adapter', () => {
     const out = join(temp(), 'export');
     await exportOpencode(data, out);
     const info = describeFile(join(out, `${CHILD}.jsonl`));
-    expect(info).toMatchObject({ kind: 'sub-agent', parentId: ROOT, parentPath: join(out, `${ROOT}.jsonl`), agentVersion: '1.18.30' });
+    expect(info).toMatchObject({
+      kind: 'sub-agent',
+      parentId: opencodeSessionId(ROOT),
+      parentPath: join(out, `${ROOT}.jsonl`),
+      agentVersion: '1.18.30',
+    });
     rmSync(join(out, `${ROOT}.jsonl`));
     expect(describeFile(join(out, `${CHILD}.jsonl`)).parentPath).toBeUndefined();
   });
@@ -219,9 +231,17 @@ describe('opencode adapter', () => {
   it('homes: OPENCODE_DB, else XDG_DATA_HOME, else ~/.local/share', () => {
     expect(opencodeAdapter.homes({}, '/home/u')).toEqual(['/home/u/.local/share/opencode']);
     expect(opencodeAdapter.homes({ XDG_DATA_HOME: '/x' }, '/home/u')).toEqual(['/x/opencode']);
-    expect(opencodeAdapter.homes({ OPENCODE_DB: '/db/oc.db' }, '/home/u')).toEqual(['/db']);
+    expect(opencodeAdapter.homes({ OPENCODE_DB: '/db/oc.db' }, '/home/u')).toEqual(['/db/oc.db']);
+    expect(opencodeAdapter.homes({ OPENCODE_DB: 'dev.db', XDG_DATA_HOME: '/x' }, '/home/u')).toEqual(['/x/opencode/dev.db']);
     expect(opencodeAdapter.wants('ses_1.jsonl')).toBe(true);
-    expect(opencodeAdapter.wants('opencode.db')).toBe(false);
+    // What a watcher sees change when opencode writes: its database, the WAL, the older JSON files.
+    expect(['opencode.db', 'opencode.db-wal', 'opencode-beta.db', 'msg_abc123.json'].map(opencodeAdapter.wants)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['notes.db', 'opencode.db-shm', 'package.json'].map(opencodeAdapter.wants)).toEqual([false, false, false]);
   });
 
   it('knows its sources', async () => {

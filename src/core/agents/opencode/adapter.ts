@@ -5,12 +5,19 @@ import { readLines } from '../../sessions/lines.js';
 import type { AgentAdapter, DescribeResult, Entry, FirstLine, Scope, SessionInfo } from '../types.js';
 import { MESSAGE_LINE, SESSION_LINE, type JsonObject } from './dump.js';
 import { EntryChain, iso, messageEntries, timeOf } from './entries.js';
+import { exportStore } from './store.js';
+import { uuidV5 } from '../../../util/uuid-v5.js';
 
 /**
  * opencode's sessions, read from the files `exportOpencode` writes (one NDJSON file per session:
  * the session's row, then its messages with their parts). Its homes are opencode's data folders,
  * where the database (or the older `storage/` folder) is exported from.
  */
+/** The UUID an opencode session is known by (its own `ses_…` id is no UUID, which metadata and events need). */
+export function opencodeSessionId(nativeId: string): string {
+  return uuidV5(`opencode:${nativeId}`);
+}
+
 export const opencodeAdapter: AgentAdapter = {
   name: 'opencode',
   label: 'opencode',
@@ -19,11 +26,18 @@ export const opencodeAdapter: AgentAdapter = {
     const data = env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'opencode') : join(home, '.local', 'share', 'opencode');
     const db = env.OPENCODE_DB;
     // OPENCODE_DB names the database: an absolute path, or a name inside the data folder (":memory:" keeps nothing).
-    if (db && db !== ':memory:') return [isAbsolute(db) ? dirname(db) : dirname(join(data, db))];
+    if (db && db !== ':memory:') return [isAbsolute(db) ? db : join(data, db)];
     return [data];
   },
 
-  wants: (fileName) => fileName.endsWith('.jsonl'),
+  // The exported sessions; and, for a watcher, the files whose change means the store changed:
+  // the database and its WAL, and the JSON files of the older storage/ (ses_, msg_, prt_ ids).
+  wants: (fileName) =>
+    fileName.endsWith('.jsonl') ||
+    /^opencode(-[A-Za-z0-9._-]+)?\.db(-wal)?$/.test(fileName) ||
+    /^(ses|msg|prt)_[A-Za-z0-9]+\.json$/.test(fileName),
+
+  exportStore,
 
   recognises: (first) => sessionLine(first) !== undefined,
 
@@ -35,7 +49,8 @@ export const opencodeAdapter: AgentAdapter = {
     if (facts.created === undefined) return { ok: false, reason: 'line 1: session.time_created is missing' };
     const info: SessionInfo = {
       agent: 'opencode',
-      id: facts.id,
+      id: opencodeSessionId(facts.id),
+      nativeId: facts.id,
       timestamp: iso(facts.created),
       cwd: facts.directory ?? '',
       kind: facts.parentId ? 'sub-agent' : 'root',
@@ -43,7 +58,7 @@ export const opencodeAdapter: AgentAdapter = {
     if (facts.version) info.agentVersion = facts.version;
     if (facts.model) info.modelId = facts.model;
     if (facts.parentId) {
-      info.parentId = facts.parentId;
+      info.parentId = opencodeSessionId(facts.parentId);
       const dir = dirname(path);
       const names = scope.memo(`opencode:ls:${dir}`, () => new Set(listNames(dir)));
       if (names.has(`${facts.parentId}.jsonl`)) info.parentPath = join(dir, `${facts.parentId}.jsonl`);

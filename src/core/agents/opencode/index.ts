@@ -1,3 +1,3 @@
 /** opencode: its store exported to one NDJSON file per session, and the adapter that reads those files. */
-export { opencodeAdapter } from './adapter.js';
+export { opencodeAdapter, opencodeSessionId } from './adapter.js';
 export { exportOpencode, isOpencodeSource } from './export.js';

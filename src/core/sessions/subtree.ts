@@ -22,10 +22,11 @@ export function sessionWithSubAgents(file: string, agents: readonly AgentName[])
   if (read.ok) ids.add(read.info.id);
   const dir = dirname(file);
   const owned = [...ids].flatMap((id) => [join(primeRoots(dir)[1]!, id), join(dir, id)]).filter((d) => existsSync(d));
-  const found = discover(owned, { required: false, agents })
+  // Sub-agents are the session's own agent's files: its name rules leave out its other files there.
+  const found = discover(owned, { required: false, agents: read.ok ? [read.info.agent] : agents })
     .map((c) => c.path)
     .filter((p) => p !== file);
-  if (read.ok && read.info.agent !== 'prime') found.push(...childrenBeside(file, agents, scope, new Set(found)));
+  if (read.ok && read.info.agent !== 'prime') found.push(...childrenBeside(file, [read.info.agent], scope, new Set(found)));
   return [file, ...found];
 }
 

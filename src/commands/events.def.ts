@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, text, type Flags } from './define.js';
-import { DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
 import { agentOptions, netOptions } from './shared-options.js';
 
 export const pushOptions = {
@@ -19,7 +19,7 @@ export const pushCommand = defineCommand({
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: pushOptions,
   examples: ['traces events push', 'traces events push run.jsonl --to ./archive', 'traces events push --cross-session --max-string 64K'],
-  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION', ...TERMINAL_ENV],
+  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, ...DIRS_ENV, ...AGENT_HOMES_ENV, 'TRACES_AGENT_VERSION', ...TERMINAL_ENV],
 });
 
 export const sendOptions = {

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, duration, text, type Flags } from './define.js';
-import { DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
 import { agentOptions, backendOptions } from './shared-options.js';
 
 export const hookOptions = {
@@ -29,10 +29,11 @@ export const hookCommand = defineCommand({
   options: hookOptions,
   examples: [
     'traces hook --session run.jsonl',
-    'echo \'{"session_file":"run.jsonl"}\' | traces hook',
+    'echo \'{"transcript_path":"s.jsonl"}\' | traces hook',
+    'traces hook --agent codex \'{"type":"agent-turn-complete","thread-id":"ID"}\'',
     'traces hook --session run.jsonl --wait --save',
   ],
-  env: ['PRIME_AGENT_SESSION_FILE', ...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION'],
+  env: ['PRIME_AGENT_SESSION_FILE', ...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, ...AGENT_HOMES_ENV, 'TRACES_AGENT_VERSION'],
   // The worker too: its flags are written by the hook itself, and it must reach its lock check fast.
   skipSchema: (flags) => !flags.wait,
 });

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, choice, defineCommand, int, list, text, type Flags } from './define.js';
-import { TOKEN_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, TOKEN_ENV } from './env-vars.js';
 import { agentOptions, netOptions } from './shared-options.js';
 
 export const saveOptions = {
@@ -31,7 +31,7 @@ export const saveCommand = defineCommand({
     'traces sessions save run.jsonl --origin eval --label team=infra',
     'traces sessions save --all --org acme --workspace research',
   ],
-  env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
+  env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR', ...AGENT_HOMES_ENV],
 });
 
 export const patchOptions = {
@@ -65,5 +65,5 @@ export const createCommand = defineCommand({
   args: [['<file-or-id>', 'a session file, or an id found under the sessions dir']],
   options: createOptions,
   examples: ['traces sessions create run.jsonl', 'traces sessions create run.jsonl --to ./archive --json'],
-  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR', 'TRACES_AGENT_VERSION'],
+  env: ['TRACES_EVENTS_URL', 'TRACES_EVENTS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR', ...AGENT_HOMES_ENV, 'TRACES_AGENT_VERSION'],
 });

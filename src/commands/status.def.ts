@@ -1,5 +1,5 @@
 import { boolean, defineCommand, text, type Flags } from './define.js';
-import { DIRS_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, DIRS_ENV } from './env-vars.js';
 import { agentOptions, backendOptions } from './shared-options.js';
 
 export const statusOptions = {
@@ -15,5 +15,5 @@ export const statusCommand = defineCommand({
   summary: 'what is uploaded, pending, failed or too large, per backend; the queue; the last hook failure',
   options: statusOptions,
   examples: ['traces status', 'traces status --to ./archive --json'],
-  env: ['TRACES_UPLOAD_URL', ...DIRS_ENV],
+  env: ['TRACES_UPLOAD_URL', ...DIRS_ENV, ...AGENT_HOMES_ENV],
 });

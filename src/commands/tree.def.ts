@@ -1,5 +1,5 @@
 import { boolean, defineCommand, type Flags } from './define.js';
-import { DIRS_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, DIRS_ENV } from './env-vars.js';
 import { agentOptions, backendOptions } from './shared-options.js';
 
 export const treeOptions = { ...backendOptions, ...agentOptions, json: boolean('--json', 'print the tree as nested JSON objects') };
@@ -11,5 +11,5 @@ export const treeCommand = defineCommand({
   args: [['[path]', 'a session file or folder (default: the sessions dir and its artifacts)']],
   options: treeOptions,
   examples: ['traces tree', 'traces tree ./sessions --json', 'traces tree --to ./archive'],
-  env: ['TRACES_UPLOAD_URL', ...DIRS_ENV],
+  env: ['TRACES_UPLOAD_URL', ...DIRS_ENV, ...AGENT_HOMES_ENV],
 });

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, type Flags } from './define.js';
-import { DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
 import { agentOptions, netOptions } from './shared-options.js';
 
 export const uploadOptions = {
@@ -29,5 +29,5 @@ export const uploadCommand = defineCommand({
     'traces upload ./sessions --to ./archive',
     'traces upload --max-bytes 50M --concurrency 8',
   ],
-  env: ['TRACES_UPLOAD_URL', 'TRACES_UPLOAD_TOKEN', ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION', ...TERMINAL_ENV],
+  env: ['TRACES_UPLOAD_URL', 'TRACES_UPLOAD_TOKEN', ...TOKEN_ENV, ...DIRS_ENV, ...AGENT_HOMES_ENV, 'TRACES_AGENT_VERSION', ...TERMINAL_ENV],
 });

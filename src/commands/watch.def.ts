@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, duration, int, type Flags } from './define.js';
-import { DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
+import { AGENT_HOMES_ENV, DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
 import { agentOptions, netOptions } from './shared-options.js';
 
 export const watchOptions = {
@@ -30,5 +30,5 @@ export const watchCommand = defineCommand({
   args: [['[path...]', 'session files or folders (default: the sessions dir and its artifacts)']],
   options: watchOptions,
   examples: ['traces watch', 'traces watch --to ./archive --debounce 2s', 'traces watch --poll --save --events'],
-  env: [...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, 'TRACES_AGENT_VERSION'],
+  env: [...OPERATION_ENV, ...TOKEN_ENV, ...DIRS_ENV, ...AGENT_HOMES_ENV, 'TRACES_AGENT_VERSION'],
 });

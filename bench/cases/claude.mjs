@@ -116,9 +116,10 @@ export const events = {
     const dir = join(WORK, 'claude-big');
     mkdirSync(dir, { recursive: true });
     const target = RUN.quick ? 6 * MiB : 50 * MiB;
-    // One turn is about 4 * padBytes + 3 KiB: enough turns for the target size.
+    // One turn holds the pad 5 times (prompt, thinking, tool output twice: the result and
+    // toolUseResult, answer) plus about 3.2 KiB of records: enough turns for the target size.
     const padBytes = 2000;
-    const turns = Math.ceil(target / (4 * padBytes + 3200));
+    const turns = Math.ceil(target / (5 * padBytes + 3200));
     const path = join(dir, 'big.jsonl');
     const written = writeClaudeSession(path, { seed: 'bench:claude:big', turns, padBytes });
     log(`[claude] events push of a ${(written.bytes / MiB).toFixed(1)} MiB Claude Code session (${count(turns)} turns)`);

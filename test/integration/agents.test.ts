@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
@@ -151,6 +151,26 @@ const cli = (...args: string[]) => runCli(args, { env });
 const messages = (f: Facts) =>
   (f.counts.user ?? 0) + (f.counts.assistant ?? 0) + (f.counts.toolResult ?? 0) + (f.counts.bashExecution ?? 0);
 
+describe('choosing agents', () => {
+  it('refuses an unknown agent in --agent and in the setting (exit 2), naming it and the known ones', async () => {
+    const flag = await cli('upload', '--agent', 'claude,cursor');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('unknown agent "cursor"');
+    const setting = await cli('config', 'set', 'agents', 'cursor');
+    expect(setting.code).toBe(2);
+    expect(setting.stderr).toContain('opencode');
+  });
+
+  it('reports a named file that no agent recognises as invalid (exit 1)', async () => {
+    const path = join(tmp.path, 'notes.jsonl');
+    writeFileSync(path, '{"hello":"world"}\n');
+    const result = await cli('upload', path, '--json');
+    expect(result.code).toBe(1);
+    expect(result.json().sessions[0]).toMatchObject({ status: 'invalid' });
+    expect(result.json().sessions[0].error).toContain(path);
+  });
+});
+
 describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   it(`upload --agent ${agent} sends each session once with its place in the tree; a rerun sends nothing`, async () => {
     const sessions = await write(home);
@@ -231,6 +251,16 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
       expect(body, s.path).toMatchObject({ message_count: messages(s), agent: label });
       if (s.title !== undefined) expect(body.title, s.path).toBe(s.title);
     }
+  });
+
+  it('status counts the chosen agent’s sessions, and the agents setting chooses like --agent', async () => {
+    const sessions = await write(home);
+    expect((await cli('config', 'set', 'agents', agent)).code).toBe(0);
+    expect((await cli('upload', '--json')).code).toBe(0);
+    const status = await cli('status', '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const current = status.json().backends.find((b: any) => b.backend === server.url);
+    expect(current).toMatchObject({ uploaded: sessions.length, pending: 0, failed: 0 });
   });
 
   it('is left alone unless chosen: the default scans prime-agent only', async () => {

@@ -79,8 +79,10 @@ export function describeSession(path: string, agents: readonly AgentName[], scop
     const adapter = ADAPTERS[name];
     if (adapter.recognises(first, path)) return adapter.describe(path, first, scope);
   }
-  if (agents.includes('prime')) return ADAPTERS.prime.describe(path, first, scope);
-  return { ok: false, reason: `not a session file of ${agents.join(', ')}` };
+  // prime-agent alone keeps its own header messages; with others, say whose formats were tried.
+  if (agents.length === 1 && agents[0] === 'prime') return ADAPTERS.prime.describe(path, first, scope);
+  if (first.value === undefined) return { ok: false, reason: first.terminated ? 'line 1 is not JSON' : 'line 1 is incomplete (no newline yet)' };
+  return { ok: false, reason: `line 1 is not how a session of ${agents.join(', ')} starts` };
 }
 
 function sizeOf(path: string): number {

@@ -27,14 +27,10 @@ import {
   serverStats,
   tail,
   tracesEnv,
+  WALK_SCRIPT,
   WORK,
   yesNo,
 } from '../harness.mjs';
-
-const WALK_SCRIPT =
-  "const fs=require('node:fs'),path=require('node:path');let n=0;" +
-  'const walk=(d)=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){const p=path.join(d,e.name);' +
-  'if(e.isDirectory())walk(p);else{fs.statSync(p);n++;}}};walk(process.argv[1]);process.stdout.write(String(n));';
 
 // The baseline of the events push: read the file line by line and JSON.parse each line.
 const PARSE_SCRIPT =

@@ -22,15 +22,10 @@ import {
   serverStats,
   tail,
   tracesEnv,
+  WALK_SCRIPT,
   WORK,
   yesNo,
 } from '../harness.mjs';
-
-// The baseline of the rerun: walk the folder, stat every file, nothing else.
-const WALK_SCRIPT =
-  "const fs=require('node:fs'),path=require('node:path');let n=0;" +
-  'const walk=(d)=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){const p=path.join(d,e.name);' +
-  'if(e.isDirectory())walk(p);else{fs.statSync(p);n++;}}};walk(process.argv[1]);process.stdout.write(String(n));';
 
 async function benchManySessions(base) {
   const dir = join(WORK, 'many', 'sessions');

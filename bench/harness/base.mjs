@@ -127,3 +127,9 @@ export const notRun = (what, r) => [
   '—',
   r.failed ? '**no**' : 'n/a',
 ];
+
+/** The baseline of a rerun: `node -e WALK_SCRIPT DIR` walks DIR, stats every file, prints the count. */
+export const WALK_SCRIPT =
+  "const fs=require('node:fs'),path=require('node:path');let n=0;" +
+  'const walk=(d)=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){const p=path.join(d,e.name);' +
+  'if(e.isDirectory())walk(p);else{fs.statSync(p);n++;}}};walk(process.argv[1]);process.stdout.write(String(n));';

@@ -1,3 +1,4 @@
+import { isObject } from '../util/is-object.js';
 import { asText } from '../util/text.js';
 /**
  * Turns an error response body into a sentence. The services answer in several envelopes
@@ -105,6 +106,5 @@ function joinAll(parts: (string | undefined)[]): string | undefined {
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 const clip = (s: string, max = 500) => (s.length > max ? `${s.slice(0, max)}…` : s);

@@ -24,7 +24,7 @@ export const ENV_VARS = {
   CLAUDE_CONFIG_DIR: "Claude Code's home (its sessions are in projects/ below it; comma-separated for several), default ~/.claude",
   XDG_CONFIG_HOME: 'also searched for Claude Code sessions (claude/projects below it), default ~/.config',
   CODEX_HOME: "Codex CLI's home (sessions/ and archived_sessions/ below it), default ~/.codex",
-  GEMINI_CLI_HOME: 'the folder holding Gemini CLI\'s .gemini/ home, default the home folder',
+  GEMINI_CLI_HOME: "the folder holding Gemini CLI's .gemini/ home, default the home folder",
   XDG_DATA_HOME: "holds opencode's data folder (opencode/), default ~/.local/share",
   OPENCODE_DB: "opencode's database file, when not the default opencode.db in its data folder",
   CI: 'when set: no spinner and no prompt',
@@ -38,7 +38,14 @@ export const TOKEN_ENV: readonly EnvName[] = ['TRACES_TOKEN', 'PRIME_AGENT_TRACE
 /** Where settings and state are, read by every command that touches either. */
 export const DIRS_ENV: readonly EnvName[] = ['TRACES_CONFIG_DIR', 'TRACES_STATE_DIR'];
 /** Where each agent other than prime-agent keeps its sessions (read with --agent). */
-export const AGENT_HOMES_ENV: readonly EnvName[] = ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'CODEX_HOME', 'GEMINI_CLI_HOME', 'XDG_DATA_HOME', 'OPENCODE_DB'];
+export const AGENT_HOMES_ENV: readonly EnvName[] = [
+  'CLAUDE_CONFIG_DIR',
+  'XDG_CONFIG_HOME',
+  'CODEX_HOME',
+  'GEMINI_CLI_HOME',
+  'XDG_DATA_HOME',
+  'OPENCODE_DB',
+];
 /** What a person at a terminal sees: spinners, prompts, colour. */
 export const TERMINAL_ENV: readonly EnvName[] = ['CI', 'NO_COLOR'];
 /** Each service's own backend and token, for the commands that may use all three. */

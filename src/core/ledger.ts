@@ -1,3 +1,5 @@
+import { isObject } from '../util/is-object.js';
+export { isObject };
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -217,10 +219,6 @@ function readLedgerFile<E>(path: string, isEntry: EntryCheck): { data: LedgerFil
     if (Object.keys(kept).length) backends[backend] = kept;
   }
   return { data: { version: 1, backends }, dropped: bad ? `dropped ${plural(bad, 'malformed entry', 'malformed entries')}` : undefined };
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const STATUSES = new Set<string>(['uploaded', 'failed', 'invalid', 'too_large', 'not_session']);

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useAgentWorld } from '../helpers/agent-world.js';
 import { writeClaudeHome } from '../helpers/agent-files/claude.js';
 import { CHILD_ID, ROOT_ID, writeCodexHome } from '../helpers/agent-files/codex.js';
 import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
@@ -12,29 +11,13 @@ import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
  * JSON argument naming the thread. `--wait` runs the upload in the foreground, so the test sees
  * what reached `traces serve`.
  */
-let tmp: ReturnType<typeof tempDir>;
-let server: RecordingServer;
-let env: Record<string, string | undefined>;
-let home: string;
+const world = useAgentWorld();
 
-beforeEach(async () => {
-  tmp = tempDir();
-  home = join(tmp.path, 'home');
-  server = new RecordingServer(join(tmp.path, 'served'));
-  await server.start();
-  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, HOME: home });
-});
-
-afterEach(async () => {
-  await server.stop();
-  tmp.cleanup();
-});
-
-const sent = () => server.puts().map((p) => decodeURIComponent(p.url.split('/').pop()!));
+const sent = () => world.sent();
 
 describe('traces hook, wired into each agent', () => {
   it("Claude Code's Stop hook: the session and every sub-agent of it", async () => {
-    const claude = writeClaudeHome(home);
+    const claude = writeClaudeHome(world.home);
     const stdin = JSON.stringify({
       session_id: claude.main.id,
       transcript_path: claude.main.path,
@@ -43,21 +26,21 @@ describe('traces hook, wired into each agent', () => {
       hook_event_name: 'Stop',
       stop_hook_active: false,
     });
-    const result = await runCli(['hook', '--wait'], { env, stdin });
+    const result = await runCli(['hook', '--wait'], { env: world.env, stdin });
     expect(result.code, result.stderr).toBe(0);
     expect(sent().sort()).toEqual([claude.main.id, claude.subagent.id, claude.nested.id].sort());
   });
 
   it("Claude Code's older layout: sub-agents beside the session are found by their parent", async () => {
-    const claude = writeClaudeHome(home);
+    const claude = writeClaudeHome(world.home);
     const stdin = JSON.stringify({ session_id: claude.oldMain.id, transcript_path: claude.oldMain.path, hook_event_name: 'SubagentStop' });
-    const result = await runCli(['hook', '--wait'], { env, stdin });
+    const result = await runCli(['hook', '--wait'], { env: world.env, stdin });
     expect(result.code, result.stderr).toBe(0);
     expect(sent().sort()).toEqual([claude.oldMain.id, claude.oldSubagent.id].sort());
   });
 
   it("Codex's notify: the thread named by thread-id, found in CODEX_HOME's dated folders", async () => {
-    writeCodexHome(home);
+    writeCodexHome(world.home);
     const notice = JSON.stringify({
       type: 'agent-turn-complete',
       'thread-id': CHILD_ID,
@@ -66,28 +49,28 @@ describe('traces hook, wired into each agent', () => {
       'input-messages': ['go'],
       'last-assistant-message': 'done',
     });
-    const result = await runCli(['hook', '--wait', '--agent', 'codex', notice], { env });
+    const result = await runCli(['hook', '--wait', '--agent', 'codex', notice], { env: world.env });
     expect(result.code, result.stderr).toBe(0);
     expect(sent()).toContain(CHILD_ID);
     expect(sent()).not.toContain(ROOT_ID);
   });
 
   it('a notification naming a thread nobody has is a usage error (exit 2)', async () => {
-    writeCodexHome(home);
+    writeCodexHome(world.home);
     const notice = JSON.stringify({ type: 'agent-turn-complete', 'thread-id': '019da1a0-0000-7000-8000-00000000dead' });
-    const result = await runCli(['hook', '--wait', '--agent', 'codex', notice], { env });
+    const result = await runCli(['hook', '--wait', '--agent', 'codex', notice], { env: world.env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('019da1a0-0000-7000-8000-00000000dead');
   });
 
   it('an argument that is not JSON is a usage error naming it', async () => {
-    const result = await runCli(['hook', '--wait', 'not-json'], { env });
+    const result = await runCli(['hook', '--wait', 'not-json'], { env: world.env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('not-json');
   });
 
   it("Gemini CLI's AfterAgent hook: the chat and its sub-agent chat", async () => {
-    const gemini = writeGeminiHome(home);
+    const gemini = writeGeminiHome(world.home);
     const stdin = JSON.stringify({
       session_id: gemini.expected.main.id,
       transcript_path: gemini.main,
@@ -97,15 +80,15 @@ describe('traces hook, wired into each agent', () => {
       prompt_response: 'r',
       stop_hook_active: false,
     });
-    const result = await runCli(['hook', '--wait'], { env, stdin });
+    const result = await runCli(['hook', '--wait'], { env: world.env, stdin });
     expect(result.code, result.stderr).toBe(0);
     expect(sent().sort()).toEqual([gemini.expected.main.id, gemini.expected.sub.id].sort());
   });
 
   it('Gemini CLI may leave transcript_path empty: the session id is looked up among the chosen agents', async () => {
-    const gemini = writeGeminiHome(home);
+    const gemini = writeGeminiHome(world.home);
     const stdin = JSON.stringify({ session_id: gemini.expected.main.id, transcript_path: '', hook_event_name: 'AfterAgent' });
-    const result = await runCli(['hook', '--wait', '--agent', 'gemini'], { env, stdin });
+    const result = await runCli(['hook', '--wait', '--agent', 'gemini'], { env: world.env, stdin });
     expect(result.code, result.stderr).toBe(0);
     expect(sent()).toContain(gemini.expected.main.id);
   });

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useAgentWorld } from '../helpers/agent-world.js';
 import { writeClaudeHome } from '../helpers/agent-files/claude.js';
 import { writeCodexHome } from '../helpers/agent-files/codex.js';
 import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
@@ -30,7 +30,7 @@ interface AgentCase {
   agent: string;
   label: string;
   /** Writes the agent's home under `home`; returns the sessions a scan of that home must find. */
-  write(home: string): Facts[] | Promise<Facts[]>;
+  write: (home: string) => Facts[] | Promise<Facts[]>;
 }
 
 const CASES: AgentCase[] = [
@@ -106,7 +106,7 @@ function withoutCost({ cost: _cost, ...tokens }: (typeof FACTS)[string]['totals'
 /** The file a session is read from: its own, or the one traces exported it to. */
 function fileOf(s: Facts): string {
   if (s.path) return s.path;
-  const root = join(tmp.path, 'state', 'exports', 'opencode');
+  const root = join(world.tmp.path, 'state', 'exports', 'opencode');
   for (const dir of readdirSync(root))
     if (existsSync(join(root, dir, `${s.nativeId}.jsonl`))) return join(root, dir, `${s.nativeId}.jsonl`);
   throw new Error(`no exported file for ${s.id}`);
@@ -129,25 +129,9 @@ function sendable(path: string): Buffer {
   }
 }
 
-let tmp: ReturnType<typeof tempDir>;
-let server: RecordingServer;
-let env: Record<string, string | undefined>;
-let home: string;
+const world = useAgentWorld();
 
-beforeEach(async () => {
-  tmp = tempDir();
-  home = join(tmp.path, 'home');
-  server = new RecordingServer(join(tmp.path, 'served'));
-  await server.start();
-  env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, HOME: home });
-});
-
-afterEach(async () => {
-  await server.stop();
-  tmp.cleanup();
-});
-
-const cli = (...args: string[]) => runCli(args, { env });
+const cli = (...args: string[]) => runCli(args, { env: world.env });
 const messages = (f: Facts) =>
   (f.counts.user ?? 0) + (f.counts.assistant ?? 0) + (f.counts.toolResult ?? 0) + (f.counts.bashExecution ?? 0);
 
@@ -162,7 +146,7 @@ describe('choosing agents', () => {
   });
 
   it('reports a named file that no agent recognises as invalid (exit 1)', async () => {
-    const path = join(tmp.path, 'notes.jsonl');
+    const path = join(world.tmp.path, 'notes.jsonl');
     writeFileSync(path, '{"hello":"world"}\n');
     const result = await cli('upload', path, '--json');
     expect(result.code).toBe(1);
@@ -173,10 +157,10 @@ describe('choosing agents', () => {
 
 describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   it(`upload --agent ${agent} sends each session once with its place in the tree; a rerun sends nothing`, async () => {
-    const sessions = await write(home);
+    const sessions = await write(world.home);
     const first = await cli('upload', '--agent', agent, '--json');
     expect(first.code, first.stdout).toBe(0);
-    const puts = server.puts();
+    const puts = world.server.puts();
     expect(puts.map((p) => decodeURIComponent(p.url.split('/').pop()!)).sort()).toEqual(sessions.map((s) => s.id).sort());
     const byId = new Map(puts.map((p) => [decodeURIComponent(p.url.split('/').pop()!), p.headers]));
     const facts = new Map(sessions.map((s) => [s.id, s]));
@@ -187,15 +171,15 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
       let top = s;
       while (top.parentId && facts.has(top.parentId)) top = facts.get(top.parentId)!;
       expect(headers['x-trace-id'], s.path).toBe(top.parentId ?? top.id);
-      expect((await server.body(s.id))!.equals(sendable(fileOf(s))), `${s.id}: the file's own bytes`).toBe(true);
+      expect((await world.server.body(s.id))!.equals(sendable(fileOf(s))), `${s.id}: the file's own bytes`).toBe(true);
     }
     const again = await cli('upload', '--agent', agent, '--json');
     expect(again.code).toBe(0);
-    expect(server.puts()).toHaveLength(puts.length);
+    expect(world.server.puts()).toHaveLength(puts.length);
   });
 
   it('tree names the agent, the kinds and the parents', async () => {
-    const sessions = await write(home);
+    const sessions = await write(world.home);
     const result = await cli('tree', '--agent', agent, '--json');
     expect(result.code, result.stderr).toBe(0);
     const flat: any[] = [];
@@ -212,11 +196,11 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('events push sends per session one model event per billed call with its tokens, one tool event per result, a chain per turn', async () => {
-    const sessions = await write(home);
+    const sessions = await write(world.home);
     const result = await cli('events', 'push', '--agent', agent, '--json');
     expect(result.code, result.stderr).toBe(0);
     for (const s of sessions) {
-      const events = server.traces.store.events.list(s.id);
+      const events = world.server.traces.store.events.list(s.id);
       const of = (type: string) => events.filter((e) => e.event_type === type);
       expect(of('model'), `${s.path}: model events`).toHaveLength(s.counts.assistant ?? 0);
       expect(of('tool'), `${s.path}: tool events`).toHaveLength((s.counts.toolResult ?? 0) + (s.counts.bashExecution ?? 0));
@@ -233,7 +217,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
         `${s.path}: tokens`,
       ).toEqual(s.usage);
       expect(new Set(events.map((e) => e.source))).toEqual(new Set([label]));
-      expect(server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent } });
+      expect(world.server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent } });
     }
     // Nothing new: nothing sent again.
     const again = await cli('events', 'push', '--agent', agent, '--json');
@@ -242,7 +226,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('sessions save takes the message count and title by the agent’s rules, and names the agent', async () => {
-    const sessions = await write(home);
+    const sessions = await write(world.home);
     const result = await cli('sessions', 'save', '--all', '--agent', agent, '--dry-run', '--json', '--model', 'm');
     expect(result.code, result.stderr).toBe(0);
     const bodies = result.json().sessions;
@@ -254,25 +238,25 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   });
 
   it('status counts the chosen agent’s sessions, and the agents setting chooses like --agent', async () => {
-    const sessions = await write(home);
+    const sessions = await write(world.home);
     expect((await cli('config', 'set', 'agents', agent)).code).toBe(0);
     expect((await cli('upload', '--json')).code).toBe(0);
     const status = await cli('status', '--json');
     expect(status.code, status.stderr).toBe(0);
-    const current = status.json().backends.find((b: any) => b.backend === server.url);
+    const current = status.json().backends.find((b: any) => b.backend === world.server.url);
     expect(current).toMatchObject({ uploaded: sessions.length, pending: 0, failed: 0 });
   });
 
   it('is left alone unless chosen: the default scans prime-agent only', async () => {
-    await write(home);
+    await write(world.home);
     const result = await cli('upload', '--json');
     expect(result.code, result.stderr).toBe(0);
-    expect(server.puts()).toHaveLength(0);
+    expect(world.server.puts()).toHaveLength(0);
   });
 
   it('a named file is read in its own format without --agent', async () => {
-    const [first] = await write(home);
-    const named = first!.path || join(home, '.local', 'share', 'opencode', 'opencode.db');
+    const [first] = await write(world.home);
+    const named = first!.path || join(world.home, '.local', 'share', 'opencode', 'opencode.db');
     const result = await cli('upload', named, '--json');
     expect(result.code, result.stderr).toBe(0);
     expect(result.json().sessions.find((r: any) => r.session_id === first!.id)).toMatchObject({ status: 'uploaded' });

@@ -1,3 +1,4 @@
+import { isObject } from '../../util/is-object.js';
 import { dirname, join, resolve, sep } from 'node:path';
 import { readSession } from '../sessions/entries.js';
 import { lastGitState } from '../sessions/git-state.js';
@@ -77,10 +78,6 @@ export function sessionKind(path: string, header: SessionHeader): SessionKind {
     .some((segment) => SUB_SEGMENT.test(segment))
     ? 'sub-agent'
     : 'fork';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function nonEmpty(value: unknown): string | undefined {

@@ -81,7 +81,8 @@ export function describeSession(path: string, agents: readonly AgentName[], scop
   }
   // prime-agent alone keeps its own header messages; with others, say whose formats were tried.
   if (agents.length === 1 && agents[0] === 'prime') return ADAPTERS.prime.describe(path, first, scope);
-  if (first.value === undefined) return { ok: false, reason: first.terminated ? 'line 1 is not JSON' : 'line 1 is incomplete (no newline yet)' };
+  if (first.value === undefined)
+    return { ok: false, reason: first.terminated ? 'line 1 is not JSON' : 'line 1 is incomplete (no newline yet)' };
   return { ok: false, reason: `line 1 is not how a session of ${agents.join(', ')} starts` };
 }
 

@@ -97,17 +97,17 @@ export interface AgentAdapter {
    * The folders holding this agent's sessions when the user names no PATH, from the environment
    * (e.g. CLAUDE_CONFIG_DIR, CODEX_HOME) and the home folder. Missing folders are fine.
    */
-  homes(env: Record<string, string | undefined>, home: string): string[];
+  homes: (env: Record<string, string | undefined>, home: string) => string[];
   /** Whether a file met in a folder walk may hold one of this agent's sessions (by name only). */
-  wants(fileName: string): boolean;
+  wants: (fileName: string) => boolean;
   /** Whether line 1 is this agent's. Cheap: no more reading. */
-  recognises(first: FirstLine, path: string): boolean;
+  recognises: (first: FirstLine, path: string) => boolean;
   /**
    * The session's facts. May read a little more of the file (sync, bounded), and look around it
    * (a parent's file, a sidecar) through `scope`. A file that is this agent's but unusable gives
    * `{ok: false, reason}` naming what is wrong (the line or field).
    */
-  describe(path: string, first: FirstLine, scope: Scope): DescribeResult;
+  describe: (path: string, first: FirstLine, scope: Scope) => DescribeResult;
   /**
    * The session's entries in the model vocabulary, streamed (never the whole file in memory
    * beyond what merging needs). `line` is strictly increasing: prime-agent's file line; for the
@@ -115,24 +115,24 @@ export interface AgentAdapter {
    * itself). A torn last line is passed over; a bad line elsewhere throws SessionFileError naming
    * the file and its line; a record of a type the adapter does not know is skipped, never fatal.
    */
-  entries(path: string, info: SessionInfo): AsyncGenerator<Entry>;
+  entries: (path: string, info: SessionInfo) => AsyncGenerator<Entry>;
   /**
    * The git facts of the bytes about to be uploaded, when the file records git state as it goes
    * (prime-agent's `git_state` entries); without it, `info.git` is sent.
    */
-  gitOf?(snapshot: Snapshot, info: SessionInfo): Promise<GitInfo | undefined>;
+  gitOf?: (snapshot: Snapshot, info: SessionInfo) => Promise<GitInfo | undefined>;
   /**
    * When two files a scan found hold the same session id, the file with the lower rank is the
    * session and the other a copy (e.g. Codex: `sessions/` before `archived_sessions/`). Default 0.
    */
-  rank?(path: string): number;
+  rank?: (path: string) => number;
   /**
    * For an agent that keeps its sessions in a store rather than one file each (opencode's
    * database): when `path` is such a store (or a file of one), write its sessions as files into
    * a folder under `exportRoot` and return that folder; else undefined. The files are rewritten
    * only when a session changed, so an unchanged session costs the uploader one stat.
    */
-  exportStore?(path: string, exportRoot: string): Promise<string | undefined>;
+  exportStore?: (path: string, exportRoot: string) => Promise<string | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import { isObject } from '../../util/is-object.js';
+export { isObject };
 import { asText } from '../../util/text.js';
 /** A message as the model's context holds it (the agent's AgentMessage, without its timestamp). */
 export type Message = Record<string, unknown> & { role?: string; content?: unknown };
@@ -40,5 +42,4 @@ export function span(start: number | undefined, end: number | undefined): { star
   return out;
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

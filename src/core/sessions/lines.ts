@@ -1,4 +1,5 @@
 import { closeSync, readSync } from 'node:fs';
+import { SessionFileError } from '../../errors.js';
 import { openRegularFile, openRegularHandle } from './open-file.js';
 
 /** One line of a file: its text (without the newline or a trailing CR), 1-based number, and whether a newline ended it. */
@@ -68,5 +69,34 @@ export function readFirstLines(path: string, maxLines: number, maxBytes: number)
     return { error: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
   } finally {
     closeSync(opened.fd);
+  }
+}
+
+/** One NDJSON record: the parsed object and its 1-based line number. */
+export interface JsonLine {
+  value: Record<string, unknown>;
+  line: number;
+}
+
+/**
+ * The JSON objects of an NDJSON file, one per non-blank line, streamed. A torn last line (the
+ * writer is still writing it) ends the stream quietly; a line elsewhere that is not JSON, or not
+ * an object, is a SessionFileError naming the file and the line. Every agent's reader starts here.
+ */
+export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
+  for await (const { text, line, terminated } of readLines(path)) {
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      if (!terminated) return;
+      throw new SessionFileError(`${path}:${line}: not valid JSON`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      if (!terminated) return;
+      throw new SessionFileError(`${path}:${line}: not a JSON object`);
+    }
+    yield { value: value as Record<string, unknown>, line };
   }
 }

@@ -6,6 +6,7 @@ import { claudeAdapter } from '../../../src/core/agents/claude/index.js';
 import { Scope, type Entry, type FirstLine, type SessionInfo } from '../../../src/core/agents/types.js';
 import { SessionFileError } from '../../../src/errors.js';
 import { writeClaudeHome, type ClaudeHome, type ExpectedSession } from '../../helpers/agent-files/claude.js';
+import { firstLine } from '../../helpers/agent-files/first-line.js';
 
 type V = Record<string, any>;
 
@@ -16,19 +17,6 @@ beforeAll(() => {
   fx = writeClaudeHome(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function firstLine(path: string): FirstLine {
-  const text = readFileSync(path, 'utf8');
-  const nl = text.indexOf('\n');
-  const line = nl < 0 ? text : text.slice(0, nl);
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    value = undefined;
-  }
-  return { value, terminated: nl >= 0 };
-}
 
 const line = (value: unknown): FirstLine => ({ value, terminated: true });
 

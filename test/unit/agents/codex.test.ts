@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codexAdapter } from '../../../src/core/agents/codex/index.js';
-import { Scope, type Entry, type FirstLine, type SessionInfo } from '../../../src/core/agents/types.js';
+import { Scope, type Entry, type SessionInfo } from '../../../src/core/agents/types.js';
 import { SessionFileError } from '../../../src/errors.js';
 import { writeCodexHome, type CodexFacts, type CodexHome } from '../../helpers/agent-files/codex.js';
+import { firstLine } from '../../helpers/agent-files/first-line.js';
 
 let base: string;
 let codex: CodexHome;
@@ -14,19 +15,6 @@ beforeAll(() => {
   codex = writeCodexHome(base);
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-function firstLine(path: string): FirstLine {
-  const text = readFileSync(path, 'utf8');
-  const nl = text.indexOf('\n');
-  const line = nl < 0 ? text : text.slice(0, nl);
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    value = undefined;
-  }
-  return { value, terminated: nl >= 0 };
-}
 
 function describeOk(path: string, scope = new Scope()): SessionInfo {
   const result = codexAdapter.describe(path, firstLine(path), scope);

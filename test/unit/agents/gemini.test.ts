@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { geminiAdapter } from '../../../src/core/agents/gemini/index.js';
-import { Scope, type Entry, type FirstLine, type SessionInfo } from '../../../src/core/agents/types.js';
-import { readFirstLines } from '../../../src/core/sessions/lines.js';
+import { Scope, type Entry, type SessionInfo } from '../../../src/core/agents/types.js';
 import { SessionFileError } from '../../../src/errors.js';
 import { ids, writeGeminiHome, type GeminiExpected, type GeminiHome } from '../../helpers/agent-files/gemini.js';
+import { firstLine } from '../../helpers/agent-files/first-line.js';
 
 let dir: string;
 let home: GeminiHome;
@@ -16,18 +16,6 @@ beforeEach(() => {
   home = writeGeminiHome(dir);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function firstLine(path: string): FirstLine {
-  const lines = readFirstLines(path, 1, 1024 * 1024);
-  if (!Array.isArray(lines) || !lines[0]) return { value: undefined, terminated: false };
-  let value: unknown;
-  try {
-    value = JSON.parse(lines[0].text);
-  } catch {
-    value = undefined;
-  }
-  return { value, terminated: lines[0].terminated };
-}
 
 function describeFile(path: string, scope = new Scope()) {
   return geminiAdapter.describe(path, firstLine(path), scope);

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportOpencode, isOpencodeSource, opencodeAdapter, opencodeSessionId } from '../../../src/core/agents/opencode/index.js';
-import { Scope, type Entry, type FirstLine, type SessionInfo } from '../../../src/core/agents/types.js';
-import { readFirstLines } from '../../../src/core/sessions/lines.js';
+import { Scope, type Entry, type SessionInfo } from '../../../src/core/agents/types.js';
 import {
   CHILD,
   CWD,
@@ -16,6 +15,7 @@ import {
   writeOpencodeV2Database,
   type SessionFacts,
 } from '../../helpers/agent-files/opencode.js';
+import { firstLine } from '../../helpers/agent-files/first-line.js';
 
 const temps: string[] = [];
 const temp = () => {
@@ -26,12 +26,6 @@ const temp = () => {
 afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function firstLine(path: string): FirstLine {
-  const lines = readFirstLines(path, 1, 1 << 20);
-  if ('error' in lines || !lines[0]) throw new Error(`no line 1 in ${path}`);
-  return { value: JSON.parse(lines[0].text), terminated: lines[0].terminated };
-}
 
 function describeFile(path: string, scope = new Scope()): SessionInfo {
   const first = firstLine(path);

@@ -1,3 +1,5 @@
+import { isObject } from '../../../util/is-object.js';
+export { isObject };
 import type { ImageBlock, TextBlock, ThinkingBlock, ToolCallBlock, Usage } from '../types.js';
 
 /**
@@ -7,7 +9,6 @@ import type { ImageBlock, TextBlock, ThinkingBlock, ToolCallBlock, Usage } from 
 
 export type Json = Record<string, unknown>;
 
-export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { SessionFileError } from '../../../errors.js';
-import { readLines } from '../../sessions/lines.js';
+import { readJsonLines } from '../../sessions/lines.js';
 import type { AgentAdapter, Entry, FirstLine } from '../types.js';
 import { isObject, str } from './blocks.js';
 import { describeClaude } from './describe.js';
@@ -61,19 +60,7 @@ export const claudeAdapter: AgentAdapter = {
   async *entries(path): AsyncGenerator<Entry> {
     const reader = new ClaudeReader();
     let ordinal = 1;
-    for await (const { text, line, terminated } of readLines(path)) {
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        if (!terminated) break; // torn last line: the agent is still writing it
-        throw new SessionFileError(`${path}:${line}: not valid JSON`);
-      }
-      if (!isObject(value)) {
-        if (!terminated) break;
-        throw new SessionFileError(`${path}:${line}: not a JSON object`);
-      }
+    for await (const { value } of readJsonLines(path)) {
       for (const entry of reader.push(value)) yield { line: ++ordinal, value: entry };
     }
     for (const entry of reader.end()) yield { line: ++ordinal, value: entry };

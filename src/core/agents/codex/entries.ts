@@ -1,5 +1,5 @@
-import { SessionFileError } from '../../../errors.js';
-import { readLines } from '../../sessions/lines.js';
+import { isObject } from '../../../util/is-object.js';
+import { readJsonLines } from '../../sessions/lines.js';
 import type { Entry, ImageBlock, SessionInfo, ThinkingBlock, TextBlock, ToolCallBlock, Usage } from '../types.js';
 import { replayJudge, type ReplayJudge } from './replay.js';
 import { TokenCounter } from './usage.js';
@@ -7,7 +7,6 @@ import { TokenCounter } from './usage.js';
 type Json = Record<string, unknown>;
 type Block = TextBlock | ThinkingBlock | ToolCallBlock;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The output items of one model call, gathered until the token_count that bills it. */
 interface OpenCall {
@@ -65,16 +64,7 @@ export async function* codexEntries(path: string, info: SessionInfo): AsyncGener
   };
 
   try {
-    for await (const { text, line, terminated } of readLines(path)) {
-      if (!text.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        if (!terminated) break;
-        throw new SessionFileError(`${path}:${line}: not valid JSON`);
-      }
-      if (!isObject(value)) throw new SessionFileError(`${path}:${line}: not a JSON object`);
+    for await (const { value, line } of readJsonLines(path)) {
       if (line === 1) {
         line1Ms = Date.parse(String(value.timestamp));
         judge = replayJudge(info.kind, info.parentPath, info.id, line1Ms);

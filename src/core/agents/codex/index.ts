@@ -1,3 +1,4 @@
+import { isObject } from '../../../util/is-object.js';
 import { join, sep } from 'node:path';
 import { readFirstLines } from '../../sessions/lines.js';
 import type { AgentAdapter, DescribeResult, FirstLine, GitInfo, Scope, SessionInfo } from '../types.js';
@@ -25,7 +26,6 @@ export const codexAdapter: AgentAdapter = {
 };
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The payload of a `session_meta` line, or undefined when the line is not one. */

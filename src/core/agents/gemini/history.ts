@@ -24,8 +24,6 @@ export interface History {
   lastUpdated?: string;
 }
 
-export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** What the CLI's loader would take a record for (it tries these in this order). */
 export function recordKind(r: Json): 'rewind' | 'message' | 'set' | 'metadata' | 'unknown' {
   if (typeof r.$rewindTo === 'string') return 'rewind';
@@ -181,3 +179,5 @@ export function textOf(content: unknown): string {
     .map((p) => (typeof p === 'string' ? p : isObject(p) && typeof p.text === 'string' && p.thought !== true ? p.text : ''))
     .join('');
 }
+import { isObject } from '../../../util/is-object.js';
+export { isObject };

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { SessionFileError } from '../../../errors.js';
-import { readLines } from '../../sessions/lines.js';
+import { readJsonLines } from '../../sessions/lines.js';
 import { openRegularHandle } from '../../sessions/open-file.js';
 import type { AgentAdapter, DescribeResult, Entry, Scope, SessionInfo } from '../types.js';
 import { HistoryBuilder, isObject, type Json } from './history.js';
@@ -77,16 +77,7 @@ export const geminiAdapter: AgentAdapter = {
     } else {
       // Later lines change earlier messages (a rewrite, a rewind, a checkpoint): fold the whole
       // file first. A chat is small next to what it took to make it (tool output is capped).
-      for await (const { text, line, terminated } of readLines(path)) {
-        if (text.trim() === '') continue;
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          if (!terminated) break; // torn last line: the CLI is still writing it
-          throw new SessionFileError(`${path}:${line}: not valid JSON`);
-        }
-        if (!isObject(value)) throw new SessionFileError(`${path}:${line}: not a JSON object`);
+      for await (const { value, line } of readJsonLines(path)) {
         history.add(value, line);
       }
     }

@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { SessionFileError } from '../../../errors.js';
-import { readLines } from '../../sessions/lines.js';
+import { readJsonLines } from '../../sessions/lines.js';
 import type { AgentAdapter, DescribeResult, Entry, FirstLine, Scope, SessionInfo } from '../types.js';
 import { MESSAGE_LINE, SESSION_LINE, type JsonObject } from './dump.js';
 import { EntryChain, iso, messageEntries, timeOf } from './entries.js';
@@ -69,17 +68,9 @@ export const opencodeAdapter: AgentAdapter = {
   async *entries(path: string, info: SessionInfo): AsyncGenerator<Entry> {
     const chain = new EntryChain();
     const start = Date.parse(info.timestamp);
-    for await (const line of readLines(path)) {
-      if (!line.text.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line.text);
-      } catch (error) {
-        if (!line.terminated) return; // a torn last line: the export is being rewritten
-        throw new SessionFileError(`${path}:${line.line}: not JSON`, error);
-      }
+    for await (const { value, line } of readJsonLines(path)) {
       const record = value as { type?: unknown; session?: unknown; message?: unknown; parts?: unknown };
-      if (line.line === 1) {
+      if (line === 1) {
         const title = sessionFacts((record.session ?? {}) as JsonObject).title;
         if (title) yield chain.push({ type: 'session_info', id: `${info.id}/title`, timestamp: info.timestamp, name: title });
         continue;

@@ -32,7 +32,17 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
   try {
     const scanned = paths.length ? paths : scanRoots(context);
     const agents = agentsFor(context, paths);
-    const candidates = await discoverSessions(scanned, { required: paths.length > 0, agents, exportRoot: exportRootOf(context.stateDir) });
+    // Agents' stores that could not be read (each warned about): the run goes on, and exits 1.
+    let unreadable = 0;
+    const candidates = await discoverSessions(scanned, {
+      required: paths.length > 0,
+      agents,
+      exportRoot: exportRootOf(context.stateDir),
+      onProblem: (file, reason) => {
+        unreadable++;
+        logger.warn(`${file}: ${reason}`);
+      },
+    });
     const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
     const ledger = openPushLedger(context.stateDir);
     if (ledger.problem) logger.warn(ledger.problem);
@@ -95,7 +105,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
         `${plural(events, 'event')} from ${plural(counted.pushed, 'session')} pushed, ${counted.unchanged} unchanged, ${failed} failed${pending}\n`,
       );
     }
-    return failed || unreachable ? EXIT.failed : EXIT.ok;
+    return failed || unreachable || unreadable ? EXIT.failed : EXIT.ok;
   } finally {
     // Stopped: requests in flight are not waited for (the process ends with them).
     if (!stop.by()) await api.close();

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { backendFromId, backendId, chooseBackend, resolveBackend } from '../config/backend.js';
 import { readUrlSettings } from '../config/settings-file.js';
 import { homeDir, sessionsDir, stateDir } from '../config/paths.js';
-import { parseAgents } from '../core/agents/choice.js';
+import { chooseAgents, parseAgents } from '../core/agents/choice.js';
 import { primeRoots } from '../core/agents/prime.js';
 import { agentHomes, exportRootOf } from '../core/agents/registry.js';
 import { findSessionFile } from '../core/sessions/find.js';
@@ -41,8 +41,9 @@ export async function hook(args: string[], flags: HookFlags, io: Io): Promise<nu
     secrets: knownSecrets(io.env),
   });
   if (flags.worker) return worker(flags, io, log);
+  // The file named is read in any agent's format; an id is looked up in the chosen agents' homes.
   const agents = flags.agent?.length ? parseAgents(flags.agent, '--agent') : AGENT_NAMES;
-  const file = await sessionInput(flags, args, agents, io);
+  const file = await sessionInput(flags, args, chooseAgents(flags.agent, readUrlSettings(io.env).agents).scan, io);
   // A missing file is queued (the agent may still be writing it); a FIFO or device never will be a session.
   const notFile = notRegular(resolve(io.cwd, file));
   if (notFile) throw new UsageError(`${file}: ${notFile}`, "The hook records a session: name the agent's .jsonl file.");

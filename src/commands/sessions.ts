@@ -29,7 +29,7 @@ export function parseLabels(pairs: string[] = []): Record<string, string[]> {
 
 export async function save(args: string[], flags: SaveFlags, io: Io): Promise<number> {
   if (!flags.all && args.length === 0) throw new UsageError('name the sessions to save (files or ids), or pass --all');
-  const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { offline: Boolean(flags.dryRun) });
+  const { context, api, logger } = await connectApi(io, flags, 'sessions', createSessionsApi, { offline: Boolean(flags.dryRun) });
   if (flags.dryRun) dryRunCredential(io, context.backend, 'sessions');
   const org = flags.org ?? context.settings.org;
   const workspace = flags.workspace ?? context.settings.workspace;
@@ -46,6 +46,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
           required: false,
           agents: context.agents.scan,
           exportRoot: exportRootOf(context.stateDir),
+          onProblem: (file, reason) => logger.warn(`${file}: ${reason}`),
         }),
         context.agents.scan,
       )

@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../util/defaults.js';
-import { AGENT_NAMES } from '../core/agents/types.js';
+import { AGENT_NAMES } from '../contracts/agents.js';
 import { boolean, int, list, text } from './define.js';
 
 /** The options of every command that reads sessions or names a backend. */

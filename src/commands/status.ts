@@ -29,7 +29,12 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
   const queued = [...new Set(entries.map((e) => e.backend))];
   const known = Object.keys(ledger.backends()).filter((b) => b !== current);
   const agents = context.agents.scan;
-  const candidates = await discoverSessions(roots, { required: false, agents, exportRoot: exportRootOf(context.stateDir) });
+  const candidates = await discoverSessions(roots, {
+    required: false,
+    agents,
+    exportRoot: exportRootOf(context.stateDir),
+    onProblem: (file, reason) => logger.warn(`${file}: ${reason}`),
+  });
   const counts = countStates(candidates, ledger, [current, ...known], agents);
   const shown = counts.filter((c) => c.backend === current || holdsEntries(c) || queued.includes(c.backend));
   const stale = counts.filter((c) => !shown.includes(c)).map((c) => c.backend);

@@ -26,13 +26,15 @@ interface TreeJson {
 export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<number> {
   const path = args[0];
   const context = await loadContext(io, flags);
-  const ledger = loadLedger(context.stateDir, createLogger(io, { verbose: false }));
+  const logger = createLogger(io, { verbose: false });
+  const ledger = loadLedger(context.stateDir, logger);
   const backend = backendId(context.backend);
   const agents = agentsFor(context, path ? [path] : []);
   const candidates = await discoverSessions(path ? [path] : scanRoots(context), {
     required: Boolean(path),
     agents,
     exportRoot: exportRootOf(context.stateDir),
+    onProblem: (file, reason) => logger.warn(`${file}: ${reason}`),
   });
   const forest = buildForest(candidates, agents);
   const toJson = (node: SessionNode): TreeJson => ({

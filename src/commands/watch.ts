@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { wantedBy } from '../core/agents/registry.js';
+import { watchedBy } from '../core/agents/registry.js';
 import { createUploadTarget } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
 import { openUploadRun } from '../core/upload-run.js';
@@ -66,7 +66,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   );
   // Listening for SIGINT/SIGTERM from the start: a stop during the catch-up still ends cleanly.
   const signalled = firstSignal(signals);
-  const wants = wantedBy(agentsFor(context, paths));
+  const wants = watchedBy(agentsFor(context, paths));
   const plan = watchPlan(paths, context.roots, wants);
   const { watch: chokidarWatch } = await import('chokidar');
   const watcher = chokidarWatch(plan.watch, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { AGENT_NAMES } from '../core/agents/types.js';
+import { AGENT_NAMES, readAgentNames } from '../contracts/agents.js';
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a slug (letters, digits, ".", "_", "-")');
 // The message of each check, the type's included, is shown to the user as is: no zod wording.
@@ -11,6 +11,8 @@ const positiveInt = (max: number) =>
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`);
 
+const AGENTS_RULE = `must be agent names separated by commas: ${[...AGENT_NAMES, 'all'].join(', ')}`;
+
 /** The one schema of settings (`traces config`). Every key is optional. */
 export const settingsShape = {
   api_url: z.string().min(1, 'must not be empty'),
@@ -18,12 +20,7 @@ export const settingsShape = {
   sessions_url: z.string().min(1, 'must not be empty'),
   events_url: z.string().min(1, 'must not be empty'),
   sessions_dir: z.string().min(1, 'must not be empty'),
-  agents: z
-    .string()
-    .refine(
-      (value) => value.split(',').every((name) => ['all', ...AGENT_NAMES].includes(name.trim().toLowerCase())) && value.trim() !== '',
-      `must be agent names separated by commas: ${[...AGENT_NAMES, 'all'].join(', ')}`,
-    ),
+  agents: z.string({ error: AGENTS_RULE }).refine((value) => readAgentNames([value]).ok, AGENTS_RULE),
   org: slug,
   workspace: slug,
   concurrency: positiveInt(64),

@@ -9,10 +9,10 @@ export function settingsPath(env: Env): string {
   return join(configDir(env), 'config.json');
 }
 
-const HOOK_KEYS = ['api_url', 'upload_url', 'sessions_url', 'events_url', 'sessions_dir'] as const;
+const HOOK_KEYS = ['api_url', 'upload_url', 'sessions_url', 'events_url', 'sessions_dir', 'agents'] as const;
 
 /**
- * The backend URLs and the sessions dir of the settings, read without the schema: for `traces
+ * The backend URLs, the sessions dir and the agents of the settings, read without the schema: for `traces
  * hook`, which must start fast and never fail. Each value is checked where it is used.
  */
 export function readUrlSettings(env: Env): Partial<Record<(typeof HOOK_KEYS)[number], string>> {

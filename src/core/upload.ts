@@ -53,17 +53,19 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
   const backend = target.id;
   const explicit = options.paths.length > 0;
   const agents = explicit ? options.agents.paths : options.agents.scan;
-  const candidates = await discoverSessions(explicit ? options.paths : options.roots, {
-    required: explicit && !options.pathsSeen,
-    named: !options.pathsSeen,
-    agents,
-    exportRoot: options.exportRoot,
-  });
   const reports: SessionReport[] = [];
   const report = (r: SessionReport) => {
     reports.push(r);
     deps.onSession?.(r);
   };
+  const candidates = await discoverSessions(explicit ? options.paths : options.roots, {
+    required: explicit && !options.pathsSeen,
+    named: !options.pathsSeen,
+    agents,
+    exportRoot: options.exportRoot,
+    // An agent's store that cannot be read fails as one item; every other session is still sent.
+    onProblem: (path, reason) => report(blank({ path, size: 0, mtimeMs: 0, explicit: true }, 'failed', reason)),
+  });
   const cache = new InfoCache(agents, new Scope());
   const toSend: Work[] = [];
 

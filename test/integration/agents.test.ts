@@ -217,7 +217,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
         `${s.path}: tokens`,
       ).toEqual(s.usage);
       expect(new Set(events.map((e) => e.source))).toEqual(new Set([label]));
-      expect(world.server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent } });
+      expect(world.server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent: label } });
     }
     // Nothing new: nothing sent again.
     const again = await cli('events', 'push', '--agent', agent, '--json');

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { AGENT_NAMES, type AgentName } from './types.js';
+import { AGENT_NAMES, readAgentNames, type AgentName } from '../../contracts/agents.js';
 
 /** Whose sessions a command reads: the agents whose homes it scans, and the formats a named PATH may be in. */
 export interface AgentChoice {
@@ -11,15 +11,11 @@ export interface AgentChoice {
 
 /** `--agent claude --agent codex`, `--agent claude,codex`, `--agent all`: the agents named, each once, in the usual order. */
 export function parseAgents(values: readonly string[], source: string): AgentName[] {
-  const named = new Set<string>();
-  for (const value of values) for (const part of value.split(',')) if (part.trim()) named.add(part.trim().toLowerCase());
-  if (named.size === 0) throw new UsageError(`${source}: name an agent (${[...AGENT_NAMES, 'all'].join(', ')})`);
-  if (named.has('all')) return [...AGENT_NAMES];
-  const unknown = [...named].filter((name) => !(AGENT_NAMES as readonly string[]).includes(name));
-  if (unknown.length) {
-    throw new UsageError(`${source}: unknown agent "${unknown[0]}"`, `Agents: ${[...AGENT_NAMES, 'all'].join(', ')}.`);
-  }
-  return AGENT_NAMES.filter((name) => named.has(name));
+  const read = readAgentNames(values);
+  if (read.ok) return read.agents;
+  const known = `${[...AGENT_NAMES, 'all'].join(', ')}`;
+  if (read.unknown === undefined) throw new UsageError(`${source}: name an agent (${known})`);
+  throw new UsageError(`${source}: unknown agent "${read.unknown}"`, `Agents: ${known}.`);
 }
 
 export function chooseAgents(flag: readonly string[] | undefined, setting: string | undefined): AgentChoice {

@@ -12,6 +12,7 @@ import {
   type AgentAdapter,
   type AgentName,
   type Entry,
+  type Exported,
   type FirstLine,
   type GitInfo,
   type SessionInfo,
@@ -45,7 +46,7 @@ export function agentLabel(name: AgentName): string {
 }
 
 /** A line 1 longer than this is no agent's first record: it stops a binary file from being read whole. */
-const FIRST_LINE_MAX = 8 * 1024 * 1024;
+const FIRST_LINE_MAX = 32 * 1024 * 1024;
 
 /** Reads line 1 once for every adapter to look at. */
 export function readFirstLine(path: string): FirstLine | { error: string } {
@@ -106,19 +107,46 @@ export async function sessionGit(snapshot: Snapshot, info: SessionInfo): Promise
 }
 
 /**
- * `paths` with every agent's store among them (opencode's database, a file of it, or the folder
- * holding it) replaced by the folder its sessions were exported to, under `exportRoot`.
+ * `paths` with every agent's store among them (opencode's database, a file of it, or its data
+ * folder) replaced by the folder its sessions were exported to, under `exportRoot`. Any other
+ * folder that holds a store is kept beside the export: its other files are sessions too. A store
+ * that cannot be read is passed to `onProblem` (and left out), so the rest of the run goes on.
  */
-export async function expandStores(paths: string[], agents: readonly AgentName[], exportRoot: string): Promise<string[]> {
+export async function expandStores(
+  paths: string[],
+  agents: readonly AgentName[],
+  exportRoot: string,
+  onProblem: (path: string, reason: string) => void = () => {},
+): Promise<string[]> {
   const exporters = agents.flatMap((name) => ADAPTERS[name].exportStore ?? []);
   if (exporters.length === 0) return paths;
   const out: string[] = [];
   for (const path of paths) {
-    let exported: string | undefined;
-    for (const exportStore of exporters) if ((exported = await exportStore(path, exportRoot)) !== undefined) break;
-    out.push(exported ?? path);
+    let exported: Exported | undefined;
+    try {
+      for (const exportStore of exporters) if ((exported = await exportStore(path, exportRoot)) !== undefined) break;
+    } catch (error) {
+      onProblem(path, error instanceof Error ? error.message : String(error));
+      if (!isDirectory(path)) continue;
+    }
+    if (exported === undefined || !exported.whole) out.push(path);
+    if (exported !== undefined) out.push(exported.dir);
   }
   return out;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a watcher should hand this file to the uploader: a session's, or one of an agent's store files. */
+export function watchedBy(agents: readonly AgentName[]): (fileName: string) => boolean {
+  const chosen = agents.map((name) => ADAPTERS[name]);
+  return (fileName) => chosen.some((adapter) => adapter.wants(fileName) || adapter.changes?.(fileName) === true);
 }
 
 /** Whether a file met in a folder walk may be a session of one of `agents` (by its name). */

@@ -15,8 +15,8 @@
 
 import type { Snapshot } from '../sessions/snapshot.js';
 
-export const AGENT_NAMES = ['prime', 'claude', 'codex', 'gemini', 'opencode'] as const;
-export type AgentName = (typeof AGENT_NAMES)[number];
+export { AGENT_NAMES, type AgentName } from '../../contracts/agents.js';
+import type { AgentName } from '../../contracts/agents.js';
 
 export type SessionKind = 'root' | 'sub-agent' | 'fork';
 
@@ -129,10 +129,21 @@ export interface AgentAdapter {
   /**
    * For an agent that keeps its sessions in a store rather than one file each (opencode's
    * database): when `path` is such a store (or a file of one), write its sessions as files into
-   * a folder under `exportRoot` and return that folder; else undefined. The files are rewritten
+   * a folder under `exportRoot` and say where; else undefined. The files are rewritten
    * only when a session changed, so an unchanged session costs the uploader one stat.
    */
-  exportStore?: (path: string, exportRoot: string) => Promise<string | undefined>;
+  exportStore?: (path: string, exportRoot: string) => Promise<Exported | undefined>;
+  /**
+   * Files whose change means the agent's store changed (opencode's database and its WAL): a
+   * watcher hands them to the uploader, which exports the store again.
+   */
+  changes?: (fileName: string) => boolean;
+}
+
+/** Where a store's sessions were exported; `whole`: the path was the store itself, nothing else is in it. */
+export interface Exported {
+  dir: string;
+  whole: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -175,7 +175,8 @@ export class EventMapper {
         cache_read_tokens: num(usage.cacheRead),
         cache_write_tokens: num(usage.cacheWrite),
         total_tokens: num(usage.totalTokens),
-        cost: num(cost),
+        // Only where the file records it (prime-agent, opencode): an unknown cost is not zero.
+        ...(cost === undefined ? {} : { cost: num(cost) }),
       },
       error: failed ? asText(message.errorMessage ?? stop) : null,
       metadata: { ...this.place(key, node), stop_reason: stop ?? null },

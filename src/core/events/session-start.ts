@@ -29,7 +29,7 @@ export async function sessionStartBody(
   const end = lastTime ?? start;
   const metadata: Record<string, unknown> = {
     cwd: info.cwd,
-    agent: info.agent,
+    agent: agentLabel(info.agent),
     agent_version: info.agentVersion ?? agentVersion ?? null,
     trace_id: lineage.traceId,
     kind: lineage.kind,

@@ -79,7 +79,14 @@ function walk(dir: string, found: Map<string, Candidate>, wants: (name: string) 
  */
 export async function discoverSessions(
   paths: string[],
-  options: { required: boolean; named?: boolean; agents: readonly AgentName[]; exportRoot: string },
+  options: {
+    required: boolean;
+    named?: boolean;
+    agents: readonly AgentName[];
+    exportRoot: string;
+    /** A store that could not be read (the run goes on without it). */
+    onProblem?: (path: string, reason: string) => void;
+  },
 ): Promise<Candidate[]> {
-  return discover(await expandStores(paths, options.agents, options.exportRoot), options);
+  return discover(await expandStores(paths, options.agents, options.exportRoot, options.onProblem), options);
 }

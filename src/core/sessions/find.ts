@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
+import { dropCopies } from './copies.js';
 import { discoverSessions, type Candidate } from './discover.js';
 import { describeSession, Scope, type AgentName } from '../agents/registry.js';
 
@@ -22,8 +23,12 @@ export async function findSessionFile(arg: string, roots: string[], agents: read
   throw new UsageError(`${arg}: no such session file, and no session with that id in ${roots.join(' or ')}`);
 }
 
-/** The candidates that are sessions of one of `agents`, as paths. */
+/** The candidates that are sessions of one of `agents`, as paths: one file per session (see dropCopies). */
 export function sessionFiles(candidates: Candidate[], agents: readonly AgentName[]): string[] {
   const scope = new Scope();
-  return candidates.filter((c) => describeSession(c.path, agents, scope).ok).map((c) => c.path);
+  const described = candidates.flatMap((candidate) => {
+    const read = describeSession(candidate.path, agents, scope);
+    return read.ok ? [{ candidate, info: read.info }] : [];
+  });
+  return dropCopies(described).kept.map((d) => d.candidate.path);
 }

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { SessionFileError } from '../../errors.js';
 
@@ -75,4 +75,15 @@ export async function openRegularHandle(path: string): Promise<FileHandle> {
 function openFailure(path: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
   return (code === 'ENXIO' && notRegular(path)) || `cannot open: ${code}`;
+}
+
+/** The whole of a regular file, read without ever blocking on a FIFO: anything else is a SessionFileError naming it. */
+export function readRegularFileSync(path: string): Buffer {
+  const opened = openRegularFile(path);
+  if (!opened.ok) throw new SessionFileError(`${path}: ${opened.reason}`);
+  try {
+    return readFileSync(opened.fd);
+  } finally {
+    closeSync(opened.fd);
+  }
 }

@@ -169,6 +169,40 @@ describe('claudeAdapter.describe', () => {
   });
 });
 
+describe('claudeAdapter.describe, odd openings', () => {
+  const common = { sessionId: 'f1e2d3c4-0000-4000-8000-000000000002', cwd: '/w', version: '2.1.0', isSidechain: false, type: 'user' };
+  const describeText = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return claudeAdapter.describe(path, firstLine(path), new Scope());
+  };
+
+  it('reads a session whose first prompt holds a pasted image of several MiB', () => {
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(5 * 1024 * 1024) } };
+    const first = {
+      ...common,
+      uuid: 'u1',
+      parentUuid: null,
+      timestamp: '2026-06-01T10:00:00.000Z',
+      message: { role: 'user', content: [image] },
+    };
+    const described = describeText('big-first.jsonl', `${JSON.stringify(first)}\n`);
+    expect(described).toMatchObject({ ok: true, info: { id: common.sessionId, cwd: '/w' } });
+  });
+
+  it('passes over a broken line before the first record naming the session (reading the entries names it)', () => {
+    const first = {
+      ...common,
+      uuid: 'u1',
+      parentUuid: null,
+      timestamp: '2026-06-01T10:00:00.000Z',
+      message: { role: 'user', content: 'go' },
+    };
+    const text = `${JSON.stringify({ type: 'summary', summary: 's', leafUuid: 'x' })}\n{not json\n${JSON.stringify(first)}\n`;
+    expect(describeText('broken-early.jsonl', text)).toMatchObject({ ok: true, info: { id: common.sessionId } });
+  });
+});
+
 describe('claudeAdapter.entries', () => {
   it.each([0, 1, 2, 3, 4, 5])('counts what each session holds, and its usage as billed (%i)', async (i) => {
     const [name, s] = sessions()[i]!;
@@ -191,6 +225,42 @@ describe('claudeAdapter.entries', () => {
       'toolCall:toolu_2',
     ]);
     expect(first.message).toMatchObject({ provider: 'anthropic', model: 'claude-opus-4-7', stopReason: 'toolUse' });
+  });
+
+  it('merges rows of one response when only some of them carry its requestId', async () => {
+    const path = join(dir, 'mixed-request-ids.jsonl');
+    const common = { sessionId: 'f1e2d3c4-0000-4000-8000-000000000001', cwd: '/w', version: '2.1.0', isSidechain: false };
+    const row = (uuid: string, parentUuid: string | null, extra: Record<string, unknown>, block: object, output: number) => ({
+      ...common,
+      type: 'assistant',
+      uuid,
+      parentUuid,
+      timestamp: '2026-06-01T10:00:01.000Z',
+      ...extra,
+      message: {
+        id: 'msg_1',
+        role: 'assistant',
+        model: 'claude-x',
+        content: [block],
+        usage: { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0, output_tokens: output },
+      },
+    });
+    const lines = [
+      {
+        ...common,
+        type: 'user',
+        uuid: 'u1',
+        parentUuid: null,
+        timestamp: '2026-06-01T10:00:00.000Z',
+        message: { role: 'user', content: 'go' },
+      },
+      row('a1', 'u1', { requestId: 'req_1' }, { type: 'thinking', thinking: 'hm' }, 5),
+      row('a2', 'a1', {}, { type: 'text', text: 'done' }, 80),
+    ];
+    writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const assistants = (await entriesOf(path)).filter((e) => (e.value as V).message?.role === 'assistant');
+    expect(assistants).toHaveLength(1);
+    expect((assistants[0]!.value as V).message.usage).toMatchObject({ input: 10, cacheRead: 1000, output: 80, totalTokens: 1090 });
   });
 
   it("does not count the sub-agent's totals from the Task result as the parent's", async () => {

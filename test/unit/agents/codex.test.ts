@@ -1,3 +1,4 @@
+import { TokenCounter } from '../../../src/core/agents/codex/usage.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,5 +219,31 @@ describe('codex adapter: entries', () => {
     const run = entriesOf(path);
     await expect(run).rejects.toBeInstanceOf(SessionFileError);
     await expect(run).rejects.toThrow(`${path}:5: not valid JSON`);
+  });
+});
+
+describe('codex token counting', () => {
+  const count = (input: number, cached: number, output: number, lane?: string) => ({
+    type: 'token_count',
+    info: { total_token_usage: { input_tokens: input, cached_input_tokens: cached, output_tokens: output, total_tokens: input + output } },
+    rate_limits: lane === undefined ? null : { limit_id: lane },
+  });
+
+  it('counts each rate-limit lane from its own base when their token_counts interleave', () => {
+    const counter = new TokenCounter();
+    const calls = [
+      count(1000, 900, 50, 'codex'),
+      count(800, 700, 20, 'codex_bengalfox'),
+      count(2000, 1800, 100, 'codex'),
+      count(2000, 1800, 100, 'codex'), // re-sent on a rate-limit update: nothing new
+    ].map((p) => counter.next(p));
+    const billed = calls.filter(Boolean).map((u) => u!.totalTokens);
+    expect(billed).toEqual([1050, 820, 1050]);
+  });
+
+  it('keeps one lane for files that name none, and for totals seen before the first lane was named', () => {
+    const counter = new TokenCounter();
+    const calls = [count(1000, 0, 10), count(2000, 0, 20, 'codex'), count(3000, 0, 30)].map((p) => counter.next(p));
+    expect(calls.map((u) => u?.totalTokens)).toEqual([1010, 1010, 1010]);
   });
 });

@@ -229,13 +229,14 @@ describe('opencode adapter', () => {
     expect(opencodeAdapter.homes({ OPENCODE_DB: 'dev.db', XDG_DATA_HOME: '/x' }, '/home/u')).toEqual(['/x/opencode/dev.db']);
     expect(opencodeAdapter.wants('ses_1.jsonl')).toBe(true);
     // What a watcher sees change when opencode writes: its database, the WAL, the older JSON files.
-    expect(['opencode.db', 'opencode.db-wal', 'opencode-beta.db', 'msg_abc123.json'].map(opencodeAdapter.wants)).toEqual([
+    expect(['opencode.db', 'opencode.db-wal', 'opencode-beta.db', 'msg_abc123.json'].map((n) => opencodeAdapter.changes!(n))).toEqual([
       true,
       true,
       true,
       true,
     ]);
-    expect(['notes.db', 'opencode.db-shm', 'package.json'].map(opencodeAdapter.wants)).toEqual([false, false, false]);
+    expect(['notes.db', 'opencode.db-shm', 'package.json'].map((n) => opencodeAdapter.changes!(n))).toEqual([false, false, false]);
+    expect(opencodeAdapter.wants('opencode.db')).toBe(false);
   });
 
   it('knows its sources', async () => {

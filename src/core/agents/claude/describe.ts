@@ -7,9 +7,11 @@ import { isObject, str, SYNTHETIC_MODEL, type Json } from './blocks.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A file may open with bookkeeping records (summaries, snapshots, queue operations, a PR link)
-// before the first record that names the session and its folder.
+// before the first record that names the session and its folder; a first prompt may hold a
+// pasted image of several MiB. A line that does not parse is passed over here: reading the
+// entries names it.
 const MAX_LINES = 64;
-const MAX_BYTES = 4 * 1024 * 1024;
+const MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The id of a Claude Code sub-agent's session. Its records carry the parent's sessionId, so the
@@ -25,14 +27,14 @@ export function describeClaude(path: string, scope: Scope): DescribeResult {
   let session: Json | undefined;
   let timestamp: string | undefined;
   let modelId: string | undefined;
-  for (const { text, line, terminated } of lines) {
+  for (const { text, terminated } of lines) {
     if (text.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       if (!terminated) break;
-      return { ok: false, reason: `line ${line}: not valid JSON` };
+      continue;
     }
     if (!isObject(value)) continue;
     if (!session) timestamp ??= str(value.timestamp);

@@ -131,7 +131,7 @@ export class ClaudeReader {
     for (const b of blocks) if (b.type === 'toolCall') this.toolNames.set(b.id, b.name);
     const usage = usageOf(message);
     const open = this.open;
-    if (open && key !== undefined && open.key === key) {
+    if (open && key !== undefined && open.key !== undefined && sameResponse(open.key, key)) {
       // Each row carries the whole response's usage as of that moment (output grows): keep the largest, never add.
       open.rows.push(uuid);
       open.message.content.push(...blocks);
@@ -299,4 +299,14 @@ export class ClaudeReader {
     }
     return null;
   }
+}
+
+/**
+ * Rows of one response: the same message.id, and the same requestId unless a row lacks one (some
+ * paths write it on only some rows; a gateway that reuses message ids still differs in requestId).
+ */
+function sameResponse(a: string, b: string): boolean {
+  const [idA, reqA = ''] = a.split('\n');
+  const [idB, reqB = ''] = b.split('\n');
+  return idA === idB && (reqA === reqB || reqA === '' || reqB === '');
 }

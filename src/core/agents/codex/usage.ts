@@ -16,17 +16,30 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
  * totals again whenever rate limits change (and a fork or spawned child copies the parent's
  * token_counts), so only a RISE of the totals since the last one seen is a model call. Totals that
  * go down are not usage either (a full context window sets them to {total_tokens: window}, the
- * rest 0): they become the new base and count nothing.
+ * rest 0): they become the new base and count nothing. Codex keeps one running total per
+ * rate-limit lane (`rate_limits.limit_id`: a model with its own limits counts apart), and their
+ * token_counts interleave: each lane's totals rise from that lane's own base. A token_count that
+ * names no lane belongs to the last lane named; the totals seen before any lane was named are
+ * the first named lane's (older files name none at all: one lane).
  */
 export class TokenCounter {
-  private base: Totals | undefined;
+  private readonly bases = new Map<string, Totals>();
+  private lastLane = '';
 
-  /** The usage this token_count adds (undefined when it adds none); it becomes the new base. */
+  /** The usage this token_count adds (undefined when it adds none); it becomes its lane's new base. */
   next(payload: Record<string, unknown>): Usage | undefined {
     const totals = totalsOf(payload);
     if (!totals) return undefined;
-    const base = this.base ?? { input: 0, cached: 0, output: 0, total: 0 };
-    this.base = totals;
+    const limits = payload.rate_limits as Record<string, unknown> | null | undefined;
+    const named = typeof limits?.limit_id === 'string' && limits.limit_id !== '' ? limits.limit_id : undefined;
+    if (named !== undefined && !this.bases.has(named) && this.bases.size === 1 && this.bases.has('')) {
+      this.bases.set(named, this.bases.get('')!);
+      this.bases.delete('');
+    }
+    const lane = named ?? this.lastLane;
+    this.lastLane = lane;
+    const base = this.bases.get(lane) ?? { input: 0, cached: 0, output: 0, total: 0 };
+    this.bases.set(lane, totals);
     const keys = ['input', 'cached', 'output', 'total'] as const;
     if (keys.some((k) => totals[k] < base[k])) return undefined;
     if (keys.every((k) => totals[k] === base[k])) return undefined;

@@ -29,12 +29,10 @@ export const opencodeAdapter: AgentAdapter = {
     return [data];
   },
 
-  // The exported sessions; and, for a watcher, the files whose change means the store changed:
-  // the database and its WAL, and the JSON files of the older storage/ (ses_, msg_, prt_ ids).
-  wants: (fileName) =>
-    fileName.endsWith('.jsonl') ||
-    /^opencode(-[A-Za-z0-9._-]+)?\.db(-wal)?$/.test(fileName) ||
-    /^(ses|msg|prt)_[A-Za-z0-9]+\.json$/.test(fileName),
+  wants: (fileName) => fileName.endsWith('.jsonl'),
+
+  // What changes while opencode writes: its database and WAL, the JSON files of the older storage/.
+  changes: (fileName) => /^opencode(-[A-Za-z0-9._-]+)?\.db(-wal)?$/.test(fileName) || /^(ses|msg|prt)_[A-Za-z0-9]+\.json$/.test(fileName),
 
   exportStore,
 

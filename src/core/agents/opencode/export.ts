@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SessionFileError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
@@ -31,6 +31,8 @@ export async function exportOpencode(source: string, exportDir: string): Promise
   }
   const seen = new Set<string>();
   const files: string[] = [];
+  // The folder exists even when the store holds no session yet: there is then nothing to read, not a missing path.
+  mkdirSync(exportDir, { recursive: true });
   for (const from of sources) {
     const dumps = from.kind === 'db' ? await readDatabase(from.path) : readStorage(from.path);
     for (const dump of dumps) {

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRegularFileSync } from '../../sessions/open-file.js';
 import { SessionFileError } from '../../../errors.js';
 import { byTimeThenId, type JsonObject, type SessionDump } from './dump.js';
 
@@ -49,7 +50,7 @@ function readParts(storage: string, messageId: string): JsonObject[] {
 function readObject(path: string): JsonObject {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(readRegularFileSync(path).toString('utf8'));
   } catch (error) {
     throw new SessionFileError(`${path}: not a JSON file of opencode's (${String(error)})`, error);
   }

@@ -1,6 +1,6 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync, statSync } from 'node:fs';
 import { SessionFileError } from '../../../errors.js';
-import { openRegularFile } from '../../sessions/open-file.js';
+import { fileKind, openRegularFile, readRegularFileSync } from '../../sessions/open-file.js';
 
 /**
  * A SQLite database in WAL mode, read as one page image without SQLite's own locking: opencode
@@ -125,7 +125,7 @@ function markRollback(image: Buffer): Buffer {
 export function readDatabaseImage(path: string): Buffer {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const before = readWalHeader(`${path}-wal`);
-    const db = readFileSync(path);
+    const db = readRegularFileSync(path);
     const wal = readOptional(`${path}-wal`);
     const after = wal && wal.length >= WAL_HEADER ? wal.subarray(0, WAL_HEADER) : undefined;
     if (sameHeader(before, after)) return mergeWal(db, wal ? committedFrames(wal) : undefined, path);
@@ -139,13 +139,8 @@ function sameHeader(a: Buffer | undefined, b: Buffer | undefined): boolean {
 }
 
 function readWalHeader(path: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const fd = openCompanion(path);
+  if (fd === undefined) return undefined;
   try {
     const header = Buffer.alloc(WAL_HEADER);
     const n = readSync(fd, header, 0, WAL_HEADER, 0);
@@ -156,12 +151,31 @@ function readWalHeader(path: string): Buffer | undefined {
 }
 
 function readOptional(path: string): Buffer | undefined {
+  const fd = openCompanion(path);
+  if (fd === undefined) return undefined;
   try {
-    return readFileSync(path);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens the database's WAL, which may be missing (undefined). Anything but a regular file there
+ * (a folder, a FIFO that would block the read for ever) is an error naming it; it is never opened.
+ */
+function openCompanion(path: string): number | undefined {
+  let st;
+  try {
+    st = statSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new SessionFileError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  if (!st.isFile()) throw new SessionFileError(`${path}: not a regular file (${fileKind(st)})`);
+  const opened = openRegularFile(path);
+  if (!opened.ok) throw new SessionFileError(`${path}: ${opened.reason}`);
+  return opened.fd;
 }
 
 /** Whether a file starts with SQLite's 16-byte magic. */

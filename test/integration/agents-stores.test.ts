@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { useAgentWorld } from '../helpers/agent-world.js';
 import { writeClaudeHome } from '../helpers/agent-files/claude.js';
+import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
 import { ROOT, writeOpencodeDatabase } from '../helpers/agent-files/opencode.js';
 import { opencodeSessionId } from '../../src/core/agents/opencode/index.js';
 
@@ -72,5 +73,16 @@ describe('opencode stores', () => {
     expect(again.code, again.stdout).toBe(0);
     expect(world.sent()).toHaveLength(before);
     expect(again.json().sessions.every((s: any) => s.status === 'unchanged')).toBe(true);
+  });
+
+  it("a FIFO where an agent keeps a sidecar (Claude's .meta.json, Gemini's projects.json) is never opened: no hang", async () => {
+    const claude = writeClaudeHome(world.home);
+    const gemini = writeGeminiHome(world.home);
+    const meta = claude.subagent.path.replace(/\.jsonl$/, '.meta.json');
+    execFileSync('rm', ['-f', meta, join(world.home, '.gemini', 'projects.json')]);
+    execFileSync('mkfifo', [meta, join(world.home, '.gemini', 'projects.json')]);
+    const result = await cli('upload', '--agent', 'claude,gemini', '--json');
+    expect(result.code, result.stdout).toBe(0);
+    expect(world.sent()).toEqual(expect.arrayContaining([claude.subagent.id, gemini.expected.main.id]));
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, type Dirent } from 'node:fs';
+import { readRegularFileSync } from '../../sessions/open-file.js';
 import { basename, dirname, join } from 'node:path';
 import { uuidV5 } from '../../../util/uuid-v5.js';
 import { readFirstLines } from '../../sessions/lines.js';
@@ -95,7 +96,8 @@ function subagentsDir(path: string, sessionId: string): string | undefined {
 
 function readSidecar(path: string): Json | undefined {
   try {
-    const value: unknown = JSON.parse(readFileSync(path.replace(/\.jsonl$/, '.meta.json'), 'utf8'));
+    // A sidecar that is not a regular file (a FIFO) is never opened: read as no sidecar.
+    const value: unknown = JSON.parse(readRegularFileSync(path.replace(/\.jsonl$/, '.meta.json')).toString('utf8'));
     return isObject(value) ? value : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readRegularFileSync } from '../../sessions/open-file.js';
 import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readFirstLines } from '../../sessions/lines.js';
@@ -53,7 +54,7 @@ export function projectRoot(project: string, projectHash: string | undefined, sc
 
 function readRegistry(path: string): [string, string][] {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    const data = JSON.parse(readRegularFileSync(path).toString('utf8')) as unknown;
     const projects = isObject(data) && isObject(data.projects) ? data.projects : {};
     return Object.entries(projects).filter((e): e is [string, string] => typeof e[1] === 'string');
   } catch {
@@ -63,7 +64,7 @@ function readRegistry(path: string): [string, string][] {
 
 function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8').trim() || undefined;
+    return readRegularFileSync(path).toString('utf8').trim() || undefined;
   } catch {
     return undefined;
   }

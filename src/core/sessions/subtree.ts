@@ -45,6 +45,6 @@ function childrenBeside(file: string, agents: readonly AgentName[], scope: Scope
     .filter((path) => path !== target && !known.has(path))
     .filter((path) => {
       const read = describeSession(path, agents, scope);
-      return read.ok && read.info.parentPath !== undefined && resolve(read.info.parentPath) === target;
+      return read.ok && read.info.kind === 'sub-agent' && read.info.parentPath !== undefined && resolve(read.info.parentPath) === target;
     });
 }

@@ -18,7 +18,7 @@ export interface ExpectedUsage {
 export interface ExpectedSession {
   path: string;
   id: string;
-  kind: 'root' | 'sub-agent';
+  kind: 'root' | 'sub-agent' | 'fork';
   parentId?: string;
   parentPath?: string;
   timestamp: string;

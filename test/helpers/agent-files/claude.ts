@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeMainSession } from './claude-main.js';
 import {
@@ -21,6 +22,7 @@ import {
   writer,
   type ExpectedSession,
   type ExpectedUsage,
+  type Rec,
 } from './claude-records.js';
 
 export type { ExpectedSession, ExpectedUsage } from './claude-records.js';
@@ -131,13 +133,19 @@ export function writeClaudeHome(home: string): ClaudeHome {
     ]),
   );
 
-  // A continued session: the file's name is its own id, its records carry the earlier session's.
+  // A resumed session: the file's name is its own id, its records carry the earlier session's, and
+  // it repeats the earlier session's first prompt and response (same uuids) before its own.
   const cont = writer(S, v);
   const contStart = at();
+  const repeated = readFileSync(mainPath, 'utf8')
+    .split('\n')
+    .slice(1, 3)
+    .map((line) => JSON.parse(line) as Rec);
   const contPath = write(
     join(project, `${S_CONT}.jsonl`),
     jsonl([
       { type: 'summary', summary: 'Fix flaky login test', leafUuid: 'a8' },
+      ...repeated,
       { ...cont.user('c-u1', null, 'Continue with the changelog'), timestamp: contStart },
       cont.assistant('c-a1', 'c-u1', 'msg_51', 'req_51', text('Changelog updated.'), usage(2, 10, 900, 20), 'max_tokens'),
     ]),
@@ -216,8 +224,11 @@ export function writeClaudeHome(home: string): ClaudeHome {
     continuation: {
       path: contPath,
       id: S_CONT,
-      kind: 'root',
-      timestamp: contStart,
+      kind: 'fork',
+      parentId: S,
+      parentPath: mainPath,
+      // The file's first record: the repeated one (the entries, and so the events' times, start at its own).
+      timestamp: repeated[0]!.timestamp as string,
       cwd: CWD,
       agentVersion: v,
       branch: 'main',

@@ -60,8 +60,16 @@ export function describeClaude(path: string, scope: Scope): DescribeResult {
   const stem = basename(path).replace(/\.jsonl$/, '');
   const fileAgent = /^agent-(.+)$/.exec(stem)?.[1];
   if (session.isSidechain !== true) {
-    // A continued session's file can carry the id of the session it continues: its name is its own.
-    return { ok: true, info: { ...common, id: UUID.test(stem) ? stem : sessionId, kind: 'root' } };
+    // A resumed session's file carries the id of the session it continues, and repeats its
+    // messages first: its name is its own id, and it is a fork of that session (whose records
+    // are not counted again).
+    if (!UUID.test(stem) || stem === sessionId)
+      return { ok: true, info: { ...common, id: UUID.test(stem) ? stem : sessionId, kind: 'root' } };
+    const original = join(dirname(path), `${sessionId}.jsonl`);
+    return {
+      ok: true,
+      info: { ...common, id: stem, kind: 'fork', parentId: sessionId, ...(existsSync(original) ? { parentPath: original } : {}) },
+    };
   }
   const agentId = str(session.agentId) ?? fileAgent;
   if (!agentId) return { ok: false, reason: 'a sidechain record without an agentId, in a file not named agent-<id>.jsonl' };

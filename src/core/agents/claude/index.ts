@@ -57,8 +57,8 @@ export const claudeAdapter: AgentAdapter = {
 
   describe: (path, _first, scope) => describeClaude(path, scope),
 
-  async *entries(path): AsyncGenerator<Entry> {
-    const reader = new ClaudeReader();
+  async *entries(path, info): AsyncGenerator<Entry> {
+    const reader = new ClaudeReader(info.kind === 'fork' && info.parentPath ? await uuidsOf(info.parentPath) : undefined);
     let ordinal = 1;
     for await (const { value } of readJsonLines(path)) {
       for (const entry of reader.push(value)) yield { line: ++ordinal, value: entry };
@@ -66,3 +66,14 @@ export const claudeAdapter: AgentAdapter = {
     for (const entry of reader.end()) yield { line: ++ordinal, value: entry };
   },
 };
+
+/** The record uuids of a session file (a resumed file's original, whose records it repeats). */
+async function uuidsOf(path: string): Promise<Set<string>> {
+  const uuids = new Set<string>();
+  try {
+    for await (const { value } of readJsonLines(path)) if (typeof value.uuid === 'string') uuids.add(value.uuid);
+  } catch {
+    // An original that cannot be read: nothing is known to be repeated.
+  }
+  return uuids;
+}

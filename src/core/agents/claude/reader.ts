@@ -39,7 +39,12 @@ const ms = (iso: string): number => Date.parse(iso) || 0;
  * entry that stands for them, so every `parentUuid` still lands on an entry.
  */
 export class ClaudeReader {
-  private readonly seen = new Set<string>();
+  /**
+   * @param seen records already counted elsewhere: the uuids of the session a resumed file
+   *   continues, which it repeats before its own messages. They are passed over, not counted again.
+   */
+  constructor(private readonly seen = new Set<string>()) {}
+
   /** uuid → the entry id standing for that record. */
   private readonly standsFor = new Map<string, string>();
   /** uuid of a record that is no entry → its parentUuid. */

@@ -4,7 +4,7 @@ import type { ImageBlock, TextBlock, ThinkingBlock, ToolCallBlock, Usage } from 
 
 /**
  * Claude Code's record fields translated into the model's blocks, usage and stop reasons. Pure
- * functions of one record; the merging of rows lives in entries.ts.
+ * functions of one record; the merging of rows lives in reader.ts.
  */
 
 export type Json = Record<string, unknown>;
@@ -131,4 +131,20 @@ export function promptTitle(text: string): string | undefined {
   const line = text.replace(/\n/g, ' ').trim();
   if (!line || NOT_A_PROMPT.test(line)) return undefined;
   return line.length > 200 ? `${line.slice(0, 200).trimEnd()}…` : line;
+}
+
+/** Which response an assistant row belongs to: its message.id, and its requestId (gateways may reuse one message.id). */
+export function responseKey(message: Json, rec: Json): string | undefined {
+  const messageId = str(message.id);
+  return messageId === undefined ? undefined : `${messageId}\n${str(rec.requestId) ?? ''}`;
+}
+
+/**
+ * Rows of one response: the same message.id, and the same requestId unless a row lacks one (some
+ * paths write it on only some rows; a gateway that reuses message ids still differs in requestId).
+ */
+export function sameResponse(a: string, b: string): boolean {
+  const [idA, reqA = ''] = a.split('\n');
+  const [idB, reqB = ''] = b.split('\n');
+  return idA === idB && (reqA === reqB || reqA === '' || reqB === '');
 }

@@ -5,6 +5,8 @@ import {
   FIRST_PROMPT_RANK,
   isObject,
   promptTitle,
+  responseKey,
+  sameResponse,
   stopReasonOf,
   str,
   SYNTHETIC_MODEL,
@@ -63,7 +65,9 @@ export class ClaudeReader {
   push(rec: Json): Json[] {
     const out: Json[] = [];
     const type = str(rec.type) ?? '';
-    const timestamp = str(rec.timestamp) ?? this.lastTimestamp;
+    // A record without a readable time takes the last one seen, never the epoch.
+    const own = str(rec.timestamp);
+    const timestamp = own !== undefined && !Number.isNaN(Date.parse(own)) ? own : this.lastTimestamp;
     this.lastTimestamp = timestamp;
     const titleSource = TITLE_RANK[type];
     if (titleSource) return this.retitle(str(rec[titleSource[0]]), titleSource[1], timestamp);
@@ -129,9 +133,7 @@ export class ClaudeReader {
   }
 
   private assistantRow(out: Json[], rec: Json, message: Json, uuid: string, parentUuid: string | null, timestamp: string): Json[] {
-    const messageId = str(message.id);
-    // Gateways may reuse one message.id for every response; the requestId keeps those apart.
-    const key = messageId === undefined ? undefined : `${messageId}\n${str(rec.requestId) ?? ''}`;
+    const key = responseKey(message, rec);
     const blocks = assistantBlocks(message.content);
     for (const b of blocks) if (b.type === 'toolCall') this.toolNames.set(b.id, b.name);
     const usage = usageOf(message);
@@ -195,7 +197,9 @@ export class ClaudeReader {
 
   private toolResultEntries(rec: Json, results: Json[]): Json[] {
     const uuid = rec.uuid as string;
-    const timestamp = str(rec.timestamp) ?? this.lastTimestamp;
+    // A record without a readable time takes the last one seen, never the epoch.
+    const own = str(rec.timestamp);
+    const timestamp = own !== undefined && !Number.isNaN(Date.parse(own)) ? own : this.lastTimestamp;
     let parentId = this.resolve(str(rec.parentUuid) ?? null);
     return results.map((block, i) => {
       const toolCallId = str(block.tool_use_id) ?? '';
@@ -304,14 +308,4 @@ export class ClaudeReader {
     }
     return null;
   }
-}
-
-/**
- * Rows of one response: the same message.id, and the same requestId unless a row lacks one (some
- * paths write it on only some rows; a gateway that reuses message ids still differs in requestId).
- */
-function sameResponse(a: string, b: string): boolean {
-  const [idA, reqA = ''] = a.split('\n');
-  const [idB, reqB = ''] = b.split('\n');
-  return idA === idB && (reqA === reqB || reqA === '' || reqB === '');
 }

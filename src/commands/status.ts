@@ -48,6 +48,7 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
   if (flags.json) {
     writeJson(io, {
       sessions_dir: context.sessionsDir,
+      agents: context.agents.scan,
       state_dir: context.stateDir,
       current_backend: current,
       backends: shown,
@@ -59,7 +60,8 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
     return EXIT.ok;
   }
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  out(`sessions: ${context.sessionsDir} (${context.sessionsDirSource})`);
+  out(`agents: ${context.agents.scan.join(', ')}`);
+  if (context.agents.scan.includes('prime')) out(`sessions: ${context.sessionsDir} (${context.sessionsDirSource})`);
   for (const c of shown) out(`${c.backend}${c.backend === current ? ' (current)' : ''}\n  ${countsLine(c)}`);
   if (stale.length) {
     out(`also in the ledger, for no session found now: ${stale.join(', ')} (drop one with \`traces status --forget <backend>\`)`);

@@ -243,6 +243,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
     expect((await cli('upload', '--json')).code).toBe(0);
     const status = await cli('status', '--json');
     expect(status.code, status.stderr).toBe(0);
+    expect(status.json().agents).toEqual([agent]);
     const current = status.json().backends.find((b: any) => b.backend === world.server.url);
     expect(current).toMatchObject({ uploaded: sessions.length, pending: 0, failed: 0 });
   });

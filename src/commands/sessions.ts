@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createSessionsApi } from '../backend/connect.js';
 import { PATCH_ID, patchIdOf, type SessionPatch } from '../contracts/wire.js';
 import { saveSessions, type SaveOverrides, type SaveResult } from '../core/save.js';
@@ -40,17 +41,27 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
       'Pass them, or set them once: `traces config set org SLUG`, `traces config set workspace SLUG`.',
     );
   }
+  // A store that cannot be read is named, and the run ends with exit 1 whatever else was saved.
+  let unreadable = 0;
+  const onProblem = (file: string, reason: string) => {
+    unreadable++;
+    logger.warn(`${file}: ${reason}`);
+  };
+  const exportRoot = exportRootOf(context.stateDir);
+  // An id is looked up; a path is read as found: a file is saved (or said not to be a session), a
+  // folder or an agent's store (opencode's database) gives the sessions in it.
+  const named = async (arg: string): Promise<string[]> => {
+    if (!existsSync(arg)) return [await findSessionFile(arg, context.roots, context.agents.paths, exportRoot)];
+    const found = await discoverSessions([arg], { required: true, agents: context.agents.paths, exportRoot, onProblem });
+    if (found.length === 1 && found[0]!.path === resolve(arg)) return [found[0]!.path];
+    return sessionFiles(found, context.agents.paths);
+  };
   const files = flags.all
     ? sessionFiles(
-        await discoverSessions(scanRoots(context), {
-          required: false,
-          agents: context.agents.scan,
-          exportRoot: exportRootOf(context.stateDir),
-          onProblem: (file, reason) => logger.warn(`${file}: ${reason}`),
-        }),
+        await discoverSessions(scanRoots(context), { required: false, agents: context.agents.scan, exportRoot, onProblem }),
         context.agents.scan,
       )
-    : await Promise.all(args.map((arg) => findSessionFile(arg, context.roots, context.agents.paths, exportRootOf(context.stateDir))));
+    : (await Promise.all(args.map(named))).flat();
   const overrides: SaveOverrides = {
     model: flags.model,
     title: flags.title,
@@ -99,7 +110,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
       const notAttempted = counts.pending ? `, ${counts.pending} not attempted` : '';
       io.stderr.write(`${plural(counts.saved, 'session')} saved, ${counts.exists} already there, ${failed} failed${notAttempted}\n`);
     }
-    return failed || unreachable ? EXIT.failed : EXIT.ok;
+    return failed || unreachable || unreadable ? EXIT.failed : EXIT.ok;
   } finally {
     await api.close();
   }

@@ -30,11 +30,16 @@ export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<nu
   const ledger = loadLedger(context.stateDir, logger);
   const backend = backendId(context.backend);
   const agents = agentsFor(context, path ? [path] : []);
+  // A store that cannot be read is named, and the tree of the rest is shown with exit 1.
+  let unreadable = 0;
   const candidates = await discoverSessions(path ? [path] : scanRoots(context), {
     required: Boolean(path),
     agents,
     exportRoot: exportRootOf(context.stateDir),
-    onProblem: (file, reason) => logger.warn(`${file}: ${reason}`),
+    onProblem: (file, reason) => {
+      unreadable++;
+      logger.warn(`${file}: ${reason}`);
+    },
   });
   const forest = buildForest(candidates, agents);
   const toJson = (node: SessionNode): TreeJson => ({
@@ -52,11 +57,11 @@ export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<nu
   const nodes = forest.map(toJson);
   if (flags.json) {
     writeJson(io, nodes);
-    return EXIT.ok;
+    return unreadable ? EXIT.failed : EXIT.ok;
   }
   if (nodes.length === 0) {
     io.stderr.write(`no sessions found in ${path ?? context.roots.join(' or ')}\n`);
-    return EXIT.ok;
+    return unreadable ? EXIT.failed : EXIT.ok;
   }
   const lines: string[] = [];
   const walk = (node: TreeJson, prefix: string, last: boolean, top: boolean) => {
@@ -68,5 +73,5 @@ export async function tree(args: string[], flags: TreeFlags, io: Io): Promise<nu
   };
   for (const node of nodes) walk(node, '', true, true);
   io.stdout.write(`${lines.join('\n')}\n`);
-  return EXIT.ok;
+  return unreadable ? EXIT.failed : EXIT.ok;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js';
 import { useAgentWorld } from '../helpers/agent-world.js';
 import { writeClaudeHome } from '../helpers/agent-files/claude.js';
 import { writeGeminiHome } from '../helpers/agent-files/gemini.js';
-import { ROOT, writeOpencodeDatabase } from '../helpers/agent-files/opencode.js';
+import { ROOT, writeOpencodeDatabase, writeOpencodeStorage } from '../helpers/agent-files/opencode.js';
 import { opencodeSessionId } from '../../src/core/agents/opencode/index.js';
 
 /**
@@ -84,5 +84,30 @@ describe('opencode stores', () => {
     const result = await cli('upload', '--agent', 'claude,gemini', '--json');
     expect(result.code, result.stdout).toBe(0);
     expect(world.sent()).toEqual(expect.arrayContaining([claude.subagent.id, gemini.expected.main.id]));
+  });
+
+  it('a damaged file of storage/ costs its own session only: the database beside it is still sent', async () => {
+    await writeOpencodeDatabase(opencodeData());
+    const storage = writeOpencodeStorage(opencodeData());
+    const messages = join(storage, 'message');
+    const sessionDir = readdirSync(messages)[0]!;
+    writeFileSync(join(messages, sessionDir, readdirSync(join(messages, sessionDir))[0]!), '{"id": broken\n');
+    const result = await cli('upload', '--agent', 'opencode', '--json');
+    expect(result.code).toBe(1);
+    expect(world.sent()).toContain(opencodeSessionId(ROOT));
+    const failed = result.json().sessions.filter((s: any) => s.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0].error).not.toContain('\n');
+    const tree = await cli('tree', '--agent', 'opencode', '--json');
+    expect(tree.code).toBe(1);
+    expect(JSON.stringify(tree.json())).toContain(opencodeSessionId(ROOT));
+  });
+
+  it('sessions save takes a store path: every session in it', async () => {
+    await writeOpencodeDatabase(opencodeData());
+    const db = join(opencodeData(), 'opencode.db');
+    const result = await cli('sessions', 'save', db, '--dry-run', '--json', '--model', 'm');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json().sessions.map((s: any) => s.id)).toContain(opencodeSessionId(ROOT));
   });
 });

@@ -129,6 +129,7 @@ export async function expandStores(
       onProblem(path, error instanceof Error ? error.message : String(error));
       if (!isDirectory(path)) continue;
     }
+    for (const reason of exported?.problems ?? []) onProblem(path, reason);
     if (exported === undefined || !exported.whole) out.push(path);
     if (exported !== undefined) out.push(exported.dir);
   }

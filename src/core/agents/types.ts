@@ -144,6 +144,8 @@ export interface AgentAdapter {
 export interface Exported {
   dir: string;
   whole: boolean;
+  /** Parts of the store that could not be read (a damaged file, one database of several); the rest was exported. */
+  problems?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

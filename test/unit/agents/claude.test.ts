@@ -263,6 +263,42 @@ describe('claudeAdapter.entries', () => {
     expect((assistants[0]!.value as V).message.usage).toMatchObject({ input: 10, cacheRead: 1000, output: 80, totalTokens: 1090 });
   });
 
+  it('takes the requestId of a later row for a response whose first row lacked it: a reused message.id stays apart', async () => {
+    const path = join(dir, 'late-request-id.jsonl');
+    const common = { sessionId: 'f1e2d3c4-0000-4000-8000-000000000003', cwd: '/w', version: '2.1.0', isSidechain: false };
+    const row = (uuid: string, parentUuid: string, requestId: string | undefined, output: number) => ({
+      ...common,
+      type: 'assistant',
+      uuid,
+      parentUuid,
+      timestamp: '2026-06-01T10:00:01.000Z',
+      ...(requestId ? { requestId } : {}),
+      message: {
+        id: 'msg_1',
+        role: 'assistant',
+        model: 'claude-x',
+        content: [{ type: 'text', text: uuid }],
+        usage: { input_tokens: 100, output_tokens: output },
+      },
+    });
+    const lines = [
+      {
+        ...common,
+        type: 'user',
+        uuid: 'u1',
+        parentUuid: null,
+        timestamp: '2026-06-01T10:00:00.000Z',
+        message: { role: 'user', content: 'go' },
+      },
+      row('a1', 'u1', undefined, 5),
+      row('a2', 'a1', 'req_1', 20),
+      row('a3', 'a2', 'req_2', 30),
+    ];
+    writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const assistants = (await entriesOf(path)).filter((e) => (e.value as V).message?.role === 'assistant');
+    expect(assistants.map((e) => (e.value as V).message.usage.totalTokens)).toEqual([120, 130]);
+  });
+
   it("does not count the sub-agent's totals from the Task result as the parent's", async () => {
     const got = summary(await entriesOf(fx.main.path));
     expect(got.usage.output).toBe(fx.main.usage.output);

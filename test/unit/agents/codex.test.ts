@@ -241,6 +241,31 @@ describe('codex token counting', () => {
     expect(billed).toEqual([1050, 820, 1050]);
   });
 
+  it('gives a token_count that names no lane to the lane whose totals it continues', () => {
+    const totals = (specs: [number, string | undefined][]) => {
+      const counter = new TokenCounter();
+      return specs.reduce((n, [total, lane]) => n + (counter.next(count(total, 0, 0, lane))?.totalTokens ?? 0), 0);
+    };
+    // codex 100, unnamed 110 (codex's), other 50, unnamed 120 (codex's), codex 130: 100 + 10 + 50 + 10 + 10.
+    expect(
+      totals([
+        [100, 'codex'],
+        [110, undefined],
+        [50, 'other'],
+        [120, undefined],
+        [130, 'codex'],
+      ]),
+    ).toBe(180);
+    // Before any lane: 100 (codex's, which later goes on from it), other 50, codex 150: 100 + 50 + 50.
+    expect(
+      totals([
+        [100, undefined],
+        [50, 'other'],
+        [150, 'codex'],
+      ]),
+    ).toBe(200);
+  });
+
   it('keeps one lane for files that name none, and for totals seen before the first lane was named', () => {
     const counter = new TokenCounter();
     const calls = [count(1000, 0, 10), count(2000, 0, 20, 'codex'), count(3000, 0, 30)].map((p) => counter.next(p));

@@ -141,6 +141,8 @@ export class ClaudeReader {
     if (open && key !== undefined && open.key !== undefined && sameResponse(open.key, key)) {
       // Each row carries the whole response's usage as of that moment (output grows): keep the largest, never add.
       open.rows.push(uuid);
+      // A first row without the requestId: the response is the one the later rows name.
+      if (open.key.endsWith('\n')) open.key = key;
       open.message.content.push(...blocks);
       open.message.usage = usageMax(open.message.usage, usage);
       open.message.stopReason = stopReasonOf(message.stop_reason) ?? open.message.stopReason;

@@ -19,12 +19,24 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
  * rest 0): they become the new base and count nothing. Codex keeps one running total per
  * rate-limit lane (`rate_limits.limit_id`: a model with its own limits counts apart), and their
  * token_counts interleave: each lane's totals rise from that lane's own base. A token_count that
- * names no lane belongs to the last lane named; the totals seen before any lane was named are
- * the first named lane's (older files name none at all: one lane).
+ * names no lane belongs to the lane whose totals it continues; the totals seen before any lane
+ * was named are the first named lane's that they lead to (older files name none at all: one lane).
  */
 export class TokenCounter {
   private readonly bases = new Map<string, Totals>();
   private lastLane = '';
+
+  /**
+   * The lane an unnamed token_count belongs to: the one whose totals it continues (the largest
+   * base not above it), else the last lane named.
+   */
+  private laneContinued(totals: Totals): string {
+    let best: string | undefined;
+    for (const [lane, base] of this.bases) {
+      if (base.total <= totals.total && (best === undefined || base.total > this.bases.get(best)!.total)) best = lane;
+    }
+    return best ?? this.lastLane;
+  }
 
   /** The usage this token_count adds (undefined when it adds none); it becomes its lane's new base. */
   next(payload: Record<string, unknown>): Usage | undefined {
@@ -32,11 +44,13 @@ export class TokenCounter {
     if (!totals) return undefined;
     const limits = payload.rate_limits as Record<string, unknown> | null | undefined;
     const named = typeof limits?.limit_id === 'string' && limits.limit_id !== '' ? limits.limit_id : undefined;
-    if (named !== undefined && !this.bases.has(named) && this.bases.size === 1 && this.bases.has('')) {
-      this.bases.set(named, this.bases.get('')!);
+    // Totals counted before any lane was named continue the first named lane whose totals they lead to.
+    const unnamed = this.bases.get('');
+    if (named !== undefined && !this.bases.has(named) && unnamed !== undefined && totals.total >= unnamed.total) {
+      this.bases.set(named, unnamed);
       this.bases.delete('');
     }
-    const lane = named ?? this.lastLane;
+    const lane = named ?? this.laneContinued(totals);
     this.lastLane = lane;
     const base = this.bases.get(lane) ?? { input: 0, cached: 0, output: 0, total: 0 };
     this.bases.set(lane, totals);

@@ -24,7 +24,12 @@ type Source = { kind: 'db' | 'storage'; path: string };
  * a rerun uploads nothing. A session found in both a database and `storage/` (the JSON files a
  * migration to 1.2 copied into the database) is taken from the database.
  */
-export async function exportOpencode(source: string, exportDir: string): Promise<string[]> {
+export async function exportOpencode(
+  source: string,
+  exportDir: string,
+  /** A database, or a session of storage/, that cannot be read: the others are exported. */
+  onProblem: (reason: string) => void = () => {},
+): Promise<string[]> {
   const sources = resolveSources(source);
   if (sources.length === 0) {
     throw new SessionFileError(`${source}: neither an opencode database nor a storage/ folder of opencode's`);
@@ -34,7 +39,14 @@ export async function exportOpencode(source: string, exportDir: string): Promise
   // The folder exists even when the store holds no session yet: there is then nothing to read, not a missing path.
   mkdirSync(exportDir, { recursive: true });
   for (const from of sources) {
-    const dumps = from.kind === 'db' ? await readDatabase(from.path) : readStorage(from.path);
+    let dumps: SessionDump[];
+    try {
+      dumps = from.kind === 'db' ? await readDatabase(from.path) : readStorage(from.path, onProblem);
+    } catch (error) {
+      if (!(error instanceof SessionFileError) || sources.length === 1) throw error;
+      onProblem(error.message);
+      continue;
+    }
     for (const dump of dumps) {
       const id = String(dump.session.id);
       if (seen.has(id)) continue;

@@ -10,13 +10,19 @@ import { byTimeThenId, type JsonObject, type SessionDump } from './dump.js';
  * the whole object (with its `id`, `sessionID`, `messageID`). opencode 1.2 and later no longer
  * write these files, so a file that is not JSON is damaged, not half written: it is named.
  */
-export function readStorage(storage: string): SessionDump[] {
+export function readStorage(storage: string, onProblem: (reason: string) => void): SessionDump[] {
   const dumps: SessionDump[] = [];
   for (const project of folders(join(storage, 'session'))) {
     for (const file of jsonFiles(join(storage, 'session', project))) {
-      const session = readObject(join(storage, 'session', project, file));
-      const id = typeof session.id === 'string' ? session.id : file.slice(0, -'.json'.length);
-      dumps.push({ session: { ...session, id }, messages: readMessages(storage, id) });
+      // A damaged file costs its own session only: the others are read.
+      try {
+        const session = readObject(join(storage, 'session', project, file));
+        const id = typeof session.id === 'string' ? session.id : file.slice(0, -'.json'.length);
+        dumps.push({ session: { ...session, id }, messages: readMessages(storage, id) });
+      } catch (error) {
+        if (!(error instanceof SessionFileError)) throw error;
+        onProblem(error.message);
+      }
     }
   }
   return dumps;
@@ -52,7 +58,7 @@ function readObject(path: string): JsonObject {
   try {
     value = JSON.parse(readRegularFileSync(path).toString('utf8'));
   } catch (error) {
-    throw new SessionFileError(`${path}: not a JSON file of opencode's (${String(error)})`, error);
+    throw new SessionFileError(`${path}: not a JSON file of opencode's (${String(error).split('\n')[0]})`, error);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SessionFileError(`${path}: not a JSON object`);
   return value as JsonObject;

@@ -16,8 +16,9 @@ export async function exportStore(path: string, exportRoot: string): Promise<Exp
   // One export folder per store however it was reached (the data folder as a home, the database,
   // its WAL as a watcher sees it change): a session is never exported, nor uploaded, twice.
   const dir = join(exportRoot, 'opencode', createHash('sha256').update(found.store).digest('hex').slice(0, 16));
-  await exportOpencode(found.store, dir);
-  return { dir, whole: found.whole };
+  const problems: string[] = [];
+  await exportOpencode(found.store, dir, (reason) => problems.push(reason));
+  return { dir, whole: found.whole, problems };
 }
 
 /** The store a path belongs to; `whole` when the path is that store or a file of it (nothing else to read there). */

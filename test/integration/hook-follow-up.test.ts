@@ -1,3 +1,4 @@
+import { until } from '../helpers/until.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { LocalStore } from '../../src/backend/store/index.js';
 import { tryLock } from '../../src/util/lock.js';
@@ -85,6 +86,9 @@ describe('an upload that drains what the hook queued', () => {
     mkdirSync(join(tmp.path, 'state'), { recursive: true });
     const release = tryLock(join(tmp.path, 'state', 'worker.lock'))!;
     expect((await runCli(['hook', '--events', '--session', home.root, '--to', store], { env })).code).toBe(0);
+    // The worker the hook starts meets the lock held and leaves: wait for it, or (on a loaded
+    // machine) it could start after the release below and drain the queue under this test's feet.
+    await until(() => hookLog().includes('another worker is running'), "the hook's own worker to give way");
     const queued = () =>
       readFileSync(join(tmp.path, 'state', 'queue.ndjson'), 'utf8')
         .trim()

@@ -227,25 +227,17 @@ describe('claudeAdapter.entries', () => {
     expect(first.message).toMatchObject({ provider: 'anthropic', model: 'claude-opus-4-7', stopReason: 'toolUse' });
   });
 
-  it('merges rows of one response when only some of them carry its requestId', async () => {
-    const path = join(dir, 'mixed-request-ids.jsonl');
+  /** A prompt, then assistant rows of one message.id ([uuid, requestId or undefined, block, output tokens]); its assistant entries. */
+  async function rowsOfMsg1(name: string, rows: [string, string | undefined, object, number][]): Promise<V[]> {
+    const path = join(dir, name);
     const common = { sessionId: 'f1e2d3c4-0000-4000-8000-000000000001', cwd: '/w', version: '2.1.0', isSidechain: false };
-    const row = (uuid: string, parentUuid: string | null, extra: Record<string, unknown>, block: object, output: number) => ({
-      ...common,
-      type: 'assistant',
-      uuid,
-      parentUuid,
-      timestamp: '2026-06-01T10:00:01.000Z',
-      ...extra,
-      message: {
-        id: 'msg_1',
-        role: 'assistant',
-        model: 'claude-x',
-        content: [block],
-        usage: { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0, output_tokens: output },
-      },
+    const usage = (output: number) => ({
+      input_tokens: 10,
+      cache_read_input_tokens: 1000,
+      cache_creation_input_tokens: 0,
+      output_tokens: output,
     });
-    const lines = [
+    const lines: object[] = [
       {
         ...common,
         type: 'user',
@@ -254,49 +246,42 @@ describe('claudeAdapter.entries', () => {
         timestamp: '2026-06-01T10:00:00.000Z',
         message: { role: 'user', content: 'go' },
       },
-      row('a1', 'u1', { requestId: 'req_1' }, { type: 'thinking', thinking: 'hm' }, 5),
-      row('a2', 'a1', {}, { type: 'text', text: 'done' }, 80),
     ];
+    let parentUuid = 'u1';
+    for (const [uuid, requestId, block, output] of rows) {
+      const message = { id: 'msg_1', role: 'assistant', model: 'claude-x', content: [block], usage: usage(output) };
+      lines.push({
+        ...common,
+        type: 'assistant',
+        uuid,
+        parentUuid,
+        timestamp: '2026-06-01T10:00:01.000Z',
+        ...(requestId ? { requestId } : {}),
+        message,
+      });
+      parentUuid = uuid;
+    }
     writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const assistants = (await entriesOf(path)).filter((e) => (e.value as V).message?.role === 'assistant');
+    return (await entriesOf(path)).map((e) => e.value as V).filter((v) => v.message?.role === 'assistant');
+  }
+
+  it('merges rows of one response when only some of them carry its requestId', async () => {
+    const assistants = await rowsOfMsg1('mixed-request-ids.jsonl', [
+      ['a1', 'req_1', { type: 'thinking', thinking: 'hm' }, 5],
+      ['a2', undefined, { type: 'text', text: 'done' }, 80],
+    ]);
     expect(assistants).toHaveLength(1);
-    expect((assistants[0]!.value as V).message.usage).toMatchObject({ input: 10, cacheRead: 1000, output: 80, totalTokens: 1090 });
+    expect(assistants[0]!.message.usage).toMatchObject({ input: 10, cacheRead: 1000, output: 80, totalTokens: 1090 });
   });
 
   it('takes the requestId of a later row for a response whose first row lacked it: a reused message.id stays apart', async () => {
-    const path = join(dir, 'late-request-id.jsonl');
-    const common = { sessionId: 'f1e2d3c4-0000-4000-8000-000000000003', cwd: '/w', version: '2.1.0', isSidechain: false };
-    const row = (uuid: string, parentUuid: string, requestId: string | undefined, output: number) => ({
-      ...common,
-      type: 'assistant',
-      uuid,
-      parentUuid,
-      timestamp: '2026-06-01T10:00:01.000Z',
-      ...(requestId ? { requestId } : {}),
-      message: {
-        id: 'msg_1',
-        role: 'assistant',
-        model: 'claude-x',
-        content: [{ type: 'text', text: uuid }],
-        usage: { input_tokens: 100, output_tokens: output },
-      },
-    });
-    const lines = [
-      {
-        ...common,
-        type: 'user',
-        uuid: 'u1',
-        parentUuid: null,
-        timestamp: '2026-06-01T10:00:00.000Z',
-        message: { role: 'user', content: 'go' },
-      },
-      row('a1', 'u1', undefined, 5),
-      row('a2', 'a1', 'req_1', 20),
-      row('a3', 'a2', 'req_2', 30),
-    ];
-    writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const assistants = (await entriesOf(path)).filter((e) => (e.value as V).message?.role === 'assistant');
-    expect(assistants.map((e) => (e.value as V).message.usage.totalTokens)).toEqual([120, 130]);
+    const text = (t: string) => ({ type: 'text', text: t });
+    const assistants = await rowsOfMsg1('late-request-id.jsonl', [
+      ['a1', undefined, text('a1'), 5],
+      ['a2', 'req_1', text('a2'), 20],
+      ['a3', 'req_2', text('a3'), 30],
+    ]);
+    expect(assistants.map((v) => v.message.usage.totalTokens)).toEqual([1030, 1040]);
   });
 
   it("does not count the sub-agent's totals from the Task result as the parent's", async () => {

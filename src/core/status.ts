@@ -1,6 +1,7 @@
 import type { Ledger } from './ledger.js';
 import type { Candidate } from './sessions/discover.js';
-import { describeSession, Scope, type AgentName } from './agents/registry.js';
+import { describeSession, Scope, type AgentName, type SessionInfo } from './agents/registry.js';
+import { dropCopies } from './sessions/copies.js';
 import { fileState, type FileState } from './sessions/state.js';
 
 export interface BackendStatus {
@@ -19,20 +20,33 @@ export interface BackendStatus {
  * first lines) only to tell sessions from other `.jsonl` files; known files cost nothing more.
  */
 export function countStates(candidates: Candidate[], ledger: Ledger, backends: string[], agents: readonly AgentName[]): BackendStatus[] {
-  const isSession = new Map<string, boolean>();
+  const infos = new Map<string, SessionInfo | null>();
   const scope = new Scope();
-  const sessionCheck = (path: string) => {
-    let known = isSession.get(path);
-    if (known === undefined) isSession.set(path, (known = describeSession(path, agents, scope).ok));
-    return known;
+  const infoOf = (c: Candidate) => {
+    let info = infos.get(c.path);
+    if (info === undefined) {
+      const read = describeSession(c.path, agents, scope);
+      infos.set(c.path, (info = read.ok ? read.info : null));
+    }
+    return info;
   };
   return backends.map((backend) => {
     const counts: BackendStatus = { backend, uploaded: 0, pending: 0, failed: 0, too_large: 0, invalid: 0, to_send_bytes: 0 };
+    const pending: { candidate: Candidate; info: SessionInfo }[] = [];
     for (const c of candidates) {
-      let state: FileState = fileState(c, ledger.get(backend, c.path));
-      if (state === 'pending' && !sessionCheck(c.path)) state = 'not_session';
+      const state: FileState = fileState(c, ledger.get(backend, c.path));
+      if (state === 'pending') {
+        const info = infoOf(c);
+        if (info) pending.push({ candidate: c, info });
+        continue;
+      }
       if (state !== 'not_session') counts[state]++;
-      if (state === 'pending' || state === 'failed') counts.to_send_bytes += c.size;
+      if (state === 'failed') counts.to_send_bytes += c.size;
+    }
+    // A session held by two files is one session to send (the upload drops the copy).
+    for (const { candidate } of dropCopies(pending).kept) {
+      counts.pending++;
+      counts.to_send_bytes += candidate.size;
     }
     return counts;
   });

@@ -155,6 +155,16 @@ describe('choosing agents', () => {
   });
 });
 
+describe('copies', () => {
+  it('status counts a session held by two files once (Codex left in sessions/ and archived_sessions/)', async () => {
+    const codex = writeCodexHome(world.home);
+    const status = await cli('status', '--agent', 'codex', '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const current = status.json().backends.find((b: any) => b.backend === world.server.url);
+    expect(current.pending).toBe([codex.root, codex.child, codex.fork].length);
+  });
+});
+
 describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
   it(`upload --agent ${agent} sends each session once with its place in the tree; a rerun sends nothing`, async () => {
     const sessions = await write(world.home);

@@ -17,12 +17,19 @@ export class HttpEventsApi implements EventsApi {
     return response.data ?? {};
   }
 
-  async sendBatch(sessionId: string, events: TraceEvent[]): Promise<void> {
+  async sendBatch(sessionId: string, events: TraceEvent[], json?: string): Promise<void> {
     // Every event carries a deterministic event_id: a retry after a 500 that stored half cannot duplicate.
+    const path = `/v1/sessions/${encodeURIComponent(sessionId)}/events/batch`;
+    if (json === undefined) {
+      await this.client.request({ method: 'POST', path, json: { events }, idempotent: true });
+      return;
+    }
+    const body = Buffer.from(json);
     await this.client.request({
       method: 'POST',
-      path: `/v1/sessions/${encodeURIComponent(sessionId)}/events/batch`,
-      json: { events },
+      path,
+      headers: { 'content-type': 'application/json' },
+      body: async () => ({ body, length: body.length }),
       idempotent: true,
     });
   }

@@ -18,7 +18,8 @@ export interface SessionsApi {
 /** Session starts and event batches (see README, wire contracts). Every call is safe to repeat. */
 export interface EventsApi {
   startSession(body: SessionStart): Promise<Record<string, unknown>>;
-  sendBatch(sessionId: string, events: TraceEvent[]): Promise<void>;
+  /** `json`, when given, is `{"events":[...]}` of exactly these events, already serialized (sent as it is over HTTP). */
+  sendBatch(sessionId: string, events: TraceEvent[], json?: string): Promise<void>;
   sendCrossSession(events: TraceEvent[]): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -94,6 +94,18 @@ describe('traces events push', () => {
     expect(ids(flaky, home.rootId)).toEqual(ids(clean, home.rootId));
   });
 
+  it('a batch refused part-way (batches go a few at a time) leaves the session to push again, whole', async () => {
+    const server = await serve('refusing');
+    server.fail({ kind: 'status', status: 400, body: '{"detail":"no"}', path: `/v1/sessions/${home.rootId}/events/batch` });
+    const first = await cli(server, 'events', 'push', home.root, '--json');
+    expect(first.code).toBe(1);
+    expect(first.json().sessions[0]).toMatchObject({ status: 'failed' });
+    const again = await cli(server, 'events', 'push', home.root, '--json');
+    expect(again.code).toBe(0);
+    expect(again.json().sessions[0]).toMatchObject({ status: 'pushed', events: 30 * 4 });
+    expect(ids(server, home.rootId)).toHaveLength(30 * 4);
+  });
+
   it('--force sends everything again without duplicating anything', async () => {
     const server = await serve('a');
     await cli(server, 'events', 'push', home.child);

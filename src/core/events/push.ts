@@ -10,7 +10,7 @@ import { buildForest, type SessionNode } from '../sessions/forest.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { untilAborted } from '../../util/signals.js';
 import { notAttempted, UnreachableRule } from '../unreachable.js';
-import { toBatches } from './batch.js';
+import { jsonBatches, toBatches, type JsonBatch } from './batch.js';
 import { mapSessionEvents, type MappedEvent } from './map.js';
 import { sessionStartBody } from './session-start.js';
 
@@ -141,11 +141,11 @@ export async function pushSessions(
           result.events = events.length;
           result.status = 'pushed';
         } else {
-          for (const batch of toBatches(events.map((e) => e.event))) {
-            await deps.api.sendBatch(node.info.id, batch);
-            result.batches++;
-            result.events += batch.length;
-          }
+          await sendBatches(
+            jsonBatches(events.map((e) => e.event)),
+            (batch) => deps.api.sendBatch(node.info.id, batch.events, batch.json),
+            result,
+          );
           deps.ledger.set(deps.backend, node.path, mark);
           result.status = result.events ? 'pushed' : 'unchanged';
         }
@@ -225,4 +225,33 @@ function indexForest(tops: SessionNode[]): Map<string, SessionNode> {
   };
   tops.forEach(walk);
   return all;
+}
+
+/** Batches of one session in flight at once: the backend stores one while the next travels. */
+const BATCHES_IN_FLIGHT = 4;
+
+/**
+ * Sends a session's batches, a few at a time (event ids make the order and any resend harmless).
+ * The first failure stops what has not started, and is thrown once those in flight have settled.
+ */
+async function sendBatches(
+  batches: Iterator<JsonBatch<TraceEvent>>,
+  send: (batch: JsonBatch<TraceEvent>) => Promise<void>,
+  result: PushResult,
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  // Each sender takes the next batch only when it is free: only the batches in flight are serialized at once.
+  const sender = async () => {
+    for (let next = batches.next(); !next.done && !failure; next = batches.next()) {
+      try {
+        await send(next.value);
+        result.batches++;
+        result.events += next.value.events.length;
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, sender));
+  if (failure) throw failure.error;
 }

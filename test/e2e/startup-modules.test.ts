@@ -29,7 +29,8 @@ function commandChunk(name: string): string {
   return chunk;
 }
 
-const HEAVY = ['undici', 'chokidar', 'conf', 'zod'];
+// sql.js (opencode's database reader, a WASM build) loads only when a database is read.
+const HEAVY = ['undici', 'chokidar', 'conf', 'zod', 'sql.js'];
 
 describe('start-up cost (DESIGN §4: lazy loading)', () => {
   beforeAll(assertBuilt);

@@ -31,7 +31,7 @@ export function toRegExp(entry: string): RegExp {
     if (re.test('')) throw new Error('it matches the empty string');
     return re;
   } catch (error) {
-    throw new Error(`"${entry}" is not a usable regular expression (${(error as Error).message})`);
+    throw new Error(`"${entry}" is not a usable regular expression (${(error as Error).message})`, { cause: error });
   }
 }
 

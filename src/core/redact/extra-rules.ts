@@ -24,6 +24,8 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*[_-](?:key|token|secret|password|p
 const SECRET_NAME_TRIGGER =
   /(?:[_-](?:key|token|secret|passw(?:or)?d)|password|passwd|secret|apikey|accesstoken|refreshtoken|authtoken|clientsecret|privatekey)(?:[\s"'\\]|\\[nrt])*[:=]/i;
 const SECRET_FIELD = new RegExp(`^(?:${SECRET_NAME})$`, 'i');
+/** Names ending in `_key` that name a kind of key in code and data, not a credential. */
+const KEY_KINDS = /^(?:primary|foreign|sort|partition|range|hash|cache|unique|composite|public|idempotency)[_-]key$/i;
 
 /**
  * `NAME=value` as `env`, `export` and `.env` files print it, and `"name": "value"` as JSON text
@@ -46,7 +48,7 @@ export function looksLikeSecretValue(value: string): boolean {
 
 /** Whether a JSON field with this name holds a secret by its name (`api_key`, `DB_PASSWORD`, `clientSecret`). */
 export function isSecretFieldName(name: string): boolean {
-  return SECRET_FIELD.test(name);
+  return SECRET_FIELD.test(name) && !KEY_KINDS.test(name);
 }
 
 /** The rule name the structural check of JSON fields reports (see json-line.ts). */

@@ -28,7 +28,11 @@ const sha = (s) => createHash('sha256').update(s).digest('hex');
 
 /** Fake secrets of several rules, made from parts. */
 export function plantedSecrets() {
-  const alnum = (n, seed) => sha(seed).repeat(4).replace(/[^a-z0-9]/g, '').slice(0, n);
+  const alnum = (n, seed) =>
+    sha(seed)
+      .repeat(4)
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, n);
   return [
     `GITHUB_TOKEN=${['gh', 'p_'].join('')}${alnum(36, 'gh')}`,
     `export OPENAI_API_KEY=${['sk', '-'].join('')}${alnum(20, 'oa1')}${['T3Blbk', 'FJ'].join('')}${alnum(20, 'oa2')}`,
@@ -64,17 +68,41 @@ export function writeSecretSession(path, bytes, { every = 500 } = {}) {
           role: 'assistant',
           content: [
             { type: 'thinking', thinking: prose(rand, 120) },
-            { type: 'toolCall', id: `call_${eid}`, name: 'bash', arguments: { command: `git log --oneline -5 && cat src/file${n % 50}.ts ${secret}` } },
+            {
+              type: 'toolCall',
+              id: `call_${eid}`,
+              name: 'bash',
+              arguments: { command: `git log --oneline -5 && cat src/file${n % 50}.ts ${secret}` },
+            },
           ],
           usage: { input: 1200, output: 80, cacheRead: 0, cacheWrite: 0, totalTokens: 1280, cost: { total: 0.004 } },
         };
       else if (kind === 2) {
         const log = Array.from({ length: 5 }, (_, i) => `${sha(`c${n}:${i}`).slice(0, 40)} ${prose(rand, 8)}`).join('\n');
-        const code = Array.from({ length: 30 }, (_, i) => `  const v${i} = call("${uuidFrom(`u${n}:${i}`)}", ${i}); // ${prose(rand, 6)}`).join('\n');
-        message = { role: 'toolResult', toolCallId: `call_${eid}`, toolName: 'bash', content: [{ type: 'text', text: `${log}\n${code}\n${secret}` }], isError: false };
+        const code = Array.from(
+          { length: 30 },
+          (_, i) => `  const v${i} = call("${uuidFrom(`u${n}:${i}`)}", ${i}); // ${prose(rand, 6)}`,
+        ).join('\n');
+        message = {
+          role: 'toolResult',
+          toolCallId: `call_${eid}`,
+          toolName: 'bash',
+          content: [{ type: 'text', text: `${log}\n${code}\n${secret}` }],
+          isError: false,
+        };
       } else if (kind === 3 && n % 40 === 3)
-        message = { role: 'toolResult', toolCallId: `call_${eid}`, toolName: 'read', content: [{ type: 'image', data: image, mimeType: 'image/png' }], isError: false };
-      else message = { role: 'assistant', content: [{ type: 'text', text: `${prose(rand, 150)}\n\n\`\`\`ts\n${prose(rand, 30)}\n\`\`\`\n${secret}` }] };
+        message = {
+          role: 'toolResult',
+          toolCallId: `call_${eid}`,
+          toolName: 'read',
+          content: [{ type: 'image', data: image, mimeType: 'image/png' }],
+          isError: false,
+        };
+      else
+        message = {
+          role: 'assistant',
+          content: [{ type: 'text', text: `${prose(rand, 150)}\n\n\`\`\`ts\n${prose(rand, 30)}\n\`\`\`\n${secret}` }],
+        };
       lines.push(JSON.stringify({ type: 'message', id: eid, parentId, timestamp: '2026-11-01T10:00:00.000Z', message }));
       parentId = eid;
       if (lines.length === 256) {

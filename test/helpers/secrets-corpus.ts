@@ -11,7 +11,8 @@ const digest = (seed: string) => createHash('sha256').update(seed).digest();
 /** `n` characters of `alphabet`, deterministic from `seed`. */
 function chars(n: number, seed: string, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'): string {
   let out = '';
-  for (let i = 0; out.length < n; i++) for (const byte of digest(`${seed}:${i}`)) if (out.length < n) out += alphabet[byte % alphabet.length];
+  for (let i = 0; out.length < n; i++)
+    for (const byte of digest(`${seed}:${i}`)) if (out.length < n) out += alphabet[byte % alphabet.length];
   return out;
 }
 const upperDigits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -69,9 +70,16 @@ export const PLACES: Record<string, (text: string) => unknown> = {
   'tool arguments': (text) => ({
     type: 'message',
     id: 'a3',
-    message: { role: 'assistant', content: [{ type: 'toolCall', id: 'call_1', name: 'bash', arguments: { command: `echo ${text}`, timeout: 30 } }] },
+    message: {
+      role: 'assistant',
+      content: [{ type: 'toolCall', id: 'call_1', name: 'bash', arguments: { command: `echo ${text}`, timeout: 30 } }],
+    },
   }),
-  'tool output': (text) => ({ type: 'message', id: 't1', message: { role: 'toolResult', toolCallId: 'call_1', content: [{ type: 'text', text }] } }),
+  'tool output': (text) => ({
+    type: 'message',
+    id: 't1',
+    message: { role: 'toolResult', toolCallId: 'call_1', content: [{ type: 'text', text }] },
+  }),
   'bash output': (text) => ({ type: 'bash', id: 'b1', command: 'env', output: `HOME=/home/u\n${text}\nPATH=/usr/bin`, exitCode: 0 }),
   'header cwd': (text) => ({ type: 'session', version: 3, id: '0f8fad5b-d9cb-469f-a165-70867728950e', cwd: `/home/u/${text}` }),
 };
@@ -89,10 +97,19 @@ export function nearMisses(): string[] {
   const image = digest('image').toString('base64').repeat(200);
   return [
     JSON.stringify({ type: 'session', version: 3, id: '0f8fad5b-d9cb-469f-a165-70867728950e', cwd: '/home/u/project' }),
-    JSON.stringify({ type: 'message', message: { role: 'user', content: [{ type: 'text', text: 'commit a1b2c3d4e5f60718293a4b5c6d7e8f9012345678 fixed it' }] } }),
+    JSON.stringify({
+      type: 'message',
+      message: { role: 'user', content: [{ type: 'text', text: 'commit a1b2c3d4e5f60718293a4b5c6d7e8f9012345678 fixed it' }] },
+    }),
     JSON.stringify({ type: 'message', message: { role: 'toolResult', content: [{ type: 'text', text: `sha256:${sha}  dist/app.tgz` }] } }),
     JSON.stringify({ type: 'message', message: { role: 'toolResult', content: [{ type: 'image', data: image, mimeType: 'image/png' }] } }),
-    JSON.stringify({ type: 'message', message: { role: 'assistant', content: [{ type: 'text', text: 'Keep the password secret and rotate the API key; the token expires in an hour.' }] } }),
+    JSON.stringify({
+      type: 'message',
+      message: {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'Keep the password secret and rotate the API key; the token expires in an hour.' }],
+      },
+    }),
     JSON.stringify({ text: 'set API_KEY=$API_KEY and OPENAI_API_KEY=${OPENAI_API_KEY} in CI; password: <your password>' }),
     JSON.stringify({ type: 'message', usage: { input_tokens: 1200, cache_read_input_tokens: 0 }, sort_key: 1, max_tokens: 4096 }),
     JSON.stringify({ text: 'the keys AKIAIOSFODNN7EXAMPLE and postgres://user:password@localhost/db are documentation examples' }),

@@ -51,7 +51,10 @@ describe('traces scan', () => {
     expect(doc.clean).toBe(false);
     for (const want of expected) {
       const at = doc.findings.filter((f) => f.line === want.line);
-      expect(at.map((f) => f.rule), `line ${want.line}`).toContain(want.rule);
+      expect(
+        at.map((f) => f.rule),
+        `line ${want.line}`,
+      ).toContain(want.rule);
       expect(at.every((f) => f.file === file)).toBe(true);
     }
     // Nothing on the near-miss lines after the planted ones.
@@ -60,7 +63,10 @@ describe('traces scan', () => {
       expect(r.stdout).not.toContain(secret);
       expect(r.stderr).not.toContain(secret);
     }
-    expect(doc.findings.find((f) => f.rule === 'github')).toMatchObject({ path: 'message.content[0].text', preview: expect.stringMatching(/^ghp_…\(40\)$/) });
+    expect(doc.findings.find((f) => f.rule === 'github')).toMatchObject({
+      path: 'message.content[0].text',
+      preview: expect.stringMatching(/^ghp_…\(40\)$/),
+    });
   });
 
   it('prints one finding a line and a count, never the secret', async () => {
@@ -68,7 +74,9 @@ describe('traces scan', () => {
     const r = await runCli(['scan', file], { env });
     expect(r.code).toBe(1);
     const first = r.stdout.split('\n')[0]!;
-    expect(first).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2  message\\.content\\[0\\]\\.text  github  ghp_…\\(40\\)$`));
+    expect(first).toMatch(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2  message\\.content\\[0\\]\\.text  github  ghp_…\\(40\\)$`),
+    );
     expect(r.stderr).toMatch(/secret\(s\) in 1 of 1 file\(s\)/);
     for (const { secret } of plantedSecrets()) expect(r.stdout + r.stderr).not.toContain(secret);
   });

@@ -43,7 +43,9 @@ describe('the redactor over the secrets corpus', () => {
   it('reports the JSON path of the string that held a secret', () => {
     const secret = plantedSecrets()[0]!.secret;
     const { findings } = redactor.redactLine(JSON.stringify(PLACES['tool arguments']!(secret)));
-    expect(findings).toEqual([{ path: 'message.content[0].arguments.command', ruleId: 'github', preview: `${secret.slice(0, 4)}…(${secret.length})` }]);
+    expect(findings).toEqual([
+      { path: 'message.content[0].arguments.command', ruleId: 'github', preview: `${secret.slice(0, 4)}…(${secret.length})` },
+    ]);
   });
 
   it.each(nearMisses())('leaves a near-miss byte-identical: %s', (line) => {
@@ -55,7 +57,9 @@ describe('the redactor over the secrets corpus', () => {
   it('rewrites only the literal that held the secret: numbers, spacing and other escapes stay as written', () => {
     const secret = plantedSecrets()[0]!.secret;
     const line = `{"n": 1.50, "big": 123456789012345678901234567890, "a": "caf\\u00e9", "t": "x ${secret}"}`;
-    expect(redactor.redactLine(line).text).toBe(`{"n": 1.50, "big": 123456789012345678901234567890, "a": "caf\\u00e9", "t": "x [REDACTED:github]"}`);
+    expect(redactor.redactLine(line).text).toBe(
+      `{"n": 1.50, "big": 123456789012345678901234567890, "a": "caf\\u00e9", "t": "x [REDACTED:github]"}`,
+    );
   });
 
   it('redacts a secret used as a member name, and does not show it in the path', () => {
@@ -66,9 +70,13 @@ describe('the redactor over the secrets corpus', () => {
   });
 
   it('redacts a JSON field named like a secret, whatever its value looks like', () => {
-    const line = JSON.stringify({ config: { db_password: 'correct horse', clientSecret: 'abcd-1234', sort_key: 'name', api_key: '$API_KEY' } });
+    const line = JSON.stringify({
+      config: { db_password: 'correct horse', clientSecret: 'abcd-1234', sort_key: 'name', api_key: '$API_KEY' },
+    });
     const { text, findings } = redactor.redactLine(line);
-    expect(JSON.parse(text)).toEqual({ config: { db_password: '[REDACTED:secret-field]', clientSecret: '[REDACTED:secret-field]', sort_key: 'name', api_key: '$API_KEY' } });
+    expect(JSON.parse(text)).toEqual({
+      config: { db_password: '[REDACTED:secret-field]', clientSecret: '[REDACTED:secret-field]', sort_key: 'name', api_key: '$API_KEY' },
+    });
     expect(findings.map((f) => f.path)).toEqual(['config.db_password', 'config.clientSecret']);
   });
 
@@ -106,7 +114,9 @@ describe('the preset driven synchronously', () => {
         source: { content: text, filePath: '/corpus/session.txt', ext: '.txt', contentType: 'text' },
         options: {
           config: {
-            rules: [{ id: preset.meta.id, rule: preset, rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }] }],
+            rules: [
+              { id: preset.meta.id, rule: preset, rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }] },
+            ],
           },
         },
       });

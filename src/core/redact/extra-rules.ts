@@ -86,7 +86,9 @@ export const assignmentRule: Rule = {
 /** The user's patterns (`redact_patterns`): each match is a secret. */
 export function userPatternRule(patterns: readonly (string | RegExp)[]): Rule | undefined {
   if (patterns.length === 0) return undefined;
-  const compiled = patterns.map((p) => (typeof p === 'string' ? toRegExp(p) : new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`)));
+  const compiled = patterns.map((p) =>
+    typeof p === 'string' ? toRegExp(p) : new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`),
+  );
   // A user's pattern has no keyword to look for: its trigger is the pattern itself, tested on the
   // raw line and on the line with its JSON escapes undone (see Redactor).
   const test = (text: string) =>

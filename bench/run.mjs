@@ -24,6 +24,7 @@ import * as deadBackend from './cases/dead-backend.mjs';
 import * as watchLatency from './cases/watch-latency.mjs';
 import * as uploadPaths from './cases/upload-paths.mjs';
 import * as claude from './cases/claude.mjs';
+import * as scan from './cases/scan.mjs';
 import {
   DIST_CLI,
   RUN,
@@ -56,6 +57,7 @@ const CASES = [
   claude.events,
   deadBackend,
   watchLatency,
+  scan,
 ];
 /** The order of the table. */
 const TABLE = [
@@ -70,6 +72,7 @@ const TABLE = [
   watchLatency,
   deadBackend,
   watchIdle,
+  scan,
 ];
 
 function usage(stream, code) {

@@ -5,6 +5,7 @@ import { completionCommand } from './completion.def.js';
 import { configCommands } from './config.def.js';
 import { handledBy, type CommandSpec, type Handler } from './define.js';
 import { hookCommand } from './hook.def.js';
+import { scanCommand } from './scan.def.js';
 import { serveCommand, type serveOptions } from './serve.def.js';
 import { statusCommand } from './status.def.js';
 import { treeCommand } from './tree.def.js';
@@ -30,6 +31,7 @@ export const COMMANDS: CommandSpec<any>[] = [
   handledBy(uploadCommand, () => import('./upload.js').then((m) => m.upload)),
   handledBy(treeCommand, () => import('./tree.js').then((m) => m.tree)),
   handledBy(statusCommand, () => import('./status.js').then((m) => m.status)),
+  handledBy(scanCommand, () => import('./scan.js').then((m) => m.scan)),
   handledBy(saveCommand, () => import('./sessions.js').then((m) => m.save)),
   handledBy(patchCommand, () => import('./sessions.js').then((m) => m.patch)),
   handledBy(createCommand, () => import('./events.js').then((m) => m.create)),

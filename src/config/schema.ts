@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { AGENT_NAMES, readAgentNames } from '../contracts/agents.js';
+import { patternListProblem } from '../util/pattern-list.js';
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a slug (letters, digits, ".", "_", "-")');
 // The message of each check, the type's included, is shown to the user as is: no zod wording.
@@ -10,6 +11,13 @@ const positiveInt = (max: number) =>
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`);
+
+/** A list of regular expressions (or, for the allow-list, of strings and `/regex/flags`), one a line. */
+const patternList = (slashedOnly: boolean) =>
+  z.string({ error: 'must be text: one entry a line' }).superRefine((value, ctx) => {
+    const problem = patternListProblem(value, slashedOnly);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const AGENTS_RULE = `must be agent names separated by commas: ${[...AGENT_NAMES, 'all'].join(', ')}`;
 
@@ -25,6 +33,14 @@ export const settingsShape = {
   workspace: slug,
   concurrency: positiveInt(64),
   max_bytes: positiveInt(Number.MAX_SAFE_INTEGER),
+  /** Whether secrets are redacted before anything is sent (default true). */
+  redact: z
+    .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
+    .transform((value) => value === true || value === 'true'),
+  /** More secrets: regular expressions (`acme_[0-9a-f]{32}` or `/acme_[0-9a-f]{32}/i`), one a line. */
+  redact_patterns: patternList(false),
+  /** Never redacted: exact strings or `/regex/flags`, one a line. */
+  redact_allow: patternList(true),
 };
 
 export const settingsSchema = z.object(settingsShape).partial();
@@ -42,7 +58,7 @@ export function assertSettingKey(key: string): SettingKey {
 }
 
 /** Parses a value typed on the command line for `key` (numbers arrive as text). */
-export function parseSetting(key: SettingKey, raw: string): string | number {
+export function parseSetting(key: SettingKey, raw: string): string | number | boolean {
   const result = settingsShape[key].safeParse(raw);
   if (!result.success) throw new UsageError(`${key}: ${result.error.issues[0]?.message ?? 'invalid value'} (got "${raw}")`);
   return result.data;

@@ -33,7 +33,7 @@ export function readSettings(env: Env): Settings {
 export interface SettingsStore {
   readonly path: string;
   read(): Settings;
-  set(key: SettingKey, value: string | number): void;
+  set(key: SettingKey, value: string | number | boolean): void;
   unset(key: SettingKey): void;
 }
 

@@ -33,10 +33,6 @@ export const settingsShape = {
   workspace: slug,
   concurrency: positiveInt(64),
   max_bytes: positiveInt(Number.MAX_SAFE_INTEGER),
-  /** Whether secrets are redacted before anything is sent (default true). */
-  redact: z
-    .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
-    .transform((value) => value === true || value === 'true'),
   /** More secrets: regular expressions (`acme_[0-9a-f]{32}` or `/acme_[0-9a-f]{32}/i`), one a line. */
   redact_patterns: patternList(false),
   /** Never redacted: exact strings or `/regex/flags`, one a line. */

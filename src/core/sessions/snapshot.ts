@@ -69,15 +69,10 @@ export async function openSnapshot(
       fd: handle.fd,
       stream: (highWaterMark = 1024 * 1024) => Readable.from(chunks(handle, length, highWaterMark), { objectMode: false }),
       chunks: (size = 1024 * 1024) => chunks(handle, length, size),
-      scanBackward: (visit, { end = length, overlap = 0, chunkSize = 1024 * 1024 } = {}) => {
-        const stop = Math.min(end, length);
-        const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize + overlap, stop)));
-        for (let start = stop; start > 0;) {
-          const to = Math.min(stop, start + overlap);
-          start = Math.max(0, start - chunkSize);
-          const n = readSync(handle.fd, buf, 0, to - start, start);
-          if (visit(buf.subarray(0, n), start) === true) return;
-        }
+      scanBackward: (visit, options = {}) => {
+        const stop = Math.min(options.end ?? length, length);
+        const buf = Buffer.allocUnsafe(Math.max(1, Math.min((options.chunkSize ?? BACKWARD_CHUNK) + (options.overlap ?? 0), stop)));
+        scanBackwardWith((start, n) => buf.subarray(0, readSync(handle.fd, buf, 0, n, start)), length, visit, options);
       },
       read: async (position, want) => {
         const buf = Buffer.allocUnsafe(Math.max(0, Math.min(want, length - position)));
@@ -122,17 +117,32 @@ async function documentSnapshot(path: string, handle: FileHandle): Promise<Snaps
       (async function* () {
         for (let at = 0; at < body.length; at += size) yield Buffer.from(slice(at, size));
       })(),
-    scanBackward: (visit, { end = body.length, chunkSize = 1024 * 1024, overlap = 0 } = {}) => {
-      const stop = Math.min(end, body.length);
-      for (let start = stop; start > 0;) {
-        const to = Math.min(stop, start + overlap);
-        start = Math.max(0, start - chunkSize);
-        if (visit(body.subarray(start, to), start) === true) return;
-      }
-    },
+    scanBackward: (visit, options) => scanBackwardWith((start, n) => body.subarray(start, start + n), body.length, visit, options),
     read: async (position, want) => Buffer.from(slice(position, want)),
     close: async () => {},
   };
+}
+
+type BackwardVisit = Parameters<Snapshot['scanBackward']>[0];
+type BackwardOptions = Parameters<Snapshot['scanBackward']>[1];
+const BACKWARD_CHUNK = 1024 * 1024;
+
+/**
+ * `scanBackward` over a snapshot of `length` bytes, given a synchronous `read(start, n)` of them:
+ * the pieces from the end, each overlapping the next by `overlap` bytes.
+ */
+export function scanBackwardWith(
+  read: (start: number, n: number) => Buffer,
+  length: number,
+  visit: BackwardVisit,
+  { end = length, overlap = 0, chunkSize = BACKWARD_CHUNK }: BackwardOptions = {},
+): void {
+  const stop = Math.min(end, length);
+  for (let start = stop; start > 0;) {
+    const to = Math.min(stop, start + overlap);
+    start = Math.max(0, start - chunkSize);
+    if (visit(read(start, to - start), start) === true) return;
+  }
 }
 
 /**

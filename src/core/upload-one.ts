@@ -9,6 +9,8 @@ import { formatMiB } from '../util/bytes.js';
 import type { Candidate } from './sessions/discover.js';
 import { sessionGit, type SessionInfo } from './agents/registry.js';
 import type { AgentChoice } from './agents/choice.js';
+import type { Redactor } from './redact/redactor.js';
+import { redactSnapshot } from './sessions/redacted-snapshot.js';
 import { openSnapshot, type Snapshot } from './sessions/snapshot.js';
 import type { Lineage } from './sessions/tree.js';
 import type { UploadTarget } from './upload-target.js';
@@ -37,6 +39,8 @@ export interface UploadOptions {
    * leave it off: they retry on their own schedule.
    */
   failFast?: boolean;
+  /** What every body passes through before it is sent; absent, files are sent as they are. */
+  redactor?: Redactor;
 }
 
 /** One session to send: the file, what it says about itself and its place in the tree. */
@@ -62,7 +66,7 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
     trace_id: lineage.traceId,
     parent_session: lineage.parentId ?? null,
   };
-  const open = async () => {
+  const openRaw = async () => {
     const snapshot = await openSnapshot(candidate.path, options.maxBytes, { document: info.document });
     if (snapshot.length > options.maxBytes) {
       await snapshot.close();
@@ -71,15 +75,16 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
     return snapshot;
   };
   // The first attempt sends the snapshot the git facts were read from (an atomic rewrite by the
-  // agent in between cannot pair these headers with other bytes); a retry opens a fresh one.
+  // agent in between cannot pair these headers with other bytes); a retry opens a fresh one. Git
+  // facts are read from the file's own bytes; what is sent is redacted.
   let first: Snapshot | undefined;
   const sendable = async () => {
     const pinned = first;
     first = undefined;
-    return pinned ?? open();
+    return toSend(pinned ?? (await openRaw()), options);
   };
   try {
-    first = await open();
+    first = await openRaw();
     const git = await sessionGit(first, info);
     const stored = await target.put(
       {
@@ -87,9 +92,10 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
         sessionId: info.id,
         traceId: lineage.traceId,
         parentId: lineage.parentId,
-        cwd: info.cwd,
-        agentVersion: info.agentVersion ?? options.agentVersion,
-        git,
+        // The headers are sent too: redacted like the body.
+        cwd: sentText(info.cwd, options.redactor),
+        agentVersion: sentText(info.agentVersion ?? options.agentVersion, options.redactor),
+        git: git && { ...git, repoUrl: sentText(git.repoUrl, options.redactor) },
       },
       sendable,
     );
@@ -156,17 +162,40 @@ export function unsent({ candidate, info, lineage }: Work): SessionReport {
 
 export async function planned(work: Work, options: UploadOptions, target: UploadTarget): Promise<SessionReport> {
   const { candidate, info, lineage } = work;
-  const snapshot = await openSnapshot(candidate.path, options.maxBytes, { document: info.document });
+  const raw = await openSnapshot(candidate.path, options.maxBytes, { document: info.document });
+  let git;
   try {
-    const git = await sessionGit(snapshot, info);
-    return {
-      ...unsent(work),
-      bytes: snapshot.length,
-      kind: lineage.kind,
-      endpoint: target.endpoint(info.id),
-      git: git ?? null,
-    };
-  } finally {
-    await snapshot.close();
+    git = await sessionGit(raw, info);
+  } catch (error) {
+    await raw.close();
+    throw error;
   }
+  // What would be sent: the redacted body's length (redactSnapshot owns and closes `raw`).
+  const snapshot = options.redactor ? await redactSnapshot(raw, options.redactor) : raw;
+  await snapshot.close();
+  return {
+    ...unsent(work),
+    bytes: snapshot.length,
+    kind: lineage.kind,
+    endpoint: target.endpoint(info.id),
+    git: git ?? null,
+  };
+}
+
+/**
+ * The bytes of `raw` to send: redacted when a redactor is given (the result owns `raw`). A body
+ * that redaction made larger than the limit is refused like a file over it.
+ */
+async function toSend(raw: Snapshot, options: Pick<UploadOptions, 'redactor' | 'maxBytes'>): Promise<Snapshot> {
+  if (!options.redactor) return raw;
+  const sent = await redactSnapshot(raw, options.redactor);
+  if (sent.length > options.maxBytes) {
+    await sent.close();
+    throw new TooLargeError(overLimit(sent.length, options.maxBytes));
+  }
+  return sent;
+}
+
+function sentText<T extends string | undefined>(text: T, redactor: Redactor | undefined): T {
+  return text === undefined || !redactor ? text : (redactor.redactText(text).text as T);
 }

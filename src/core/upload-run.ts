@@ -8,6 +8,7 @@ import { Ledger } from './ledger.js';
 import type { AgentChoice } from './agents/choice.js';
 import { exportRootOf } from './agents/registry.js';
 import type { Logger } from './logger.js';
+import type { Redactor } from './redact/redactor.js';
 import type { UploadTarget } from './upload-target.js';
 import { Queue } from './queue.js';
 import { uploadSessions, type UploadDeps, type UploadReport } from './upload.js';
@@ -38,6 +39,8 @@ export interface UploadRunSetup {
   agentVersion?: string;
   /** Whose sessions: the agents whose homes are the roots, and the formats named paths are read in. */
   agents: AgentChoice;
+  /** What every body passes through before it is sent; absent (`--no-redact`), files are sent as they are. */
+  redactor?: Redactor;
 }
 
 /** Opens the upload target of a backend (the HTTP client, or the folder store): given by the caller, so core names no backend. */
@@ -87,6 +90,7 @@ export async function openUploadRun(setup: UploadRunSetup, deps: { logger: Logge
         agents: setup.agents,
         exportRoot: exportRootOf(setup.stateDir),
         failFast: setup.failFast,
+        redactor: setup.redactor,
         pathsSeen: options.pathsSeen,
       },
       { target, ledger, logger: deps.logger, onProgress: options.onProgress, onSession: options.onSession, signal: options.signal },

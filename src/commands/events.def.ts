@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, text, type Flags } from './define.js';
 import { AGENT_HOMES_ENV, DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
-import { agentOptions, netOptions } from './shared-options.js';
+import { agentOptions, netOptions, redactOptions } from './shared-options.js';
 
 export const pushOptions = {
   ...netOptions,
   ...agentOptions,
+  ...redactOptions,
   force: boolean('--force', 'send every event again (same ids: the backend keeps one of each)'),
   crossSession: boolean('--cross-session', 'send through POST /v1/events/batch, many sessions per request'),
   maxString: bytes('--max-string <bytes>', 'cut longer strings in an event, e.g. 256K', { fallback: DEFAULTS.maxStringBytes }),
@@ -24,6 +25,7 @@ export const pushCommand = defineCommand({
 
 export const sendOptions = {
   ...netOptions,
+  ...redactOptions,
   session: text('--session <id>', 'the session the events belong to', { required: true }),
   file: text('--file <path>', 'NDJSON file of events, or - for stdin', { required: true }),
 };

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createEventsApi } from '../backend/connect.js';
 import { backendId } from '../config/backend.js';
-import { toBatches } from '../core/events/batch.js';
+import { jsonBatches } from '../core/events/batch.js';
+import { redactValue } from '../core/redact/value.js';
 import { openPushLedger, pushSessions, type PushResult } from '../core/events/push.js';
 import { parseEventLines } from '../core/events/send.js';
 import { sessionStartBody } from '../core/events/session-start.js';
@@ -19,6 +20,7 @@ import { readAll } from '../output/prompt.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { agentsFor, connectApi, scanRoots } from './context.js';
+import { redactorFor } from './redaction.js';
 import { exportRootOf, type AgentName } from '../core/agents/registry.js';
 import type { PushFlags, SendFlags } from './events.def.js';
 import type { CreateFlags } from './sessions.def.js';
@@ -57,6 +59,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
         concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
         agents,
+        redactor: redactorFor(context.settings, io.env, flags),
       },
       {
         api,
@@ -127,10 +130,10 @@ export async function send(_args: string[], flags: SendFlags, io: Io): Promise<n
     throw new UsageError(`${flags.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const events = parseEventLines(text, flags.session, source);
-  const { api } = await connectApi(io, flags, 'events', createEventsApi);
+  const { context, api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
-    const batches = toBatches(events);
-    for (const batch of batches) await api.sendBatch(flags.session, batch);
+    const batches = [...jsonBatches(events, { redactor: redactorFor(context.settings, io.env, flags) })];
+    for (const batch of batches) await api.sendBatch(flags.session, batch.events, batch.json);
     if (flags.json) writeJson(io, { session_id: flags.session, status: 'sent', events: events.length, batches: batches.length });
     else
       io.stderr.write(
@@ -150,9 +153,8 @@ export async function create(args: string[], flags: CreateFlags, io: Io): Promis
     const file = await findSessionFile(arg, context.roots, context.agents.paths, exportRoot);
     const node = await findNode(file, context.roots, context.agents.paths, exportRoot);
     const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.info.id);
-    const session = await api.startSession(
-      await sessionStartBody(node.path, node.info, node.lineage, children, agentVersionFromEnv(io.env)),
-    );
+    const start = await sessionStartBody(node.path, node.info, node.lineage, children, agentVersionFromEnv(io.env));
+    const session = await api.startSession(redactValue(start, redactorFor(context.settings, io.env, flags)));
     if (flags.json) writeJson(io, { ...session, status: 'created' });
     else io.stdout.write(`${asText(session.session_id, node.info.id)}  ${asText(session.event_name)}\n`);
     return EXIT.ok;

@@ -10,6 +10,7 @@ import { describeError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { DEFAULTS, flagOrSetting } from '../util/defaults.js';
 import { connectApi } from './context.js';
+import { redactorFor } from './redaction.js';
 import { plural } from '../output/format.js';
 
 /**
@@ -21,10 +22,17 @@ import { plural } from '../output/format.js';
 export async function saveAndPush(
   io: Io,
   files: { save: string[]; events: string[] },
-  backend: { sessions?: string; events?: string; allowHttp?: boolean },
+  /** Where each goes, and `redact: false` for --no-redact (else the `redact` setting decides). */
+  backend: { sessions?: string; events?: string; allowHttp?: boolean; redact?: boolean },
   log: Logger,
 ): Promise<Set<string>> {
-  const flags = (to: string | undefined) => ({ to, allowHttp: backend.allowHttp, retries: DEFAULTS.retries, timeout: DEFAULTS.timeout });
+  const flags = (to: string | undefined) => ({
+    to,
+    allowHttp: backend.allowHttp,
+    retries: DEFAULTS.retries,
+    timeout: DEFAULTS.timeout,
+    redact: backend.redact,
+  });
   const unfinished = new Set<string>();
   const failedAll = (what: string, list: string[]) => (error: unknown) => {
     log.warn(`${what}: ${describeError(error)}`);
@@ -41,7 +49,7 @@ export async function saveAndPush(
   return unfinished;
 }
 
-type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number };
+type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number; redact?: boolean };
 
 async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<string[]> {
   const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { logger: log });
@@ -62,6 +70,7 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
         dryRun: false,
         concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
         agents: AGENT_NAMES,
+        redactor: redactorFor(context.settings, io.env, flags),
       },
       api,
     );
@@ -93,6 +102,7 @@ async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
         concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
         agents: AGENT_NAMES,
+        redactor: redactorFor(context.settings, io.env, flags),
       },
       { api, ledger, backend: backendId(context.backend), logger: log },
     );

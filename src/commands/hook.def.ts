@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, duration, text, type Flags } from './define.js';
 import { AGENT_HOMES_ENV, DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
-import { agentOptions, backendOptions } from './shared-options.js';
+import { agentOptions, backendOptions, redactOptions } from './shared-options.js';
 
 export const hookOptions = {
   ...backendOptions,
   ...agentOptions,
+  ...redactOptions,
   session: text(
     '--session <file>',
     'the session file (else JSON on stdin: session_file, sessionFile or transcript_path; else PRIME_AGENT_SESSION_FILE)',

@@ -84,6 +84,8 @@ export async function hook(args: string[], flags: HookFlags, io: Io): Promise<nu
         maxBytes: flags.maxBytes,
         save: flags.save,
         events: flags.events,
+        // The worker reads no flags of this hook: --no-redact travels with each session it queued.
+        redact: flags.redact === false ? false : undefined,
       }),
     );
     await new Queue(state, { warn: (m) => log.warn(m) }).append(entries);
@@ -140,7 +142,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     await saveAndPush(
       io,
       { save: flags.save ? files : [], events: flags.events ? files : [] },
-      { sessions: flags.to, events: flags.to, allowHttp: flags.allowHttp },
+      { sessions: flags.to, events: flags.to, allowHttp: flags.allowHttp, redact: flags.redact },
       log,
     );
   }
@@ -214,14 +216,17 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
   return report.sessions;
 }
 
+/** The follow-ups of the entries uploaded, in one run per redaction choice the hooks queued them with. */
 async function followUp(io: Io, entries: QueueEntry[], log: Logger): Promise<Set<string>> {
   const { saveAndPush } = await import('./follow-up.js');
-  const files = { save: entries.filter((e) => e.save).map((e) => e.file), events: entries.filter((e) => e.events).map((e) => e.file) };
-  const first = entries[0];
-  return saveAndPush(
-    io,
-    files,
-    { sessions: first?.sessionsTo ?? first?.to, events: first?.eventsTo ?? first?.to, allowHttp: first?.allowHttp },
-    log,
-  );
+  const unfinished = new Set<string>();
+  for (const redact of [undefined, false]) {
+    const group = entries.filter((e) => (e.redact === false ? false : undefined) === redact);
+    if (group.length === 0) continue;
+    const files = { save: group.filter((e) => e.save).map((e) => e.file), events: group.filter((e) => e.events).map((e) => e.file) };
+    const first = group[0];
+    const to = { sessions: first?.sessionsTo ?? first?.to, events: first?.eventsTo ?? first?.to, allowHttp: first?.allowHttp, redact };
+    for (const file of await saveAndPush(io, files, to, log)) unfinished.add(file);
+  }
+  return unfinished;
 }

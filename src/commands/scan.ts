@@ -1,13 +1,12 @@
 import { knownSecrets } from '../config/credentials.js';
 import { exportRootOf } from '../core/agents/registry.js';
-import { Redactor } from '../core/redact/redactor.js';
 import { scanFile, type FileFinding } from '../core/redact/scan.js';
 import { discoverSessions } from '../core/sessions/discover.js';
 import { EXIT } from '../errors.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
-import { listEntries } from '../util/pattern-list.js';
 import { agentsFor, loadContext, scanRoots } from './context.js';
+import { settingsRedactor } from './redaction.js';
 import type { ScanFlags } from './scan.def.js';
 
 interface ScanJson {
@@ -20,11 +19,7 @@ export async function scan(args: string[], flags: ScanFlags, io: Io): Promise<nu
   const context = await loadContext(io, flags);
   const secrets = knownSecrets(io.env);
   const logger = createLogger(io, { verbose: false, secrets });
-  const redactor = new Redactor({
-    patterns: listEntries(context.settings.redact_patterns),
-    allow: listEntries(context.settings.redact_allow),
-    extraSecrets: secrets,
-  });
+  const redactor = settingsRedactor(context.settings, io.env);
   let problems = 0;
   const candidates = await discoverSessions(args.length ? args : scanRoots(context), {
     required: args.length > 0,

@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, choice, defineCommand, int, list, text, type Flags } from './define.js';
 import { AGENT_HOMES_ENV, TOKEN_ENV } from './env-vars.js';
-import { agentOptions, netOptions } from './shared-options.js';
+import { agentOptions, netOptions, redactOptions } from './shared-options.js';
 
 export const saveOptions = {
   ...netOptions,
   ...agentOptions,
+  ...redactOptions,
   all: boolean('--all', 'save every session under the sessions dir'),
   dryRun: boolean('--dry-run', 'print the bodies that would be sent, send nothing'),
   org: text('--org <slug>', 'organisation (default: config org)'),
@@ -36,6 +37,7 @@ export const saveCommand = defineCommand({
 
 export const patchOptions = {
   ...netOptions,
+  ...redactOptions,
   title: text('--title <title>', 'set the title'),
   clearTitle: boolean('--clear-title', 'remove the title'),
   tag: list('--tag <tag>', "a tag (repeatable); the list replaces the session's tags"),
@@ -56,7 +58,7 @@ export const patchCommand = defineCommand({
   env: ['TRACES_SESSIONS_URL', 'TRACES_SESSIONS_TOKEN', ...TOKEN_ENV, 'TRACES_CONFIG_DIR'],
 });
 
-export const createOptions = { ...netOptions, ...agentOptions };
+export const createOptions = { ...netOptions, ...agentOptions, ...redactOptions };
 export type CreateFlags = Flags<typeof createOptions>;
 
 export const createCommand = defineCommand({

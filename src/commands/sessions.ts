@@ -14,6 +14,8 @@ import { unreachableLine } from '../output/upload-report.js';
 import { writeJson, type Io } from '../output/io.js';
 import { flagOrSetting } from '../util/defaults.js';
 import { connectApi, scanRoots } from './context.js';
+import { redactionChoice, redactionLine, redactorFor } from './redaction.js';
+import { redactValue } from '../core/redact/value.js';
 import { dryRunCredential } from './dry-run.js';
 import type { PatchFlags, SaveFlags } from './sessions.def.js';
 import { asText } from '../util/text.js';
@@ -82,6 +84,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         dryRun: Boolean(flags.dryRun),
         concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
         agents: flags.all ? context.agents.scan : context.agents.paths,
+        redactor: redactorFor(context.settings, io.env, flags),
       },
       api,
       // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
@@ -94,9 +97,11 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
     const failed = counts.failed;
     // For people, with --json too (stderr), as for any error that stops a run.
     if (unreachable) io.stderr.write(`${unreachableLine(backendId(context.backend), unreachable, failed + counts.pending)}\n`);
+    const redaction = redactionChoice(flags, context.settings);
     if (flags.json) {
       writeJson(io, {
         ...counts,
+        ...(flags.dryRun ? { redact: redaction.on } : {}),
         unreachable,
         sessions: results.map((r) => ({ ...r.session, file: r.file, session_id: r.session_id, status: r.status, error: r.error })),
       });
@@ -105,6 +110,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         if (r.status === 'pending') io.stdout.write(`${r.file}\n${JSON.stringify(r.session, null, 2)}\n`);
         else io.stderr.write(line(r));
       }
+      io.stderr.write(`dry run: ${redactionLine(redaction)}\n`);
       io.stderr.write(`dry run: ${plural(results.length - failed, 'body', 'bodies')} shown, nothing sent\n`);
     } else {
       const notAttempted = counts.pending ? `, ${counts.pending} not attempted` : '';
@@ -143,11 +149,11 @@ export async function patch(args: string[], flags: PatchFlags, io: Io): Promise<
   if (flags.tag?.length) change.tags = flags.tag;
   if (flags.clearTags) change.tags = null;
   if (Object.keys(change).length === 0) throw new UsageError('nothing to change: give --title, --clear-title, --tag or --clear-tags');
-  const { api } = await connectApi(io, flags, 'sessions', createSessionsApi);
+  const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi);
   try {
     let session: Record<string, unknown>;
     try {
-      session = await api.patch(id, change);
+      session = await api.patch(id, redactValue(change, redactorFor(context.settings, io.env, flags)));
     } catch (error) {
       if (!flags.json || !(error instanceof TracesError)) throw error;
       writeJson(io, { id, status: 'failed', error: error.message });

@@ -32,3 +32,12 @@ export const netOptions = {
   // An on/off flag, not `negated`: commander still sets `color: false`, and callers that build flags need not name it.
   color: boolean('--no-color', 'no colour (NO_COLOR=1 does the same)'),
 };
+
+/**
+ * The option of every command that sends session data: redaction is on unless turned off. Declared
+ * as `--no-color` is, not `negated`: commander sets `redact: false` when it is given, and flags a
+ * caller builds without naming it (undefined) mean redaction, the safe side.
+ */
+export const redactOptions = {
+  redact: boolean('--no-redact', 'send session data as it is, secrets and all (default: the redact setting, else redacted)'),
+};

@@ -11,6 +11,7 @@ import { formatMiB, plural } from '../output/format.js';
 import { writeJson, type Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { loadContext, loadLedger, scanRoots } from './context.js';
+import { redactionChoice, redactionLine } from './redaction.js';
 import type { StatusFlags } from './status.def.js';
 
 /**
@@ -45,12 +46,14 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
   };
   const hookLog = hookLogFile(context.stateDir);
   const lastFailure = readLastFailure(lastFailureFile(context.stateDir)) ?? null;
+  const redaction = redactionChoice({}, context.settings);
   if (flags.json) {
     writeJson(io, {
       sessions_dir: context.sessionsDir,
       agents: context.agents.scan,
       state_dir: context.stateDir,
       current_backend: current,
+      redact: redaction.on,
       backends: shown,
       other_backends: stale,
       queue,
@@ -62,6 +65,7 @@ export async function status(_args: string[], flags: StatusFlags, io: Io): Promi
   const out = (line: string) => io.stdout.write(`${line}\n`);
   out(`agents: ${context.agents.scan.join(', ')}`);
   if (context.agents.scan.includes('prime')) out(`sessions: ${context.sessionsDir} (${context.sessionsDirSource})`);
+  out(redactionLine(redaction));
   for (const c of shown) out(`${c.backend}${c.backend === current ? ' (current)' : ''}\n  ${countsLine(c)}`);
   if (stale.length) {
     out(`also in the ledger, for no session found now: ${stale.join(', ')} (drop one with \`traces status --forget <backend>\`)`);

@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, int, type Flags } from './define.js';
 import { AGENT_HOMES_ENV, DIRS_ENV, TERMINAL_ENV, TOKEN_ENV } from './env-vars.js';
-import { agentOptions, netOptions } from './shared-options.js';
+import { agentOptions, netOptions, redactOptions } from './shared-options.js';
 
 export const uploadOptions = {
   ...netOptions,
   ...agentOptions,
+  ...redactOptions,
   force: boolean('--force', 'ignore the ledger: send every session again'),
   dryRun: boolean('--dry-run', 'show what would be sent, send nothing'),
   concurrency: int('--concurrency <n>', 'sessions sent at once', {

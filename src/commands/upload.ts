@@ -14,6 +14,7 @@ import { interruptedLine, sessionLine, showsSession, writeUploadEnd } from '../o
 import { interruption } from '../util/signals.js';
 import { loadContext, requireCredential, scanRoots } from './context.js';
 import { dryRunCredential } from './dry-run.js';
+import { redactionChoice, redactionLine } from './redaction.js';
 import type { UploadFlags } from './upload.def.js';
 
 /** `traces upload` (and `hook --wait`, with the hook's backend flags): one upload run, with what the hook queued. */
@@ -50,9 +51,11 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
     if (flags.json) writeUploadEnd(io, report, { json: true, where: '', seconds: 0, lookedIn: '' });
     return SIGNAL_EXIT[by];
   }
+  const redaction = redactionChoice(flags, context.settings);
   writeUploadEnd(io, report, {
     json: flags.json,
     dryRun: flags.dryRun,
+    redaction: { on: redaction.on, line: redactionLine(redaction) },
     where: context.backend.kind === 'http' ? backendId(context.backend) : short(context.backend.dir),
     seconds: (performance.now() - started) / 1000,
     lookedIn: paths.length ? paths.join(', ') : context.roots.map(short).join(' and '),

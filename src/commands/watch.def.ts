@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, bytes, defineCommand, duration, int, type Flags } from './define.js';
 import { AGENT_HOMES_ENV, DIRS_ENV, OPERATION_ENV, TOKEN_ENV } from './env-vars.js';
-import { agentOptions, netOptions } from './shared-options.js';
+import { agentOptions, netOptions, redactOptions } from './shared-options.js';
 
 export const watchOptions = {
   ...netOptions,
   ...agentOptions,
+  ...redactOptions,
   maxBytes: bytes('--max-bytes <n>', 'largest file to send, e.g. 20M', { config: 'max_bytes', fallback: DEFAULTS.maxBytes }),
   concurrency: int('--concurrency <n>', 'uploads at once', { min: 1, max: 64, config: 'concurrency', fallback: DEFAULTS.concurrency }),
   debounce: duration('--debounce <ms>', 'quiet time after a change before uploading', { default: 1000 }),

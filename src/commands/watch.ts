@@ -14,6 +14,7 @@ import { backoffMs } from '../util/backoff.js';
 import { firstSignal } from '../util/signals.js';
 import { agentsFor, loadContext, requireCredential } from './context.js';
 import { dryRunCredential } from './dry-run.js';
+import { redactionChoice, redactionLine } from './redaction.js';
 import type { WatchFlags } from './watch.def.js';
 import { formatBytes, plural, shortener } from '../output/format.js';
 
@@ -32,12 +33,14 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     { logger, connect: createUploadTarget },
   );
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
+  const redaction = redactionChoice(flags, context.settings);
 
   // Paths below the agent home (or the PATHs named), else ~-shortened.
   const short = shortener(paths.length ? paths : [dirname(context.roots[0] ?? io.cwd)], io);
   const onSession = (r: SessionReport) => {
     if (r.status === 'unchanged') return;
-    if (flags.json) io.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString() })}\n`);
+    if (flags.json)
+      io.stdout.write(`${JSON.stringify({ ...r, ...(flags.dryRun ? { redact: redaction.on } : {}), at: new Date().toISOString() })}\n`);
     else if (flags.dryRun && r.status === 'pending')
       io.stderr.write(`would send  ${r.session_id ?? '-'}  ${formatBytes(r.bytes)}  ${short(r.file)}\n`);
     else if (!flags.quiet || r.status !== 'uploaded') io.stderr.write(`${watchLine(r, short)}\n`);
@@ -50,7 +53,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     await saveAndPush(
       io,
       { save: flags.save ? uploaded : [], events: flags.events ? uploaded : [] },
-      { sessions: to, events: to, allowHttp: flags.allowHttp },
+      { sessions: to, events: to, allowHttp: flags.allowHttp, redact: flags.redact },
       logger,
     );
   };
@@ -111,7 +114,7 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
     throw error;
   }
   io.stderr.write(
-    `watching ${plan.watch.join(', ')} → ${backendId(context.backend)}${flags.dryRun ? ' (dry run: nothing is sent)' : ''} (Ctrl-C to stop)\n`,
+    `watching ${plan.watch.join(', ')} → ${backendId(context.backend)}${flags.dryRun ? ` (dry run: nothing is sent; ${redactionLine(redaction)})` : ''} (Ctrl-C to stop)\n`,
   );
 
   const signal = await signalled;

@@ -19,6 +19,11 @@ const patternList = (slashedOnly: boolean) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** On or off: `true`/`false` as JSON in the file, or as typed after `traces config set`. */
+const onOff = z
+  .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
+  .transform((value) => value === true || value === 'true');
+
 const AGENTS_RULE = `must be agent names separated by commas: ${[...AGENT_NAMES, 'all'].join(', ')}`;
 
 /** The one schema of settings (`traces config`). Every key is optional. */
@@ -37,6 +42,8 @@ export const settingsShape = {
   redact_patterns: patternList(false),
   /** Never redacted: exact strings or `/regex/flags`, one a line. */
   redact_allow: patternList(true),
+  /** Redaction of what is sent (default true); `--no-redact` turns it off for one run. */
+  redact: onOff,
 };
 
 export const settingsSchema = z.object(settingsShape).partial();

@@ -25,6 +25,8 @@ export interface QueueEntry {
   maxBytes?: number;
   save?: boolean;
   events?: boolean;
+  /** False when the hook ran with --no-redact: sent as it is. Absent: the `redact` setting decides when it is sent. */
+  redact?: boolean;
   at: string;
 }
 
@@ -165,6 +167,7 @@ function isQueueEntry(value: unknown): value is QueueEntry {
     optional(e.eventsTo, 'string') &&
     optional(e.save, 'boolean') &&
     optional(e.events, 'boolean') &&
+    optional(e.redact, 'boolean') &&
     (e.maxBytes === undefined || (typeof e.maxBytes === 'number' && Number.isInteger(e.maxBytes) && e.maxBytes > 0))
   );
 }

@@ -6,6 +6,8 @@ import { deriveMetadata } from './metadata.js';
 import { describeSession, Scope, type AgentName } from './agents/registry.js';
 import { SessionFileError } from '../errors.js';
 import { notAttempted, UnreachableRule } from './unreachable.js';
+import type { Redactor } from './redact/redactor.js';
+import { redactValue } from './redact/value.js';
 
 export interface SaveRequest {
   file: string;
@@ -62,7 +64,16 @@ export interface SaveRun {
  */
 export async function saveSessions(
   files: string[],
-  options: { org: string; workspace: string; overrides: SaveOverrides; dryRun: boolean; concurrency: number; agents: readonly AgentName[] },
+  options: {
+    org: string;
+    workspace: string;
+    overrides: SaveOverrides;
+    dryRun: boolean;
+    concurrency: number;
+    agents: readonly AgentName[];
+    /** What each body passes through before it is sent (or shown by a dry run); none = as it is. */
+    redactor?: Redactor;
+  },
   api: SessionsApi,
   onResult?: (result: SaveResult) => void,
 ): Promise<SaveRun> {
@@ -81,7 +92,7 @@ export async function saveSessions(
     }
     let body: MetadataSave | undefined;
     try {
-      body = await saveBody(file, options.overrides, options.agents);
+      body = redactValue(await saveBody(file, options.overrides, options.agents), options.redactor);
       if (options.dryRun) {
         results[index] = { file, session_id: body.id, status: 'pending', error: null, session: body };
         onResult?.(results[index]);

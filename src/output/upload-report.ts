@@ -67,17 +67,27 @@ export function unreachableLine(backend: string, reason: string, kept: number): 
 export function writeUploadEnd(
   io: Io,
   report: UploadReport,
-  view: { json?: boolean; dryRun?: boolean; where: string; seconds: number; lookedIn: string },
+  view: {
+    json?: boolean;
+    dryRun?: boolean;
+    where: string;
+    seconds: number;
+    lookedIn: string;
+    /** Whether what would be sent is redacted, and the line that says so: a dry run tells. */
+    redaction?: { on: boolean; line: string };
+  },
 ): void {
   if (report.unreachable) {
     // For people, with --json too (stderr), as for any error that stops a run.
     const kept = report.sessions.filter((s) => s.status === 'failed' || s.status === 'pending').length;
     io.stderr.write(`${unreachableLine(view.where, report.unreachable, kept)}\n`);
   }
+  const redaction = view.dryRun ? view.redaction : undefined;
   if (view.json) {
-    writeJson(io, report);
+    writeJson(io, redaction ? { ...report, redact: redaction.on } : report);
   } else if (view.dryRun) {
     for (const r of report.sessions) io.stdout.write(`${r.status === 'pending' ? planBlock(r) : sessionLine(r)}\n`);
+    if (redaction) io.stderr.write(`dry run: ${redaction.line}\n`);
     io.stderr.write(`dry run: ${report.sessions.filter((r) => r.status === 'pending').length} to send, nothing sent\n`);
   } else {
     io.stderr.write(`${summaryLine(report, view.where, view.seconds)}\n`);

@@ -184,7 +184,7 @@ describe('details of the mapping', () => {
     const small = Array.from({ length: 250 }, (_, i) => ({ i }));
     expect(toBatches(small).map((b) => b.length)).toEqual([100, 100, 50]);
     const big = Array.from({ length: 5 }, () => ({ s: 'y'.repeat(400) }));
-    expect(toBatches(big, 100, 1000).map((b) => b.length)).toEqual([2, 2, 1]);
+    expect(toBatches(big, { maxEvents: 100, maxBytes: 1000 }).map((b) => b.length)).toEqual([2, 2, 1]);
   });
 
   const real = join(process.cwd(), '..', 'shared', 'fixtures', 'real', 'large-session.jsonl');

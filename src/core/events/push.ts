@@ -13,6 +13,8 @@ import { notAttempted, UnreachableRule } from '../unreachable.js';
 import { jsonBatches, toBatches, type JsonBatch } from './batch.js';
 import { mapSessionEvents, type MappedEvent } from './map.js';
 import { sessionStartBody } from './session-start.js';
+import type { Redactor } from '../redact/redactor.js';
+import { redactValue } from '../redact/value.js';
 
 export interface PushOptions {
   force: boolean;
@@ -23,6 +25,8 @@ export interface PushOptions {
   agentVersion?: string;
   /** Whose sessions these may be (see UploadOptions.agents). */
   agents: readonly AgentName[];
+  /** What the session starts and the events pass through before they are sent; none = sent as they are. */
+  redactor?: Redactor;
 }
 
 export interface PushResult {
@@ -114,7 +118,8 @@ export async function pushSessions(
         // the active path it records moves whenever the file grows (events keep their first copy).
         const tree = await scanEntryTree(node.path, node.info);
         const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.info.id);
-        await deps.api.startSession(await sessionStartBody(node.path, node.info, node.lineage, children, options.agentVersion, tree));
+        const start = await sessionStartBody(node.path, node.info, node.lineage, children, options.agentVersion, tree);
+        await deps.api.startSession(redactValue(start, options.redactor));
         // A file that shrank was rewritten: its line numbers moved, so map it from the start (ids dedupe).
         const after = previous && node.size >= previous.size ? previous.line : 0;
         const events = await mapSessionEvents(node.path, tree, after, options.maxStringBytes);
@@ -142,7 +147,10 @@ export async function pushSessions(
           result.status = 'pushed';
         } else {
           await sendBatches(
-            jsonBatches(events.map((e) => e.event)),
+            jsonBatches(
+              events.map((e) => e.event),
+              { redactor: options.redactor },
+            ),
             (batch) => deps.api.sendBatch(node.info.id, batch.events, batch.json),
             result,
           );
@@ -181,7 +189,7 @@ export async function pushSessions(
         { status: 'pending', events: 0, error: why },
       );
   } else if (cross.length) {
-    await pushCrossSession(cross, results, deps);
+    await pushCrossSession(cross, results, { ...deps, redactor: options.redactor });
   }
   await deps.ledger.save();
   return { sessions: results, unreachable: rule.reason ?? null };
@@ -190,13 +198,13 @@ export async function pushSessions(
 async function pushCrossSession(
   work: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[],
   results: PushResult[],
-  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; onResult?: (r: PushResult) => void },
+  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; onResult?: (r: PushResult) => void; redactor?: Redactor },
 ): Promise<void> {
   const all: TraceEvent[] = work.flatMap(({ node, events }) => events.map((e) => ({ ...e.event, session_id: node.info.id })));
   let error: string | null = null;
   let batches = 0;
   try {
-    for (const batch of toBatches(all)) {
+    for (const batch of toBatches(all, { redactor: deps.redactor })) {
       await deps.api.sendCrossSession(batch);
       batches++;
     }

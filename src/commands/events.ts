@@ -59,7 +59,7 @@ export async function push(paths: string[], flags: PushFlags, io: Io, signals: N
         concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
         agents,
-        redactor: redactorFor(context.settings, io.env, flags),
+        redactor: await redactorFor(context.settings, io.env, flags),
       },
       {
         api,
@@ -132,7 +132,7 @@ export async function send(_args: string[], flags: SendFlags, io: Io): Promise<n
   const events = parseEventLines(text, flags.session, source);
   const { context, api } = await connectApi(io, flags, 'events', createEventsApi);
   try {
-    const batches = [...jsonBatches(events, { redactor: redactorFor(context.settings, io.env, flags) })];
+    const batches = [...jsonBatches(events, { redactor: await redactorFor(context.settings, io.env, flags) })];
     for (const batch of batches) await api.sendBatch(flags.session, batch.events, batch.json);
     if (flags.json) writeJson(io, { session_id: flags.session, status: 'sent', events: events.length, batches: batches.length });
     else
@@ -154,7 +154,7 @@ export async function create(args: string[], flags: CreateFlags, io: Io): Promis
     const node = await findNode(file, context.roots, context.agents.paths, exportRoot);
     const children = node.children.filter((c) => c.lineage.kind === 'sub-agent').map((c) => c.info.id);
     const start = await sessionStartBody(node.path, node.info, node.lineage, children, agentVersionFromEnv(io.env));
-    const session = await api.startSession(redactValue(start, redactorFor(context.settings, io.env, flags)));
+    const session = await api.startSession(redactValue(start, await redactorFor(context.settings, io.env, flags)));
     if (flags.json) writeJson(io, { ...session, status: 'created' });
     else io.stdout.write(`${asText(session.session_id, node.info.id)}  ${asText(session.event_name)}\n`);
     return EXIT.ok;

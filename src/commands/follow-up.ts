@@ -70,7 +70,7 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
         dryRun: false,
         concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
         agents: AGENT_NAMES,
-        redactor: redactorFor(context.settings, io.env, flags),
+        redactor: await redactorFor(context.settings, io.env, flags),
       },
       api,
     );
@@ -102,7 +102,7 @@ async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
         concurrency: flagOrSetting(undefined, context.settings, 'concurrency'),
         agentVersion: agentVersionFromEnv(io.env),
         agents: AGENT_NAMES,
-        redactor: redactorFor(context.settings, io.env, flags),
+        redactor: await redactorFor(context.settings, io.env, flags),
       },
       { api, ledger, backend: backendId(context.backend), logger: log },
     );

@@ -101,11 +101,12 @@ export async function hook(args: string[], flags: HookFlags, io: Io): Promise<nu
 
 /** --wait: the upload run (and --save / --events) in the foreground, with the upload's exit code. */
 async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger): Promise<number> {
-  const [{ loadContext, requireCredential }, { runUpload }, { createLogger }, report] = await Promise.all([
+  const [{ loadContext, requireCredential }, { runUpload }, { createLogger }, report, { redactorFor }] = await Promise.all([
     import('./context.js'),
     import('../core/upload-run.js'),
     import('../output/logger.js'),
     import('../output/upload-report.js'),
+    import('./redaction.js'),
   ]);
   const context = await loadContext(io, flags);
   const credential = requireCredential(io, context.backend);
@@ -120,6 +121,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
       timeout: DEFAULTS.timeout,
       failFast: true,
       agentVersion: agentVersionFromEnv(io.env),
+      redactor: await redactorFor(context.settings, io.env, flags),
     },
     files,
     {
@@ -186,10 +188,22 @@ async function worker(flags: HookFlags, io: Io, log: Logger): Promise<number> {
 }
 
 async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log: Logger) {
-  const [{ runUpload }, { readSettings }, { requireCredential }] = await Promise.all([
+  // A hook run with --no-redact queued its entries so: they are sent as they are, the others
+  // as the `redact` setting says. One upload run per choice.
+  const plain = entries.filter((e) => e.redact === false);
+  const rest = entries.filter((e) => e.redact !== false);
+  const sessions = [];
+  if (plain.length) sessions.push(...(await uploadGroup(io, backend, plain, log, false)));
+  if (rest.length) sessions.push(...(await uploadGroup(io, backend, rest, log, undefined)));
+  return sessions;
+}
+
+async function uploadGroup(io: Io, backend: string, entries: QueueEntry[], log: Logger, redact: false | undefined) {
+  const [{ runUpload }, { readSettings }, { requireCredential }, { redactorFor }] = await Promise.all([
     import('../core/upload-run.js'),
     import('../config/settings.js'),
     import('./context.js'),
+    import('./redaction.js'),
   ]);
   const settings = readSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
@@ -208,6 +222,7 @@ async function uploadEntries(io: Io, backend: string, entries: QueueEntry[], log
       timeout: DEFAULTS.timeout,
       failFast: true,
       agentVersion: agentVersionFromEnv(io.env),
+      redactor: await redactorFor(settings, io.env, { redact }),
     },
     [...new Set(entries.map((e) => e.file))],
     { logger: log, connect: createUploadTarget },

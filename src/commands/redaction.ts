@@ -1,7 +1,7 @@
 import { knownSecrets } from '../config/credentials.js';
 import type { Env } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
-import { Redactor } from '../core/redact/redactor.js';
+import type { Redactor } from '../core/redact/redactor.js';
 import { listEntries } from '../util/pattern-list.js';
 
 /** Whether what a run sends is redacted, and what decided it. */
@@ -21,7 +21,9 @@ export function redactionChoice(flags: { redact?: boolean }, settings: Pick<Sett
 }
 
 /** The redactor of the settings' rules and every token in use, whatever the `redact` setting says (`traces scan`). */
-export function settingsRedactor(settings: Settings, env: Env): Redactor {
+export async function settingsRedactor(settings: Settings, env: Env): Promise<Redactor> {
+  // Loaded here, not with this module: `status` and the hook read the choice without the rules.
+  const { Redactor } = await import('../core/redact/redactor.js');
   return new Redactor({
     patterns: listEntries(settings.redact_patterns),
     allow: listEntries(settings.redact_allow),
@@ -30,7 +32,7 @@ export function settingsRedactor(settings: Settings, env: Env): Redactor {
 }
 
 /** The redactor everything a run sends passes through, or undefined when redaction is off for it. */
-export function redactorFor(settings: Settings, env: Env, flags: { redact?: boolean }): Redactor | undefined {
+export async function redactorFor(settings: Settings, env: Env, flags: { redact?: boolean }): Promise<Redactor | undefined> {
   return redactionChoice(flags, settings).on ? settingsRedactor(settings, env) : undefined;
 }
 

@@ -19,7 +19,7 @@ export async function scan(args: string[], flags: ScanFlags, io: Io): Promise<nu
   const context = await loadContext(io, flags);
   const secrets = knownSecrets(io.env);
   const logger = createLogger(io, { verbose: false, secrets });
-  const redactor = settingsRedactor(context.settings, io.env);
+  const redactor = await settingsRedactor(context.settings, io.env);
   let problems = 0;
   const candidates = await discoverSessions(args.length ? args : scanRoots(context), {
     required: args.length > 0,

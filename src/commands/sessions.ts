@@ -84,7 +84,7 @@ export async function save(args: string[], flags: SaveFlags, io: Io): Promise<nu
         dryRun: Boolean(flags.dryRun),
         concurrency: flagOrSetting(flags.concurrency, context.settings, 'concurrency'),
         agents: flags.all ? context.agents.scan : context.agents.paths,
-        redactor: redactorFor(context.settings, io.env, flags),
+        redactor: await redactorFor(context.settings, io.env, flags),
       },
       api,
       // Each outcome as it comes; not-attempted ones are summed up in one line at the end.
@@ -153,7 +153,7 @@ export async function patch(args: string[], flags: PatchFlags, io: Io): Promise<
   try {
     let session: Record<string, unknown>;
     try {
-      session = await api.patch(id, redactValue(change, redactorFor(context.settings, io.env, flags)));
+      session = await api.patch(id, redactValue(change, await redactorFor(context.settings, io.env, flags)));
     } catch (error) {
       if (!flags.json || !(error instanceof TracesError)) throw error;
       writeJson(io, { id, status: 'failed', error: error.message });

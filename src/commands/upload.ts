@@ -14,7 +14,7 @@ import { interruptedLine, sessionLine, showsSession, writeUploadEnd } from '../o
 import { interruption } from '../util/signals.js';
 import { loadContext, requireCredential, scanRoots } from './context.js';
 import { dryRunCredential } from './dry-run.js';
-import { redactionChoice, redactionLine } from './redaction.js';
+import { redactionChoice, redactionLine, redactorFor } from './redaction.js';
 import type { UploadFlags } from './upload.def.js';
 
 /** `traces upload` (and `hook --wait`, with the hook's backend flags): one upload run, with what the hook queued. */
@@ -30,17 +30,22 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
   const started = performance.now();
   let report: UploadReport;
   try {
-    report = await runUpload({ ...context, ...flags, credential, failFast: true, agentVersion: agentVersionFromEnv(io.env) }, paths, {
-      logger,
-      connect: createUploadTarget,
-      withQueued: true,
-      signal: stop.signal,
-      onProgress: (p) => progress.update(p),
-      onSession: (r) => {
-        if (showsSession(r, { json: flags.json, verbose: flags.verbose, quiet: flags.quiet, interactive: progress.interactive }))
-          progress.line(sessionLine(r, short));
+    const redactor = await redactorFor(context.settings, io.env, flags);
+    report = await runUpload(
+      { ...context, ...flags, credential, failFast: true, agentVersion: agentVersionFromEnv(io.env), redactor },
+      paths,
+      {
+        logger,
+        connect: createUploadTarget,
+        withQueued: true,
+        signal: stop.signal,
+        onProgress: (p) => progress.update(p),
+        onSession: (r) => {
+          if (showsSession(r, { json: flags.json, verbose: flags.verbose, quiet: flags.quiet, interactive: progress.interactive }))
+            progress.line(sessionLine(r, short));
+        },
       },
-    });
+    );
   } finally {
     stop.dispose();
     progress.stop();

@@ -14,7 +14,7 @@ import { backoffMs } from '../util/backoff.js';
 import { firstSignal } from '../util/signals.js';
 import { agentsFor, loadContext, requireCredential } from './context.js';
 import { dryRunCredential } from './dry-run.js';
-import { redactionChoice, redactionLine } from './redaction.js';
+import { redactionChoice, redactionLine, redactorFor } from './redaction.js';
 import type { WatchFlags } from './watch.def.js';
 import { formatBytes, plural, shortener } from '../output/format.js';
 
@@ -29,7 +29,13 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
   const token = credential?.token;
   const logger = createLogger(io, { verbose: Boolean(flags.verbose), secrets: [token] });
   const run = await openUploadRun(
-    { ...context, ...flags, credential, agentVersion: agentVersionFromEnv(io.env) },
+    {
+      ...context,
+      ...flags,
+      credential,
+      agentVersion: agentVersionFromEnv(io.env),
+      redactor: await redactorFor(context.settings, io.env, flags),
+    },
     { logger, connect: createUploadTarget },
   );
   const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;

@@ -109,7 +109,9 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
     // The ledger holds the hash of the bytes sent (redacted or not) and hashFile hashes what would
     // be sent now: like is compared with like.
     if (previous?.status === 'uploaded' && previous.hash !== undefined && previous.size === candidate.size) {
-      const hashed = await hashFile(candidate.path, options.maxBytes, { document: info.document, redactor: options.redactor }).catch(() => undefined);
+      const hashed = await hashFile(candidate.path, options.maxBytes, { document: info.document, redactor: options.redactor }).catch(
+        () => undefined,
+      );
       if (hashed && hashed.hash === previous.hash && hashed.length === previous.bytes) {
         if (!options.dryRun) ledger.set(backend, candidate.path, { ...previous, mtimeMs: hashed.mtimeMs, size: hashed.size });
         report(fromEntry(candidate, previous, 'unchanged', null));

@@ -29,8 +29,9 @@ function commandChunk(name: string): string {
   return chunk;
 }
 
-// sql.js (opencode's database reader, a WASM build) loads only when a database is read.
-const HEAVY = ['undici', 'chokidar', 'conf', 'zod', 'sql.js'];
+// sql.js (opencode's database reader, a WASM build) loads only when a database is read; the
+// secret rules only when something is redacted or scanned.
+const HEAVY = ['undici', 'chokidar', 'conf', 'zod', 'sql.js', '@secretlint/secretlint-rule-preset-recommend'];
 
 describe('start-up cost (DESIGN §4: lazy loading)', () => {
   beforeAll(assertBuilt);

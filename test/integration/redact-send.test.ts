@@ -136,7 +136,7 @@ async function backend(kind: 'http' | 'dir', name: string): Promise<Backend> {
   return { kind, dir, args: ['--to', await server.start()] };
 }
 
-/** events push, events send, sessions save, sessions create, sessions patch: each must succeed. */
+/** upload, events push, events send, sessions save, sessions create, sessions patch: each must succeed. */
 async function sendEverything(to: Backend, extra: string[] = []): Promise<{ corpus: ReturnType<typeof writeCorpusSessions> }> {
   const corpus = writeCorpusSessions();
   writeNearMissSession();
@@ -145,6 +145,7 @@ async function sendEverything(to: Backend, extra: string[] = []): Promise<{ corp
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r;
   };
+  await run('upload');
   await run('events', 'push');
   await run('events', 'send', '--session', uuidFrom('redact-send:sent'), '--file', writeEventsFile());
   await run('sessions', 'save', '--all', '--org', 'acme', '--workspace', 'ml');

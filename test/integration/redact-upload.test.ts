@@ -103,7 +103,10 @@ describe('whole-file uploads send redacted bytes', () => {
     tmp.cleanup();
   });
 
-  const backends: Record<string, () => { spec: BackendSpec; body(id: string): Promise<Buffer | undefined>; meta(id: string): Promise<unknown> }> = {
+  const backends: Record<
+    string,
+    () => { spec: BackendSpec; body(id: string): Promise<Buffer | undefined>; meta(id: string): Promise<unknown> }
+  > = {
     'traces serve': () => ({
       spec: { kind: 'http', url: new URL(url), source: '--url' },
       body: (id) => server.body(id),
@@ -140,55 +143,58 @@ describe('whole-file uploads send redacted bytes', () => {
     );
   }
 
-  it.each(Object.keys(backends))('to %s: no planted secret arrives, every line keeps its structure, near-misses are intact', async (name) => {
-    const backend = backends[name]!();
-    const sessions = writeCorpus(join(tmp.path, 'sessions'));
-    const run = await openRun(backend.spec, scanRedactor(env));
-    try {
-      const report = await run.send([join(tmp.path, 'sessions')]);
-      expect(report.sessions.filter((s) => s.status !== 'uploaded').map((s) => `${s.file}: ${s.error}`)).toEqual([]);
-      expect(report.failed).toBe(0);
-      expect(report.uploaded).toBe(sessions.length);
-      const secrets = plantedSecrets().flatMap((p) => forms(p.secret));
-      for (const session of sessions) {
-        const body = (await backend.body(session.id))!;
-        const text = body.toString('utf8');
-        for (const secret of secrets) expect(text, `${session.file}`).not.toContain(secret);
-        // The headers sent with the body (cwd, git remote) are stored as the session's record.
-        const meta = JSON.stringify(await backend.meta(session.id));
-        for (const secret of secrets) expect(meta).not.toContain(secret);
-        const stored = text.split('\n');
-        expect(stored.pop()).toBe('');
-        expect(stored).toHaveLength(session.lines.length);
-        stored.forEach((line, i) => {
-          if (session.untouched.includes(i)) expect(line).toBe(session.lines[i]);
-          else expect(shape(JSON.parse(line)), `${session.file}:${i + 1}`).toEqual(shape(JSON.parse(session.lines[i]!)));
-        });
-        const report1 = report.sessions.find((s) => s.session_id === session.id)!;
-        expect(report1.bytes).toBe(body.length);
-      }
-      expect((await backend.body(sessions[0]!.id))!.toString('utf8')).toContain('[REDACTED:github]');
-      if (backend.spec.kind === 'http') {
-        // The length announced is the length the server stored (it refuses any other).
-        for (const put of server.puts()) {
-          const id = decodeURIComponent(put.url.split('/').pop()!);
-          expect(Number(put.headers['content-length'])).toBe((await backend.body(id))!.length);
+  it.each(Object.keys(backends))(
+    'to %s: no planted secret arrives, every line keeps its structure, near-misses are intact',
+    async (name) => {
+      const backend = backends[name]!();
+      const sessions = writeCorpus(join(tmp.path, 'sessions'));
+      const run = await openRun(backend.spec, scanRedactor(env));
+      try {
+        const report = await run.send([join(tmp.path, 'sessions')]);
+        expect(report.sessions.filter((s) => s.status !== 'uploaded').map((s) => `${s.file}: ${s.error}`)).toEqual([]);
+        expect(report.failed).toBe(0);
+        expect(report.uploaded).toBe(sessions.length);
+        const secrets = plantedSecrets().flatMap((p) => forms(p.secret));
+        for (const session of sessions) {
+          const body = (await backend.body(session.id))!;
+          const text = body.toString('utf8');
+          for (const secret of secrets) expect(text, `${session.file}`).not.toContain(secret);
+          // The headers sent with the body (cwd, git remote) are stored as the session's record.
+          const meta = JSON.stringify(await backend.meta(session.id));
+          for (const secret of secrets) expect(meta).not.toContain(secret);
+          const stored = text.split('\n');
+          expect(stored.pop()).toBe('');
+          expect(stored).toHaveLength(session.lines.length);
+          stored.forEach((line, i) => {
+            if (session.untouched.includes(i)) expect(line).toBe(session.lines[i]);
+            else expect(shape(JSON.parse(line)), `${session.file}:${i + 1}`).toEqual(shape(JSON.parse(session.lines[i]!)));
+          });
+          const report1 = report.sessions.find((s) => s.session_id === session.id)!;
+          expect(report1.bytes).toBe(body.length);
         }
-      }
+        expect((await backend.body(sessions[0]!.id))!.toString('utf8')).toContain('[REDACTED:github]');
+        if (backend.spec.kind === 'http') {
+          // The length announced is the length the server stored (it refuses any other).
+          for (const put of server.puts()) {
+            const id = decodeURIComponent(put.url.split('/').pop()!);
+            expect(Number(put.headers['content-length'])).toBe((await backend.body(id))!.length);
+          }
+        }
 
-      // A rerun sends nothing; nor does one after the files' mtime moved with their bytes unchanged.
-      const puts = server.puts().length;
-      expect((await run.send([join(tmp.path, 'sessions')])).uploaded).toBe(0);
-      const later = new Date(Date.now() + 60_000);
-      for (const session of sessions) utimesSync(session.file, later, later);
-      const again = await run.send([join(tmp.path, 'sessions')]);
-      expect(again.uploaded).toBe(0);
-      expect(again.sessions.every((s) => s.status === 'unchanged')).toBe(true);
-      expect(server.puts().length).toBe(puts);
-    } finally {
-      await run.close();
-    }
-  });
+        // A rerun sends nothing; nor does one after the files' mtime moved with their bytes unchanged.
+        const puts = server.puts().length;
+        expect((await run.send([join(tmp.path, 'sessions')])).uploaded).toBe(0);
+        const later = new Date(Date.now() + 60_000);
+        for (const session of sessions) utimesSync(session.file, later, later);
+        const again = await run.send([join(tmp.path, 'sessions')]);
+        expect(again.uploaded).toBe(0);
+        expect(again.sessions.every((s) => s.status === 'unchanged')).toBe(true);
+        expect(server.puts().length).toBe(puts);
+      } finally {
+        await run.close();
+      }
+    },
+  );
 
   it.each(Object.keys(backends))('to %s with no redactor: the bytes sent are the file’s own', async (name) => {
     const backend = backends[name]!();

@@ -55,7 +55,9 @@ export async function redactSnapshot(raw: Snapshot, redactor: Redactor): Promise
     return Buffer.concat(parts);
   };
   const readSync = (position: number, want: number): Buffer =>
-    Buffer.concat(piecesOf(patches, raw.length, length, position, want).map((p) => ('bytes' in p ? p.bytes : rawSync(raw, p.offset, p.length))));
+    Buffer.concat(
+      piecesOf(patches, raw.length, length, position, want).map((p) => ('bytes' in p ? p.bytes : rawSync(raw, p.offset, p.length))),
+    );
   async function* chunks(size: number): AsyncGenerator<Buffer> {
     for (let position = 0; position < length;) {
       const buf = await read(position, Math.min(size, length - position));

@@ -25,6 +25,7 @@ import * as watchLatency from './cases/watch-latency.mjs';
 import * as uploadPaths from './cases/upload-paths.mjs';
 import * as claude from './cases/claude.mjs';
 import * as scan from './cases/scan.mjs';
+import * as redactUpload from './cases/redact-upload.mjs';
 import {
   DIST_CLI,
   RUN,
@@ -58,6 +59,7 @@ const CASES = [
   deadBackend,
   watchLatency,
   scan,
+  redactUpload,
 ];
 /** The order of the table. */
 const TABLE = [
@@ -73,6 +75,7 @@ const TABLE = [
   deadBackend,
   watchIdle,
   scan,
+  redactUpload,
 ];
 
 function usage(stream, code) {

@@ -136,7 +136,7 @@ async function backend(kind: 'http' | 'dir', name: string): Promise<Backend> {
   return { kind, dir, args: ['--to', await server.start()] };
 }
 
-/** upload, events push, events send, sessions save, sessions create, sessions patch: each must succeed. */
+/** upload, events push, events send, sessions save, sessions create, sessions patch, hook --wait: each must succeed. */
 async function sendEverything(to: Backend, extra: string[] = []): Promise<{ corpus: ReturnType<typeof writeCorpusSessions> }> {
   const corpus = writeCorpusSessions();
   writeNearMissSession();
@@ -145,6 +145,8 @@ async function sendEverything(to: Backend, extra: string[] = []): Promise<{ corp
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r;
   };
+  // The hook's own upload first (in the foreground here; its worker runs the same upload run), then the rest.
+  await run('hook', '--wait', '--session', corpus[2]!.file);
   await run('upload');
   await run('events', 'push');
   await run('events', 'send', '--session', uuidFrom('redact-send:sent'), '--file', writeEventsFile());

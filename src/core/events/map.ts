@@ -5,6 +5,8 @@ import type { Entry } from '../agents/types.js';
 import { entryKey, historyKeys, timeOf, type EntryTree, type TreeNode } from '../sessions/entry-tree.js';
 import { contextMessage, isObject, num, span, textOf, type Message } from './context.js';
 import { cutStrings } from './truncate.js';
+import type { Redactor } from '../redact/redactor.js';
+import { redactValue } from '../redact/value.js';
 import { asText } from '../../util/text.js';
 
 /** An event and the file line it came from (a chain event: its user message's line). */
@@ -50,6 +52,8 @@ export class EventMapper {
     private readonly sessionId: string,
     private readonly maxStringBytes: number,
     private readonly tree: EntryTree,
+    /** Secrets are redacted before long strings are cut, so that a cut never leaves half a secret. */
+    private readonly redactor?: Redactor,
   ) {
     this.source = agentLabel(tree.info.agent);
   }
@@ -101,7 +105,7 @@ export class EventMapper {
   }
 
   private emit(line: number, event: TraceEvent & { event_id: string }): MappedEvent {
-    return { line, event: cutStrings(event, this.maxStringBytes) };
+    return { line, event: cutStrings(redactValue(event, this.redactor), this.maxStringBytes) };
   }
 
   /** Where the entry sits in the tree, and whether it is on the active path as of this read. */
@@ -248,9 +252,15 @@ export class EventMapper {
 }
 
 /** The events of the lines after `afterLine`, mapped along `tree` (read from the same file just before). */
-export async function mapSessionEvents(path: string, tree: EntryTree, afterLine: number, maxStringBytes: number): Promise<MappedEvent[]> {
+export async function mapSessionEvents(
+  path: string,
+  tree: EntryTree,
+  afterLine: number,
+  maxStringBytes: number,
+  redactor?: Redactor,
+): Promise<MappedEvent[]> {
   const entries = readEntries(path, tree.info);
-  const mapper = new EventMapper(tree.info.id, maxStringBytes, tree);
+  const mapper = new EventMapper(tree.info.id, maxStringBytes, tree, redactor);
   const events: MappedEvent[] = [];
   for await (const entry of entries) {
     if (entry.line > tree.lastLine) break;

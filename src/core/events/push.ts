@@ -122,7 +122,8 @@ export async function pushSessions(
         await deps.api.startSession(redactValue(start, options.redactor));
         // A file that shrank was rewritten: its line numbers moved, so map it from the start (ids dedupe).
         const after = previous && node.size >= previous.size ? previous.line : 0;
-        const events = await mapSessionEvents(node.path, tree, after, options.maxStringBytes);
+        // Redacted as they are mapped, before long strings are cut: the batches need no second pass.
+        const events = await mapSessionEvents(node.path, tree, after, options.maxStringBytes, options.redactor);
         const lastLine = Math.max(tree.lastLine, after);
         const mark: PushMark = {
           size: node.size,
@@ -147,10 +148,7 @@ export async function pushSessions(
           result.status = 'pushed';
         } else {
           await sendBatches(
-            jsonBatches(
-              events.map((e) => e.event),
-              { redactor: options.redactor },
-            ),
+            jsonBatches(events.map((e) => e.event)),
             (batch) => deps.api.sendBatch(node.info.id, batch.events, batch.json),
             result,
           );
@@ -189,7 +187,7 @@ export async function pushSessions(
         { status: 'pending', events: 0, error: why },
       );
   } else if (cross.length) {
-    await pushCrossSession(cross, results, { ...deps, redactor: options.redactor });
+    await pushCrossSession(cross, results, deps);
   }
   await deps.ledger.save();
   return { sessions: results, unreachable: rule.reason ?? null };
@@ -198,13 +196,13 @@ export async function pushSessions(
 async function pushCrossSession(
   work: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[],
   results: PushResult[],
-  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; onResult?: (r: PushResult) => void; redactor?: Redactor },
+  deps: { api: EventsApi; ledger: Ledger<PushMark>; backend: string; onResult?: (r: PushResult) => void },
 ): Promise<void> {
   const all: TraceEvent[] = work.flatMap(({ node, events }) => events.map((e) => ({ ...e.event, session_id: node.info.id })));
   let error: string | null = null;
   let batches = 0;
   try {
-    for (const batch of toBatches(all, { redactor: deps.redactor })) {
+    for (const batch of toBatches(all)) {
       await deps.api.sendCrossSession(batch);
       batches++;
     }

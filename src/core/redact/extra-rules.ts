@@ -15,14 +15,15 @@ const AUTHORIZATION = [
 
 /**
  * A name that says its value is a secret: ending in `_KEY`, `_TOKEN`, `_SECRET`, `_PASSWORD`
- * (or `-`, any case), or one of a few whole names (`password`, `apiKey`, `clientSecret`, ...).
+ * (or `-`, any case), or one of a few whole names (`password`, `apiKey`, `clientSecret`,
+ * `Authorization`, ...).
  */
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*[_-](?:key|token|secret|password|passwd)|password|passwd|secret|apikey|accesstoken|refreshtoken|authtoken|clientsecret|privatekey`;
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*[_-](?:key|token|secret|password|passwd)|password|passwd|secret|apikey|accesstoken|refreshtoken|authtoken|clientsecret|privatekey|(?:proxy-)?authorization`;
 // Such a name followed by `=` or `:` (a quote, a space or their JSON escapes between): prose that
 // merely says "password" is not decoded. No boundary before the name: in raw JSON the character
 // before it may be the `n` of a `\n` escape.
 const SECRET_NAME_TRIGGER =
-  /(?:[_-](?:key|token|secret|passw(?:or)?d)|password|passwd|secret|apikey|accesstoken|refreshtoken|authtoken|clientsecret|privatekey)(?:[\s"'\\]|\\[nrt])*[:=]/i;
+  /(?:[_-](?:key|token|secret|passw(?:or)?d)|password|passwd|secret|apikey|accesstoken|refreshtoken|authtoken|clientsecret|privatekey|authorization)(?:[\s"'\\]|\\[nrt])*[:=]/i;
 const SECRET_FIELD = new RegExp(`^(?:${SECRET_NAME})$`, 'i');
 /** Names ending in `_key` that name a kind of key in code and data, not a credential. */
 const KEY_KINDS = /^(?:primary|foreign|sort|partition|range|hash|cache|unique|composite|public|idempotency)[_-]key$/i;

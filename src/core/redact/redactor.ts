@@ -92,7 +92,7 @@ export class Redactor {
    */
   redactLine(line: string): Redacted {
     if (!this.mayHoldSecret(line)) return { text: line, findings: [] };
-    if (!isJson(line)) return this.redactText(line);
+    if (!isJson(line)) return this.redactLooseLine(line);
     const rules = this.rulesFor(line);
     const findings: Finding[] = [];
     const found: string[] = [];
@@ -113,6 +113,28 @@ export class Redactor {
     // A path names members by their names: a name that was itself a secret is shown redacted.
     for (const finding of findings) finding.path = hideIn(finding.path, found);
     return { text: out + line.slice(copied), findings };
+  }
+
+  /**
+   * A line that is not JSON (a crash left half a line before the next one, a `NaN`, a byte-order
+   * mark): every `"…"` in it is decoded and redacted like a JSON string (a secret after a `\n`
+   * escape would hide from the rules in the raw text), then the whole line as text.
+   */
+  private redactLooseLine(line: string): Redacted {
+    const findings: Finding[] = [];
+    const rules = this.rulesFor(line);
+    const text = line.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => {
+      let value: string;
+      try {
+        value = JSON.parse(literal) as string;
+      } catch {
+        value = unescapeLoosely(literal.slice(1, -1));
+      }
+      const redacted = this.apply(value, this.hitsIn(value, rules), '', findings, []);
+      return redacted === value ? literal : JSON.stringify(redacted);
+    });
+    const rest = this.redactText(text);
+    return { text: rest.text, findings: [...findings, ...rest.findings] };
   }
 
   /** `text` redacted as plain text (a line that is not JSON, a header value). */

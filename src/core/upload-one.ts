@@ -178,7 +178,7 @@ export async function planned(work: Work, options: UploadOptions, target: Upload
     bytes: snapshot.length,
     kind: lineage.kind,
     endpoint: target.endpoint(info.id),
-    git: git ?? null,
+    git: git ? { ...git, repoUrl: sentText(git.repoUrl, options.redactor) } : null,
   };
 }
 

@@ -105,7 +105,13 @@ export class EventMapper {
   }
 
   private emit(line: number, event: TraceEvent & { event_id: string }): MappedEvent {
-    return { line, event: cutStrings(redactValue(event, this.redactor), this.maxStringBytes) };
+    try {
+      return { line, event: cutStrings(redactValue(event, this.redactor), this.maxStringBytes) };
+    } catch (error) {
+      // Nested too deep to serialize whole: cut first (that bounds the depth too), then redact.
+      if (!(error instanceof RangeError)) throw error;
+      return { line, event: redactValue(cutStrings(event, this.maxStringBytes), this.redactor) };
+    }
   }
 
   /** Where the entry sits in the tree, and whether it is on the active path as of this read. */

@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
 import { Redactor } from '../../src/core/redact/redactor.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { plantedSecrets, TRACES_TOKEN } from '../helpers/secrets-corpus.js';
+import { storeText } from '../helpers/store-text.js';
 
 /** Where secrets hid from the first redactor: half-written lines, cut strings, structured headers. */
 let tmp: ReturnType<typeof tempDir>;
@@ -18,19 +18,6 @@ beforeEach(() => {
   env = isolatedEnv(tmp.path, { TRACES_TOKEN });
 });
 afterEach(() => tmp.cleanup());
-
-function storeText(dir: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
 
 describe('redaction at the edges', () => {
   it('a line that is not JSON still has the secrets in its strings found (after a \\n escape), in upload and scan', async () => {

@@ -6,6 +6,7 @@ import { eventSchema } from '../../src/contracts/wire.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 import { until } from '../helpers/until.js';
+import { storeText } from '../helpers/store-text.js';
 import { tryLock } from '../../src/util/lock.js';
 import { nearMisses, PLACES, plantedSecrets, TRACES_TOKEN, uEscaped, USER_PATTERN, type Planted } from '../helpers/secrets-corpus.js';
 
@@ -95,20 +96,6 @@ function writeEventsFile(): string {
   return file;
 }
 
-/** Every file under `dir`, as text. */
-function allText(dir: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
-
 const forms = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1)];
 const leaked = (text: string) => planted.filter((p) => forms(p.secret).some((form) => text.includes(form)));
 
@@ -161,7 +148,7 @@ describe.each(['http', 'dir'] as const)('what reaches a %s backend', (kind) => {
   it('holds no planted secret, raw or JSON-escaped; every stored event validates; near-misses arrive as they were', async () => {
     const to = await backend(kind, 'store');
     await sendEverything(to);
-    const text = allText(to.dir);
+    const text = storeText(to.dir);
     expect(leaked(text).map((p) => p.rule)).toEqual([]);
     expect(text).toContain('[REDACTED:');
     const events = storedEvents(to.dir);
@@ -173,7 +160,7 @@ describe.each(['http', 'dir'] as const)('what reaches a %s backend', (kind) => {
   it('with --no-redact, sends the session data as it is', async () => {
     const to = await backend(kind, 'raw-store');
     await sendEverything(to, ['--no-redact']);
-    const text = allText(to.dir);
+    const text = storeText(to.dir);
     expect(leaked(text).map((p) => p.rule)).toEqual(planted.map((p) => p.rule));
     expect(text).not.toContain('[REDACTED:');
   });
@@ -197,7 +184,7 @@ describe('the redact setting', () => {
     expect((await runCli(['status', ...to.args], { env })).stdout).toContain('redaction: off (setting redact)');
     const corpus = writeCorpusSessions();
     expect((await runCli(['sessions', 'create', corpus[0]!.file, ...to.args], { env })).code).toBe(0);
-    expect(leaked(allText(to.dir)).map((p) => p.rule)).toContain(corpus[0]!.planted.rule);
+    expect(leaked(storeText(to.dir)).map((p) => p.rule)).toContain(corpus[0]!.planted.rule);
 
     const bad = await runCli(['config', 'set', 'redact', 'maybe'], { env });
     expect(bad.code).toBe(2);

@@ -144,8 +144,10 @@ describe('traces hook', () => {
     const down = { ...world.env, TRACES_API_URL: url };
     await runBin(['hook', '--session', world.home.fork, '--give-up-after', '10m'], { env: down });
     const lock = join(world.tmp.path, 'state', 'worker.lock');
-    await until(() => existsSync(lock), 'the worker lock');
-    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    // The lock file is created, then its holder written: wait for the pid (a loaded machine shows the gap).
+    const holder = () => (existsSync(lock) ? Number.parseInt(readFileSync(lock, 'utf8'), 10) : Number.NaN);
+    await until(() => Number.isInteger(holder()), 'the worker lock and its holder');
+    const pid = holder();
     process.kill(pid, 'SIGKILL');
     await until(() => {
       try {

@@ -74,15 +74,7 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
       },
       api,
     );
-    const unfinished: string[] = [];
-    for (const r of run.sessions) {
-      const line = `metadata ${r.status} ${r.session_id ?? '-'} ${r.file}${r.error ? `: ${r.error}` : ''}`;
-      if (r.status === 'failed' || r.status === 'pending') {
-        log.warn(line);
-        unfinished.push(r.file);
-      } else log.debug(line);
-    }
-    return unfinished;
+    return unfinished(run.sessions, log, (r) => `metadata ${r.status} ${r.session_id ?? '-'} ${r.file}${r.error ? `: ${r.error}` : ''}`);
   } finally {
     await api.close();
   }
@@ -106,16 +98,25 @@ async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
       },
       { api, ledger, backend: backendId(context.backend), logger: log },
     );
-    const unfinished: string[] = [];
-    for (const r of run.sessions) {
-      const line = `events ${r.status} ${r.session_id ?? '-'} ${r.file}${r.status === 'pushed' ? ` (${r.events} events)` : ''}${r.error ? `: ${r.error}` : ''}`;
-      if (r.status === 'failed' || r.status === 'pending') {
-        log.warn(line);
-        unfinished.push(r.file);
-      } else log.debug(line);
-    }
-    return unfinished;
+    return unfinished(
+      run.sessions,
+      log,
+      (r) =>
+        `events ${r.status} ${r.session_id ?? '-'} ${r.file}${r.status === 'pushed' ? ` (${r.events} events)` : ''}${r.error ? `: ${r.error}` : ''}`,
+    );
   } finally {
     await api.close();
   }
+}
+
+/** Logs one line per outcome (failed and pending ones as warnings) and returns the files still to do. */
+function unfinished<R extends { status: string; file: string }>(results: R[], log: Logger, line: (r: R) => string): string[] {
+  const left: string[] = [];
+  for (const r of results) {
+    if (r.status === 'failed' || r.status === 'pending') {
+      log.warn(line(r));
+      left.push(r.file);
+    } else log.debug(line(r));
+  }
+  return left;
 }

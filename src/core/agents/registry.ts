@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFirstLines } from '../sessions/lines.js';
+import { isDirectory } from '../../util/path-kind.js';
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
 import { geminiAdapter } from './gemini/index.js';
@@ -11,6 +12,7 @@ import {
   Scope,
   type AgentAdapter,
   type AgentName,
+  type DescribeResult,
   type Entry,
   type Exported,
   type FirstLine,
@@ -66,13 +68,11 @@ export function readFirstLine(path: string): FirstLine | { error: string } {
   return { value, terminated: line.terminated };
 }
 
-export type Described = { ok: true; info: SessionInfo } | { ok: false; reason: string };
-
 /**
  * The session a file holds, read by the first of `agents` whose format line 1 is; a file none of
  * them recognises is not a session (with prime-agent among them, its header rules say why).
  */
-export function describeSession(path: string, agents: readonly AgentName[], scope: Scope): Described {
+export function describeSession(path: string, agents: readonly AgentName[], scope: Scope): DescribeResult {
   const first = readFirstLine(path);
   if ('error' in first) return { ok: false, reason: first.error };
   for (const name of AGENT_NAMES) {
@@ -134,14 +134,6 @@ export async function expandStores(
     if (exported !== undefined) out.push(exported.dir);
   }
   return out;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Whether a watcher should hand this file to the uploader: a session's, or one of an agent's store files. */

@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SessionFileError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
+import { isDirectory, isRegularFile } from '../../../util/path-kind.js';
 import { MESSAGE_LINE, SESSION_LINE, type SessionDump } from './dump.js';
 import { readDatabase } from './read-db.js';
 import { readStorage } from './read-storage.js';
@@ -63,8 +64,8 @@ export function isOpencodeSource(path: string): boolean {
 }
 
 function resolveSources(path: string): Source[] {
-  if (isFile(path)) return isSqliteFile(path) ? [{ kind: 'db', path }] : [];
-  if (!isDir(path)) return [];
+  if (isRegularFile(path)) return isSqliteFile(path) ? [{ kind: 'db', path }] : [];
+  if (!isDirectory(path)) return [];
   if (isStorage(path)) return [{ kind: 'storage', path }];
   // opencode's data folder: opencode.db (or opencode-<channel>.db for other install channels) first.
   const databases = entries(path)
@@ -76,7 +77,7 @@ function resolveSources(path: string): Source[] {
 }
 
 function isStorage(dir: string): boolean {
-  return isDir(join(dir, 'session')) && (basename(dir) === 'storage' || isDir(join(dir, 'message')));
+  return isDirectory(join(dir, 'session')) && (basename(dir) === 'storage' || isDirectory(join(dir, 'message')));
 }
 
 function render(dump: SessionDump, source: string): string {
@@ -100,22 +101,6 @@ function writeIfChanged(exportDir: string, id: string, text: string, source: str
   }
   if (!current || !current.equals(bytes)) writeFileAtomic(file, bytes);
   return file;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function entries(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isDirectory } from '../../../util/path-kind.js';
 import type { Exported } from '../types.js';
 import { exportOpencode, isOpencodeSource } from './export.js';
 
@@ -45,12 +45,4 @@ function storeOf(path: string): { store: string; whole: boolean } | undefined {
 function dataFolderOf(path: string): string {
   const name = basename(path);
   return /^opencode(-[A-Za-z0-9._-]+)?\.db$/.test(name) || name === 'storage' ? dirname(path) : path;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

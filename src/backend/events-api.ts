@@ -1,7 +1,7 @@
 import type { HttpClient } from './http-client.js';
 import type { EventsApi } from '../contracts/apis.js';
 import type { SessionStart, TraceEvent } from '../contracts/wire.js';
-import type { LocalStore } from './store/index.js';
+import type { TraceStore } from './store/trace-store.js';
 
 export class HttpEventsApi implements EventsApi {
   constructor(private readonly client: HttpClient) {}
@@ -50,7 +50,7 @@ export class HttpEventsApi implements EventsApi {
 }
 
 export class StoreEventsApi implements EventsApi {
-  constructor(private readonly store: LocalStore) {}
+  constructor(private readonly store: TraceStore) {}
 
   async startSession(body: SessionStart): Promise<Record<string, unknown>> {
     return { ...(await this.store.events.startSession(body)).session };

@@ -2,7 +2,7 @@ import { ApiError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
 import type { SaveOutcome, SessionsApi } from '../contracts/apis.js';
 import type { MetadataSave, SessionPatch } from '../contracts/wire.js';
-import type { LocalStore } from './store/index.js';
+import type { TraceStore } from './store/trace-store.js';
 
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
@@ -43,7 +43,7 @@ export class HttpSessionsApi implements SessionsApi {
 
 /** `--to DIR`: the same contracts against the embedded store, answering with the same statuses. */
 export class StoreSessionsApi implements SessionsApi {
-  constructor(private readonly store: LocalStore) {}
+  constructor(private readonly store: TraceStore) {}
 
   async save(org: string, workspace: string, body: MetadataSave): Promise<SaveOutcome> {
     const outcome = await this.store.saveMetadata(org, workspace, body, { id: 'local', email: null });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULTS } from '../util/defaults.js';
 import { isLoopback } from '../util/loopback.js';
 import { LocalStore } from '../backend/store/index.js';
+import type { TraceStore } from '../backend/store/trace-store.js';
 import { describeError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
@@ -15,7 +16,10 @@ import { plural } from '../util/plural.js';
 export type { ServerFaults };
 
 export interface ServeOptions {
-  dataDir: string;
+  /** The folder store to serve, unless `store` is given. */
+  dataDir?: string;
+  /** The store to serve (a bucket store, say); else the folder store in `dataDir`. */
+  store?: TraceStore;
   /** Accepted bearer tokens; `null` = no authentication (loopback only, checked by the command). */
   tokens: string[] | null;
   /** Largest session upload accepted (413 above it). */
@@ -33,7 +37,7 @@ type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Pro
 
 /** `traces serve`: every route of the four wire contracts (see docs/ARCHITECTURE.md) over the embedded store. */
 export class TracesServer {
-  readonly store: LocalStore;
+  readonly store: TraceStore;
   private readonly server: Server;
   private readonly routes: [string, RegExp, Handler][];
   /** Responses not finished yet: told to close their connection once the server is closing. */
@@ -42,7 +46,8 @@ export class TracesServer {
   private readonly bodyTimeoutMs: number;
 
   constructor(private readonly options: ServeOptions) {
-    this.store = new LocalStore(options.dataDir);
+    if (!options.store && options.dataDir === undefined) throw new Error('TracesServer needs a dataDir or a store');
+    this.store = options.store ?? new LocalStore(options.dataDir!);
     const store = this.store;
     const faults = options.faults ?? {};
     const seg = '([^/]+)';

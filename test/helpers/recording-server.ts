@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TracesServer, type ServerFaults } from '../../src/server/server.js';
@@ -54,10 +53,13 @@ export class RecordingServer {
     return this.requests.filter((r) => r.method === 'PUT');
   }
 
-  /** The bytes the store holds for a session, read back from disk. */
+  /** The bytes the store holds for a session, read back from the store. */
   async body(sessionId: string): Promise<Buffer | undefined> {
-    const record = await this.traces.store.sessions.get(sessionId);
-    return record && readFileSync(this.traces.store.sessions.bodyPath(record));
+    const found = await this.traces.store.sessions.openBody(sessionId);
+    if (!found) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of found.stream()) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks);
   }
 
   async stop(): Promise<void> {

@@ -210,7 +210,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
     const result = await cli('events', 'push', '--agent', agent, '--json');
     expect(result.code, result.stderr).toBe(0);
     for (const s of sessions) {
-      const events = world.server.traces.store.events.list(s.id);
+      const events = await world.server.traces.store.events.list(s.id);
       const of = (type: string) => events.filter((e) => e.event_type === type);
       expect(of('model'), `${s.path}: model events`).toHaveLength(s.counts.assistant ?? 0);
       expect(of('tool'), `${s.path}: tool events`).toHaveLength((s.counts.toolResult ?? 0) + (s.counts.bashExecution ?? 0));
@@ -227,7 +227,7 @@ describe.each(CASES)('$agent sessions', ({ agent, label, write }) => {
         `${s.path}: tokens`,
       ).toEqual(s.usage);
       expect(new Set(events.map((e) => e.source))).toEqual(new Set([label]));
-      expect(world.server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent: label } });
+      expect(await world.server.traces.store.events.getSession(s.id)).toMatchObject({ source: label, metadata: { agent: label } });
     }
     // Nothing new: nothing sent again.
     const again = await cli('events', 'push', '--agent', agent, '--json');

@@ -32,11 +32,8 @@ afterEach(async () => {
 
 const cli = (server: RecordingServer, ...args: string[]) =>
   runCli(args, { env: { ...env, TRACES_TOKEN: server.token, TRACES_API_URL: server.url } });
-const ids = (server: RecordingServer, sessionId: string) =>
-  server.traces.store.events
-    .list(sessionId)
-    .map((e) => e.event_id)
-    .sort();
+const ids = async (server: RecordingServer, sessionId: string) =>
+  (await server.traces.store.events.list(sessionId)).map((e) => e.event_id).sort();
 
 describe('traces events push', () => {
   it('starts each session once and sends its events in batches of at most 100', async () => {
@@ -47,14 +44,14 @@ describe('traces events push', () => {
     expect(out).toMatchObject({ total: 4, pushed: 4, failed: 0 });
     const root = out.sessions.find((s: any) => s.session_id === home.rootId);
     expect(root).toMatchObject({ status: 'pushed', events: 30 * 4, batches: 2 });
-    const session = server.traces.store.events.getSession(home.rootId)!;
+    const session = (await server.traces.store.events.getSession(home.rootId))!;
     expect(session).toMatchObject({ source: 'prime-agent', session_name: 'project', children_ids: [home.childId] });
     expect(session.metadata).toMatchObject({
       cwd: '/work/project',
       trace_id: home.rootId,
       git: { commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' },
     });
-    expect(server.traces.store.events.getSession(home.grandId)!.metadata).toMatchObject({
+    expect((await server.traces.store.events.getSession(home.grandId))!.metadata).toMatchObject({
       parent_session_id: home.childId,
       trace_id: home.rootId,
     });
@@ -70,17 +67,17 @@ describe('traces events push', () => {
     expect(again.json()).toMatchObject({ unchanged: 4, events: 0 });
     expect(server.requests.length).toBe(requests);
 
-    const before = ids(server, home.forkId).length;
+    const before = (await ids(server, home.forkId)).length;
     appendFileSync(
       home.fork,
       `${JSON.stringify({ type: 'message', id: 'feed0001', parentId: null, timestamp: '2026-11-01T12:00:00.000Z', message: { role: 'user', content: 'one more' } })}\n`,
     );
     const third = await cli(server, 'events', 'push', '--json');
     expect(third.json().sessions.find((s: any) => s.session_id === home.forkId)).toMatchObject({ status: 'pushed', events: 1 });
-    expect(ids(server, home.forkId).length).toBe(before + 1);
+    expect((await ids(server, home.forkId)).length).toBe(before + 1);
     // Each session started once; the grown one is posted again so its metadata names the new active leaf.
     expect(server.requests.filter((r) => r.url === '/v1/sessions').length).toBe(5);
-    expect(server.traces.store.events.getSession(home.forkId)!.metadata).toMatchObject({ active_leaf: 'feed0001' });
+    expect((await server.traces.store.events.getSession(home.forkId))!.metadata).toMatchObject({ active_leaf: 'feed0001' });
   });
 
   it('ends with the same event ids as a clean run after a 500 that stored half a batch', async () => {
@@ -91,7 +88,7 @@ describe('traces events push', () => {
     const result = await cli(flaky, 'events', 'push', home.root, '--json');
     expect(result.code).toBe(0);
     expect(flaky.requests.filter((r) => r.url.endsWith('/events/batch')).length).toBe(3); // 2 batches + 1 retry
-    expect(ids(flaky, home.rootId)).toEqual(ids(clean, home.rootId));
+    expect(await ids(flaky, home.rootId)).toEqual(await ids(clean, home.rootId));
   });
 
   it('a batch refused part-way (batches go a few at a time) leaves the session to push again, whole', async () => {
@@ -103,16 +100,16 @@ describe('traces events push', () => {
     const again = await cli(server, 'events', 'push', home.root, '--json');
     expect(again.code).toBe(0);
     expect(again.json().sessions[0]).toMatchObject({ status: 'pushed', events: 30 * 4 });
-    expect(ids(server, home.rootId)).toHaveLength(30 * 4);
+    expect(await ids(server, home.rootId)).toHaveLength(30 * 4);
   });
 
   it('--force sends everything again without duplicating anything', async () => {
     const server = await serve('a');
     await cli(server, 'events', 'push', home.child);
-    const first = ids(server, home.childId);
+    const first = await ids(server, home.childId);
     const forced = await cli(server, 'events', 'push', home.child, '--force', '--json');
     expect(forced.json().events).toBe(first.length);
-    expect(ids(server, home.childId)).toEqual(first);
+    expect(await ids(server, home.childId)).toEqual(first);
   });
 
   it('--cross-session sends many sessions through /v1/events/batch', async () => {
@@ -121,7 +118,7 @@ describe('traces events push', () => {
     expect(result.code).toBe(0);
     expect(server.requests.filter((r) => r.url === '/v1/events/batch').length).toBeGreaterThan(0);
     expect(server.requests.filter((r) => r.url.includes('/events/batch') && r.url !== '/v1/events/batch')).toEqual([]);
-    expect(ids(server, home.grandId).length).toBe(120);
+    expect((await ids(server, home.grandId)).length).toBe(120);
   });
 
   it('--cross-session: a failed send is sent again on the next run', async () => {
@@ -129,10 +126,10 @@ describe('traces events push', () => {
     server.fail({ kind: 'status', status: 500, path: '/v1/events/batch' });
     const failed = await cli(server, 'events', 'push', home.fork, '--cross-session', '--retries', '0', '--json');
     expect(failed.code).toBe(1);
-    expect(ids(server, home.forkId)).toEqual([]);
+    expect(await ids(server, home.forkId)).toEqual([]);
     const again = await cli(server, 'events', 'push', home.fork, '--cross-session', '--json');
     expect(again.code).toBe(0);
-    expect(ids(server, home.forkId).length).toBe(120);
+    expect((await ids(server, home.forkId)).length).toBe(120);
   });
 
   it('pushes to a folder backend with the same ids as over HTTP', async () => {
@@ -141,12 +138,7 @@ describe('traces events push', () => {
     const archive = join(tmp.path, 'archive');
     expect((await cli(server, 'events', 'push', home.root, '--to', archive)).code).toBe(0);
     const { LocalStore } = await import('../../src/backend/store/index.js');
-    expect(
-      new LocalStore(archive).events
-        .list(home.rootId)
-        .map((e) => e.event_id)
-        .sort(),
-    ).toEqual(ids(server, home.rootId));
+    expect((await new LocalStore(archive).events.list(home.rootId)).map((e) => e.event_id).sort()).toEqual(await ids(server, home.rootId));
   });
 });
 
@@ -154,13 +146,13 @@ describe('the agent version in the session metadata', () => {
   it("is the agent's (the file's, else TRACES_AGENT_VERSION), never traces' own", async () => {
     const server = await serve('a');
     expect((await cli(server, 'events', 'push')).code).toBe(0);
-    expect(server.traces.store.events.getSession(home.rootId)!.metadata.agent_version).toBeNull();
+    expect((await server.traces.store.events.getSession(home.rootId))!.metadata.agent_version).toBeNull();
     const other = await serve('b');
     const created = await runCli(['sessions', 'create', home.childId, '--json'], {
       env: { ...env, TRACES_TOKEN: other.token, TRACES_API_URL: other.url, TRACES_AGENT_VERSION: '0.8.0' },
     });
     expect(created.code).toBe(0);
-    expect(other.traces.store.events.getSession(home.childId)!.metadata.agent_version).toBe('0.8.0');
+    expect((await other.traces.store.events.getSession(home.childId))!.metadata.agent_version).toBe('0.8.0');
   });
 });
 
@@ -211,6 +203,6 @@ describe('traces events send', () => {
     expect(first.code).toBe(0);
     expect(first.json()).toMatchObject({ status: 'sent', events: 150, batches: 2 });
     await run();
-    expect(ids(server, home.rootId).length).toBe(150);
+    expect((await ids(server, home.rootId)).length).toBe(150);
   });
 });

@@ -75,7 +75,7 @@ describe("the hook's follow-ups go where the hook pointed them", () => {
     release();
     // The worker that finally drains it was started by a hook of another environment.
     expect((await runCli(['hook', '--worker', '--give-up-after', '1s'], { env: { ...env, TRACES_API_URL: storeB } })).code).toBe(0);
-    expect(new LocalStore(storeA).events.list(home.rootId).length).toBeGreaterThan(0);
+    expect((await new LocalStore(storeA).events.list(home.rootId)).length).toBeGreaterThan(0);
     expect(existsSync(join(storeB, 'events'))).toBe(false);
   });
 });
@@ -100,6 +100,6 @@ describe('an upload that drains what the hook queued', () => {
     release();
     expect((await runCli(['hook', '--worker', '--give-up-after', '1s'], { env })).code).toBe(0);
     expect(queued()).toBe(0);
-    expect(new LocalStore(store).events.list(home.rootId).length).toBeGreaterThan(0);
+    expect((await new LocalStore(store).events.list(home.rootId)).length).toBeGreaterThan(0);
   });
 });

@@ -35,12 +35,12 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 /** What the library reads from a file, and what traces stored for it. */
-function both(file: string) {
+async function both(file: string) {
   const sm = SessionManager.open(file);
   const entries = sm.getEntries();
-  const events = store.events.list(sm.getSessionId());
+  const events = await store.events.list(sm.getSessionId());
   const byEntry = (entry: string, type: string) => events.find((e) => e.metadata?.entry === entry && e.event_type === type);
-  return { sm, entries, events, byEntry, session: store.events.getSession(sm.getSessionId())! };
+  return { sm, entries, events, byEntry, session: (await store.events.getSession(sm.getSessionId()))! };
 }
 
 const files = [
@@ -56,8 +56,8 @@ const plain = (messages: object[]) => JSON.parse(JSON.stringify(messages.map(({ 
 
 describe.each(files)('%s, as the agent library reads it', (_name, which) => {
   const file = () => home[which];
-  it('has one event per model call, tool result, user bash, user turn, compaction and branch summary', () => {
-    const { entries, events } = both(file());
+  it('has one event per model call, tool result, user bash, user turn, compaction and branch summary', async () => {
+    const { entries, events } = await both(file());
     const count = (type: string, name?: string) =>
       events.filter((e) => e.event_type === type && (name === undefined || e.event_name === name)).length;
     expect(count('model')).toBe(entries.filter((e) => isMessage(e, 'assistant')).length);
@@ -68,8 +68,8 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
   });
 
-  it('parents every event by the entry tree: a model call under the turn on its own path, a result under its call', () => {
-    const { sm, entries, byEntry } = both(file());
+  it('parents every event by the entry tree: a model call under the turn on its own path, a result under its call', async () => {
+    const { sm, entries, byEntry } = await both(file());
     for (const entry of entries) {
       const path = sm.getBranch(entry.id).slice(0, -1).reverse();
       const turn = [entry, ...path].find((e) => isMessage(e, 'user'));
@@ -86,8 +86,8 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
     }
   });
 
-  it('marks the branch of every event, whether it is on the active path, and the session says which path is active', () => {
-    const { sm, entries, events, session } = both(file());
+  it('marks the branch of every event, whether it is on the active path, and the session says which path is active', async () => {
+    const { sm, entries, events, session } = await both(file());
     const active = new Set(sm.getBranch().map((e) => e.id));
     // The library's tree: a node's first child (in file order) continues its branch; later children start one.
     const expected = new Map<string, string>();
@@ -111,8 +111,8 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
     expect(session.metadata.labels).toEqual(labels);
   });
 
-  it('gives every model call the messages it saw since its previous answer, and its thinking level', () => {
-    const { sm, entries, byEntry } = both(file());
+  it('gives every model call the messages it saw since its previous answer, and its thinking level', async () => {
+    const { sm, entries, byEntry } = await both(file());
     for (const entry of entries.filter((e) => isMessage(e, 'assistant'))) {
       const context = buildSessionContext(entries, entry.parentId);
       const last = context.messages.map((m) => m.role).lastIndexOf('assistant');
@@ -123,8 +123,8 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
     }
   });
 
-  it('keeps the usage of every model call, abandoned ones included', () => {
-    const { entries, events } = both(file());
+  it('keeps the usage of every model call, abandoned ones included', async () => {
+    const { entries, events } = await both(file());
     const spent = entries.filter((e) => isMessage(e, 'assistant')).map((e) => (e as any).message.usage);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const models = events.filter((e) => e.event_type === 'model').map((e) => e.metrics as Record<string, number>);
@@ -134,7 +134,7 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
   });
 
   it('names the session as the library does and counts its messages as it does', async () => {
-    const { sm, session } = both(file());
+    const { sm, session } = await both(file());
     const listed = (await SessionManager.list(sm.getCwd(), join(file(), '..'))).find((s) => s.id === sm.getSessionId())!;
     const body = saved.find((s) => s.session_id === sm.getSessionId())!;
     expect(body.title).toBe(listed.name);
@@ -144,8 +144,8 @@ describe.each(files)('%s, as the agent library reads it', (_name, which) => {
 });
 
 describe('the details a trace must show', () => {
-  it('a model call after three user !bash commands saw them and the question', () => {
-    const { entries, byEntry } = both(home.main);
+  it('a model call after three user !bash commands saw them and the question', async () => {
+    const { entries, byEntry } = await both(home.main);
     const why = entries.find((e) => isMessage(e, 'assistant') && JSON.stringify(e).includes('Because of a typo'))!;
     expect((byEntry(why.id, 'model')!.inputs.chat_history as { role: string }[]).map((m) => m.role)).toEqual([
       'bashExecution',
@@ -155,8 +155,8 @@ describe('the details a trace must show', () => {
     ]);
   });
 
-  it('six abandoned model calls stay, off the active path, under the same turn as the kept one', () => {
-    const { events } = both(home.main);
+  it('six abandoned model calls stay, off the active path, under the same turn as the kept one', async () => {
+    const { events } = await both(home.main);
     const turn = events.find((e) => e.event_name === 'turn' && JSON.stringify(e.inputs).includes('Now refactor'))!;
     const calls = events.filter((e) => e.event_type === 'model' && e.parent_id === turn.event_id);
     expect(calls.filter((e) => !e.metadata!.active)).toHaveLength(6);
@@ -164,8 +164,8 @@ describe('the details a trace must show', () => {
     expect(new Set(calls.map((e) => e.metadata!.branch)).size).toBe(7);
   });
 
-  it('a compaction is an event with its summary, the tokens before it and the first kept entry', () => {
-    const { entries, byEntry } = both(home.main);
+  it('a compaction is an event with its summary, the tokens before it and the first kept entry', async () => {
+    const { entries, byEntry } = await both(home.main);
     for (const entry of entries.filter((e): e is Extract<Entry, { type: 'compaction' }> => e.type === 'compaction')) {
       expect(byEntry(entry.id, 'chain')).toMatchObject({
         event_name: 'compaction',
@@ -177,13 +177,13 @@ describe('the details a trace must show', () => {
     }
   });
 
-  it('the sub-agent and the fork are linked to the main session', () => {
-    expect(store.events.getSession(both(home.child).sm.getSessionId())!.metadata).toMatchObject({
+  it('the sub-agent and the fork are linked to the main session', async () => {
+    expect((await store.events.getSession((await both(home.child)).sm.getSessionId()))!.metadata).toMatchObject({
       parent_session_id: home.mainId,
       trace_id: home.mainId,
       kind: 'sub-agent',
     });
-    expect(store.events.getSession(both(home.fork).sm.getSessionId())!.metadata).toMatchObject({
+    expect((await store.events.getSession((await both(home.fork)).sm.getSessionId()))!.metadata).toMatchObject({
       parent_session_id: home.mainId,
       kind: 'fork',
     });
@@ -199,7 +199,7 @@ describe('a session that grows a new branch after it was pushed', () => {
       const archive = join(own.path, 'archive');
       expect((await runCli(['events', 'push', agent.main, '--to', archive], { env })).code).toBe(0);
       const local = new LocalStore(archive);
-      const before = local.events.list(agent.mainId);
+      const before = await local.events.list(agent.mainId);
 
       // The user goes back to the first question and asks again: the old path is abandoned.
       const sm = SessionManager.open(agent.main);
@@ -225,14 +225,14 @@ describe('a session that grows a new branch after it was pushed', () => {
 
       const again = await runCli(['events', 'push', agent.main, '--to', archive, '--json'], { env });
       expect(again.json().sessions[0]).toMatchObject({ status: 'pushed', events: 1 });
-      const after = local.events.list(agent.mainId);
+      const after = await local.events.list(agent.mainId);
       expect(after.length).toBe(before.length + 1);
       for (const old of before) expect(after.find((e) => e.event_id === old.event_id)!.metadata!.branch).toBe(old.metadata!.branch);
 
       const fresh = after.find((e) => !before.some((b) => b.event_id === e.event_id))!;
       expect(fresh.metadata).toMatchObject({ entry: sm.getLeafId(), active: true, branch: sm.getLeafId() });
       expect(fresh.parent_id).toBe(before.find((e) => e.metadata!.entry === first.id && e.event_type === 'chain')!.event_id);
-      const session = local.events.getSession(agent.mainId)!;
+      const session = (await local.events.getSession(agent.mainId))!;
       expect(session.metadata.active_leaf).toBe(sm.getLeafId());
       const onPath = new Set(sm.getBranch().map((e) => e.id));
       const activePath = session.metadata.active_path as Record<string, number>;

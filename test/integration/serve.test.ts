@@ -192,7 +192,7 @@ describe('2.4 sessions and events', () => {
     ];
     expect((await post(`/v1/sessions/${uuid}/events/batch`, { events })).json()).toEqual({ success: true });
     await post(`/v1/sessions/${uuid}/events/batch`, { events: [...events, { event_type: 'tool', inputs: {}, event_id: 'e3' }] });
-    const stored = server.traces.store.events.list(uuid);
+    const stored = await server.traces.store.events.list(uuid);
     expect(stored.map((e) => e.event_id)).toEqual(['e1', 'e2', 'e3']);
     expect(stored.every((e) => e.session_id === uuid)).toBe(true);
   });
@@ -213,7 +213,7 @@ describe('2.4 sessions and events', () => {
       session_properties: { session_name: 's' },
     });
     expect(single.json()).toMatchObject({ success: true, session_id: expect.any(String) });
-    expect(server.traces.store.events.getSession(single.json().session_id)?.session_name).toBe('s');
+    expect((await server.traces.store.events.getSession(single.json().session_id))?.session_name).toBe('s');
     expect((await post('/v1/events/batch', { events: [{ event_type: 'chain', inputs: {} }] })).status).toBe(400);
   });
 

@@ -101,7 +101,7 @@ describe('event deduplication counts an id only once its bytes are stored', () =
     const env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: url });
     const pushed = await runCli(['events', 'push', path, '--json'], { env });
     expect(pushed.code, pushed.stderr).toBe(0);
-    const stored = server.traces.store.events.list(id);
+    const stored = await server.traces.store.events.list(id);
     const text = JSON.stringify(stored);
     expect(text).toContain('[traces: cut');
     expect(stored.length).toBeGreaterThan(0);

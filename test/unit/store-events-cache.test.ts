@@ -20,12 +20,7 @@ describe('the store keeps the ids of a bounded number of sessions in memory', ()
     // s1 and s2 left the cache: their ids are read again from disk, not taken as new.
     for (const session of ['s1', 's2', 's3', 's4']) expect((await events.append(session, batch(session, 6))).added).toBe(1);
     for (const session of ['s1', 's2', 's3', 's4'])
-      expect(
-        events
-          .list(session)
-          .map((e) => e.event_id)
-          .sort(),
-      ).toEqual(
+      expect((await events.list(session)).map((e) => e.event_id).sort()).toEqual(
         batch(session, 6)
           .map((e) => e.event_id)
           .sort(),

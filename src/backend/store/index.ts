@@ -1,26 +1,20 @@
-import type { z } from 'zod';
 import { metadataSaveSchema, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { EventFiles } from './events.js';
-import { MetadataFiles, type MetadataSession } from './metadata.js';
-import { PatchFiles, type PatchedSession } from './patches.js';
+import { MetadataFiles } from './metadata.js';
+import { PatchFiles } from './patches.js';
 import { SessionFiles } from './sessions.js';
 import { StoreDir } from './store-dir.js';
+import type { MetadataSaveOutcome, PatchOutcome, TraceStore } from './trace-store.js';
+
+export type * from './trace-store.js';
 
 /**
- * What a metadata save came to; each door (`traces serve`, `--to DIR`) answers it in its own
- * envelope: invalid is a 422, exists a 409 (HTTP) or "exists" (in-process).
- */
-export type MetadataSaveOutcome = { status: 'invalid'; error: z.ZodError } | { status: 'created' | 'exists'; session: MetadataSession };
-
-/**
- * The embedded store: one folder holding what the four wire contracts send (session files,
+ * The folder store: one folder holding what the four wire contracts send (session files,
  * metadata saves, patches, events; see README). Used in-process by `--to DIR` and over HTTP by
- * `traces serve`: the rules that decide an answer live here, not in those doors.
+ * `traces serve --data DIR`. Every read-modify-write holds a lock file that other processes on
+ * the folder honour too.
  */
-/** What a patch came to; each door answers it in its own envelope. */
-export type PatchOutcome = { status: 'invalid_id' } | { status: 'not_found' } | { status: 'patched'; session: PatchedSession };
-
-export class LocalStore {
+export class LocalStore implements TraceStore {
   readonly sessions: SessionFiles;
   readonly metadata: MetadataFiles;
   readonly patches: PatchFiles;
@@ -29,7 +23,10 @@ export class LocalStore {
   private readonly dir: StoreDir;
 
   /** Opening touches nothing on disk: the folder is marked and cleaned on first use. */
+  readonly location: string;
+
   constructor(readonly dataDir: string) {
+    this.location = dataDir;
     this.dir = new StoreDir(dataDir);
     this.sessions = new SessionFiles(dataDir, this.dir);
     this.metadata = new MetadataFiles(dataDir, this.dir);
@@ -75,6 +72,6 @@ export class LocalStore {
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */
   async knownSince(uuid: string): Promise<string | undefined> {
     const upload = await this.sessions.get(uuid);
-    return upload?.updated ?? this.metadata.findById(uuid)?.created_at ?? this.events.getSession(uuid)?.created_at;
+    return upload?.updated ?? this.metadata.findById(uuid)?.created_at ?? (await this.events.getSession(uuid))?.created_at;
   }
 }

@@ -1,18 +1,9 @@
 import { join } from 'node:path';
 import type { SessionPatch } from '../../contracts/wire.js';
 import { readJson, writeJson } from './json-files.js';
+import { patched } from './rules.js';
+import type { PatchedSession } from './trace-store.js';
 import type { StoreDir } from './store-dir.js';
-
-/** The Session object a `PATCH /v1/sessions/{id}` answers. */
-export interface PatchedSession {
-  id: string;
-  title: string | null;
-  tags: string[];
-  status: string;
-  created_at: string;
-  updated_at: string;
-  usage: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_creation_tokens: number };
-}
 
 /**
  * Title and tags per `session_<32 hex>` id: `<data>/patches/<id>.json`. `apply` is a
@@ -36,21 +27,9 @@ export class PatchFiles {
     return readJson<PatchedSession>(this.path(id));
   }
 
-  /** Applies only the fields present: a title stays when only tags change, and tags are replaced whole. */
+  /** Applies the patch (rules.ts `patched`) and writes the result. */
   apply(id: string, patch: SessionPatch, createdAt: string): PatchedSession {
-    const now = new Date().toISOString();
-    const current = this.get(id) ?? {
-      id,
-      title: null,
-      tags: [],
-      status: 'active',
-      created_at: createdAt,
-      updated_at: now,
-      usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0 },
-    };
-    const next: PatchedSession = { ...current, updated_at: now };
-    if (patch.title !== undefined) next.title = patch.title;
-    if (patch.tags !== undefined) next.tags = patch.tags ?? [];
+    const next = patched(this.get(id), id, patch, createdAt);
     writeJson(this.store, this.path(id), next);
     return next;
   }

@@ -7,34 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../../util/atomic-write.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
+import { layout } from './layout.js';
 import { StoreDir } from './store-dir.js';
-
-/** What the store keeps about an uploaded session file (the list view of `traces serve`). */
-export interface StoredSessionRecord {
-  session_id: string;
-  trace_id: string;
-  parent_session: string | null;
-  bytes: number;
-  sha256: string;
-  key: string;
-  cwd: string | null;
-  agent_version: string | null;
-  git_repo: string | null;
-  git_commit: string | null;
-  updated: string;
-}
-
-export interface PutSessionInput {
-  sessionId: string;
-  traceId: string;
-  parentId?: string | null;
-  cwd?: string | null;
-  agentVersion?: string | null;
-  gitRepo?: string | null;
-  gitCommit?: string | null;
-}
-
-export class LengthMismatchError extends Error {}
+import { LengthMismatchError, type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from './trace-store.js';
 
 /**
  * Uploaded session files (the PUT contract) in a folder: `<data>/agent-traces/<trace>/<session>.jsonl`,
@@ -43,7 +18,7 @@ export class LengthMismatchError extends Error {}
  * renamed into place, indexed, and the previous body removed if it lived under another key. So
  * any interleaving of PUTs leaves one whole body, named by the index, and nothing else.
  */
-export class SessionFiles {
+export class SessionFiles implements SessionStore {
   private recovered?: Promise<void>;
 
   constructor(
@@ -52,11 +27,11 @@ export class SessionFiles {
   ) {}
 
   keyOf(traceId: string, sessionId: string): string {
-    return `agent-traces/${safeName(traceId)}/${safeName(sessionId)}.jsonl`;
+    return layout.sessionBody(traceId, sessionId);
   }
 
   private indexPath(sessionId: string): string {
-    return join(this.dataDir, 'index', 'sessions', `${safeName(sessionId)}.json`);
+    return join(this.dataDir, layout.sessionIndex(sessionId));
   }
 
   /**
@@ -64,7 +39,7 @@ export class SessionFiles {
    * the index does not name if the process dies before it finishes.
    */
   private intentPath(sessionId: string): string {
-    return join(this.dataDir, 'index', 'pending', `${safeName(sessionId)}.json`);
+    return join(this.dataDir, layout.pendingMove(sessionId));
   }
 
   /** Opens the store once: stale temp files go, and bodies orphaned by a crashed PUT are removed. */
@@ -73,13 +48,13 @@ export class SessionFiles {
     return (this.recovered ??= (async () => {
       let names: string[];
       try {
-        names = await readdir(join(this.dataDir, 'index', 'pending'));
+        names = await readdir(join(this.dataDir, layout.pendingPrefix));
       } catch {
         return; // no PUT ever moved a session here
       }
       for (const name of names) {
         if (!name.endsWith('.json')) continue;
-        const intent = readJson<{ session_id: string }>(join(this.dataDir, 'index', 'pending', name));
+        const intent = readJson<{ session_id: string }>(join(this.dataDir, layout.pendingPrefix, name));
         if (intent) await this.dir.lock(this.lockName(intent.session_id), () => this.finishMove(intent.session_id));
       }
     })());
@@ -117,11 +92,11 @@ export class SessionFiles {
    * session to another trace may remove the body the index named a moment ago; the index is then
    * read again, so a reader sees the old version or the new one, never a 404.
    */
-  async openBody(sessionId: string): Promise<{ record: StoredSessionRecord; handle: FileHandle } | undefined> {
+  async openBody(sessionId: string): Promise<OpenedBody | undefined> {
     let record = await this.get(sessionId);
     for (let attempt = 0; record && attempt < 5; attempt++) {
       try {
-        return { record, handle: await open(this.bodyPath(record), 'r') };
+        return await opened(record, await open(this.bodyPath(record), 'r'));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
@@ -138,7 +113,7 @@ export class SessionFiles {
 
   async list(): Promise<StoredSessionRecord[]> {
     await this.open();
-    const dir = join(this.dataDir, 'index', 'sessions');
+    const dir = join(this.dataDir, layout.sessionIndexPrefix);
     let names: string[];
     try {
       names = await readdir(dir);
@@ -226,4 +201,10 @@ export class SessionFiles {
       throw error;
     }
   }
+}
+
+/** An open body: its size is the file's own (taken now), so a concurrent overwrite cannot mismatch them. */
+async function opened(record: StoredSessionRecord, handle: FileHandle): Promise<OpenedBody> {
+  const { size } = await handle.stat();
+  return { record, size, stream: () => handle.createReadStream(), close: () => handle.close() };
 }

@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { encodeHeaderValue } from '../../backend/header-value.js';
-import { LengthMismatchError } from '../../backend/store/sessions.js';
-import type { LocalStore } from '../../backend/store/index.js';
+import { LengthMismatchError, type TraceStore } from '../../backend/store/trace-store.js';
 import { headerText, HttpProblem, refuseBody, requestBody, sendJson, type Exchange } from '../http.js';
 import { NdjsonError, ndjsonCheck } from '../ndjson-check.js';
 
@@ -15,7 +14,7 @@ function sessionId(ex: Exchange): string {
 }
 
 /** PUT /api/v1/agent-traces/sessions/{id}: the length is checked before a byte of the body is read. */
-export async function putSession(ex: Exchange, store: LocalStore, maxBytes: number): Promise<void> {
+export async function putSession(ex: Exchange, store: TraceStore, maxBytes: number): Promise<void> {
   const { req, res } = ex;
   const declared = req.headers['content-length'];
   if (declared === undefined || req.headers['transfer-encoding'] !== undefined) {
@@ -55,22 +54,21 @@ export async function putSession(ex: Exchange, store: LocalStore, maxBytes: numb
 }
 
 /** GET /api/v1/agent-traces/sessions/{id}: the stored bytes, exactly as uploaded. */
-export async function getSession(ex: Exchange, store: LocalStore): Promise<void> {
+export async function getSession(ex: Exchange, store: TraceStore): Promise<void> {
   const found = await store.sessions.openBody(sessionId(ex));
   if (!found) throw problem(404, 'session not found');
-  const { record, handle } = found;
-  // The length comes from the file opened, not the index, so a concurrent overwrite cannot mismatch them.
-  const { size } = await handle.stat();
+  const { record, size } = found;
+  // The length is the opened body's own, not the index's, so a concurrent overwrite cannot mismatch them.
   ex.res.writeHead(200, {
     'content-type': 'application/x-ndjson',
     'content-length': size,
     'x-trace-id': encodeHeaderValue(record.trace_id),
   });
-  await pipeline(handle.createReadStream(), ex.res);
+  await pipeline(found.stream(), ex.res);
 }
 
 /** GET /api/v1/agent-traces/sessions: every stored session. */
-export async function listSessions(ex: Exchange, store: LocalStore): Promise<void> {
+export async function listSessions(ex: Exchange, store: TraceStore): Promise<void> {
   const sessions = (await store.sessions.list()).map((r) => ({
     session_id: r.session_id,
     trace_id: r.trace_id,

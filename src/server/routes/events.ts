@@ -1,5 +1,5 @@
 import type { ZodError } from 'zod';
-import type { LocalStore } from '../../backend/store/index.js';
+import type { TraceStore } from '../../backend/store/trace-store.js';
 import { crossSessionBatchSchema, eventBatchSchema, issueDetails, sessionStartSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange, isMachineError } from '../http.js';
 
@@ -23,14 +23,14 @@ async function validBody<T>(
 }
 
 /** POST /v1/sessions: idempotent on session_id (a repeat merges metadata and user_properties). */
-export async function startSession(ex: Exchange, store: LocalStore): Promise<void> {
+export async function startSession(ex: Exchange, store: TraceStore): Promise<void> {
   const body = await validBody(ex, sessionStartSchema);
   const { session } = await store.events.startSession(body);
   sendJson(ex.res, 200, session);
 }
 
 /** POST /v1/sessions/{id}/events/batch: the path id wins over any session_id in an event. */
-export async function sessionBatch(ex: Exchange, store: LocalStore, faults: ServerFaults): Promise<void> {
+export async function sessionBatch(ex: Exchange, store: TraceStore, faults: ServerFaults): Promise<void> {
   const sessionId = decodeURIComponent(ex.params[0]!);
   const { events } = await validBody(ex, eventBatchSchema);
   const cut = faults.partialBatch?.(events.length);
@@ -45,7 +45,7 @@ export async function sessionBatch(ex: Exchange, store: LocalStore, faults: Serv
 }
 
 /** POST /v1/events/batch: events of many sessions, or of one new session (`single_session`). */
-export async function crossSessionBatch(ex: Exchange, store: LocalStore): Promise<void> {
+export async function crossSessionBatch(ex: Exchange, store: TraceStore): Promise<void> {
   const body = await validBody(ex, crossSessionBatchSchema);
   let single: string | undefined;
   if (body.single_session) single = (await store.events.startSession(body.session_properties ?? {})).session.session_id;

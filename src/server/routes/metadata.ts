@@ -1,4 +1,4 @@
-import type { LocalStore } from '../../backend/store/index.js';
+import type { TraceStore } from '../../backend/store/trace-store.js';
 import { issueDetails } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
@@ -7,7 +7,7 @@ export const metadataProblem = (status: number, message: string, details: unknow
   new HttpProblem(status, { status, message, details, type });
 
 /** POST /api/v1/org/{org}/ws/{workspace}/sessions: 201 with the session, 409 when the id exists. */
-export async function saveMetadata(ex: Exchange, store: LocalStore, user: { id: string; email: string | null }): Promise<void> {
+export async function saveMetadata(ex: Exchange, store: TraceStore, user: { id: string; email: string | null }): Promise<void> {
   const [org, workspace] = ex.params.map((p) => decodeURIComponent(p)) as [string, string];
   const body = await readJsonBody(ex, (status, message) => metadataProblem(status, message, [], 'invalid_request'));
   const outcome = await store.saveMetadata(org, workspace, body, user);

@@ -1,4 +1,4 @@
-import type { LocalStore } from '../../backend/store/index.js';
+import type { TraceStore } from '../../backend/store/trace-store.js';
 import { patchSchema } from '../../contracts/wire.js';
 import { HttpProblem, readJsonBody, sendJson, type Exchange } from '../http.js';
 
@@ -7,7 +7,7 @@ const problem = (status: number, title: string, detail: string) =>
   new HttpProblem(status, { type: 'about:blank', title, status, detail }, 'application/problem+json');
 
 /** PATCH /v1/sessions/{session_<32 hex>}: title and/or tags (tags replace the list). */
-export async function patchSession(ex: Exchange, store: LocalStore): Promise<void> {
+export async function patchSession(ex: Exchange, store: TraceStore): Promise<void> {
   const id = decodeURIComponent(ex.params[0]!);
   const body = await readJsonBody(ex, (status, message) => problem(status, 'Bad Request', message));
   const parsed = patchSchema.safeParse(body);

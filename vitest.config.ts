@@ -18,5 +18,7 @@ export default defineConfig({
     // servers, fake timers, the retry policy (useShortBackoff).
     pool: 'threads',
     isolate: false,
+    // One S3-compatible server (s3rver behind a layer with conditional writes) for every S3 test.
+    globalSetup: ['test/global-s3.ts'],
   },
 });

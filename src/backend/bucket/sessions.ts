@@ -93,8 +93,10 @@ export class BucketSessions implements SessionStore {
       updated: new Date().toISOString(),
     };
     let replaced: StoredSessionRecord | undefined;
+    let read = false; // the first attempt goes on the record read before the upload
     await retryConflicts(`${this.bucket.name}: index of session ${input.sessionId}`, async () => {
-      const current = await this.bucket.getJson<StoredSessionRecord>(indexKey);
+      const current = read ? await this.bucket.getJson<StoredSessionRecord>(indexKey) : before;
+      read = true;
       replaced = current?.value;
       return this.bucket.putJson(indexKey, record, current ? { etag: current.etag } : { create: true });
     });

@@ -7,6 +7,7 @@ import { redactUrl } from '../contracts/backend-id.js';
 import { redact } from '../util/redact.js';
 import { errorMessage } from './envelope.js';
 import { BackendGate, DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryHooks, type RetryPolicy } from './retry.js';
+import { neverConnected } from './never-connected.js';
 
 export interface HttpClientOptions {
   /** Base URL; request paths are appended to it (its own path included). */
@@ -176,35 +177,6 @@ function translate(error: unknown, what: string): unknown {
   const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
   const detail = code ?? (error as Error).message ?? String(error);
   return new NetworkError(`${what}: ${detail}`, error, code !== undefined && neverConnected(code) ? code : undefined);
-}
-
-/** Failures before any connection was made: the name did not resolve, nothing listened, no route. */
-const NO_CONNECTION = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EAI_NONAME',
-  'EAI_NODATA',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-  'EPROTO',
-]);
-
-/**
- * Whether a system error code means the backend could not be reached at all, as opposed to a
- * connection that was made and then lost (ECONNRESET, EPIPE, "other side closed"): the TCP
- * connect failed, or the TLS handshake did (OpenSSL and certificate codes), so no request reached
- * a server.
- */
-function neverConnected(code: string): boolean {
-  return (
-    NO_CONNECTION.has(code) ||
-    /^ERR_(SSL|TLS)_|CERT|CRL_|^UNABLE_TO_|^(INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH)$/.test(code)
-  );
 }
 
 function statusText(status: number): string {

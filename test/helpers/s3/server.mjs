@@ -34,7 +34,7 @@ const raw = await s3rver.run();
 const store = s3rver.store;
 const upstream = new http.Agent({ keepAlive: true });
 
-/** Writes to one key run one at a time, so that a precondition and the write it guards are atomic. */
+/** Requests to one key run one at a time, so that a precondition and the write it guards are atomic. */
 const queues = new Map();
 function serialize(id, work) {
   const previous = queues.get(id) ?? Promise.resolve();
@@ -62,6 +62,7 @@ function classify(req) {
     else if (req.method === 'POST' && uploadId !== null && params.length === 1) op = 'complete';
     else if (req.method === 'DELETE' && uploadId !== null) op = 'abort';
     else if (req.method === 'DELETE' && params.length === 0) op = 'delete';
+    else if ((req.method === 'GET' || req.method === 'HEAD') && params.length === 0) op = 'read';
   }
   return { bucket, key, op, uploadId };
 }
@@ -196,6 +197,9 @@ async function handle(req, res, expectsContinue) {
   };
   if (request.op === 'abort') return serialize(`${request.bucket}/${request.key}`, () => abort(req, res, request));
   if (request.op === 'other') return proceed();
+  // s3rver writes an object's file in place, so a read during a write can see half of it; on S3
+  // an object appears whole. Reads wait for the key's writes (and for each other) to get that.
+  if (request.op === 'read') return serialize(`${request.bucket}/${request.key}`, proceed);
   // PUT (object or copy), CompleteMultipartUpload, DELETE: one at a time per key.
   return serialize(`${request.bucket}/${request.key}`, async () => {
     const failure = request.op === 'delete' ? undefined : await preconditionFailure(req, request.bucket, request.key);

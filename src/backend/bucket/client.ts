@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type * as S3 from '@aws-sdk/client-s3';
+import { s3Url, type S3Location } from '../../contracts/backend-id.js';
+import { bucketError, isConflict, isMissing } from './errors.js';
+
+/** How a bucket store connects: the environment for the AWS chain, and the run's retry and timeout settings. */
+export interface BucketOptions {
+  env: Record<string, string | undefined>;
+  /** Retries after the first attempt, as for HTTP backends. */
+  retries: number;
+  /** A connection that takes longer, or a request that sends or receives nothing for this long, fails. */
+  timeoutMs: number;
+}
+
+/** What a conditional write asks: create only (`If-None-Match: *`), or replace only this version (`If-Match`). */
+export type Condition = { create: true } | { etag: string };
+
+/** An object's text and version. */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+/** A write that landed (with the object's new ETag), or a conditional write refused. */
+export type Written = { etag: string } | 'conflict';
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** Bodies at or above this size go up as a multipart upload, this many bytes a part. */
+export const PART_SIZE = 8 * 1024 * 1024;
+/** Parts in flight at once: what a large upload holds in memory is PART_SIZE times this. */
+const PARTS_IN_FLIGHT = 4;
+
+type Sdk = typeof S3;
+
+/**
+ * One bucket and key prefix, through the AWS SDK: the few operations the bucket store is made of,
+ * each failure turned into the project's errors (errors.ts). Keys given here are relative to the
+ * prefix. Credentials and region come from the standard AWS chain; request checksums are sent
+ * only when an operation requires them, since the SDK's newer default breaks R2 and other
+ * S3-compatible stores.
+ */
+export class Bucket {
+  readonly name: string;
+
+  private constructor(
+    private readonly sdk: Sdk,
+    readonly client: S3.S3Client,
+    readonly location: S3Location,
+  ) {
+    this.name = s3Url(location);
+  }
+
+  /** Loads the SDK (only now: start-up and the hook never pay for it) and makes the client. */
+  static async open(location: S3Location, options: BucketOptions): Promise<Bucket> {
+    // The SDK warns on every Node 20 process that its releases after January 2027 need Node 22;
+    // the version here is pinned, so the warning says nothing to a user of traces.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const sdk = await import('@aws-sdk/client-s3');
+    const { env } = options;
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (location.endpoint ? 'us-east-1' : undefined);
+    // Keys in the environment this run was given (which in-process callers pass as their own);
+    // otherwise the SDK's chain: shared files, the profile, SSO, container and instance roles.
+    const keys =
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            sessionToken: env.AWS_SESSION_TOKEN || undefined,
+          }
+        : undefined;
+    const client = new sdk.S3Client({
+      ...(region ? { region } : {}),
+      ...(keys ? { credentials: keys } : env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}),
+      ...(location.endpoint ? { endpoint: location.endpoint } : {}),
+      forcePathStyle: location.pathStyle ?? Boolean(location.endpoint),
+      followRegionRedirects: true,
+      maxAttempts: options.retries + 1,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: options.timeoutMs, socketTimeout: options.timeoutMs },
+    });
+    return new Bucket(sdk, client, location);
+  }
+
+  private key(key: string): string {
+    return this.location.prefix ? `${this.location.prefix}/${key}` : key;
+  }
+
+  private fail(error: unknown, doing: string): Error {
+    return bucketError(error, this.name, doing);
+  }
+
+  /** The object's text and ETag; undefined when there is no such key. */
+  async getText(key: string): Promise<Versioned<string> | undefined> {
+    try {
+      const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      return { value: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? '' };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw this.fail(error, `reading ${key}`);
+    }
+  }
+
+  async getJson<T>(key: string): Promise<Versioned<T> | undefined> {
+    const text = await this.getText(key);
+    if (!text) return undefined;
+    try {
+      return { value: JSON.parse(text.value) as T, etag: text.etag };
+    } catch {
+      throw new Error(`${this.name}/${key}: not valid JSON`);
+    }
+  }
+
+  /** The object's body as a stream, with its length; undefined when there is no such key. */
+  async open(key: string): Promise<{ size: number; stream: Readable } | undefined> {
+    try {
+      const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      return { size: out.ContentLength ?? 0, stream: out.Body as Readable };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw this.fail(error, `reading ${key}`);
+    }
+  }
+
+  /**
+   * Writes a small object whole. With a condition, answers 'conflict' instead of writing when the
+   * key exists (create) or holds another version (etag); else the new ETag.
+   */
+  async put(key: string, body: string, condition?: Condition): Promise<Written> {
+    try {
+      const out = await this.client.send(
+        new this.sdk.PutObjectCommand({
+          Bucket: this.location.bucket,
+          Key: this.key(key),
+          Body: body,
+          ContentType: key.endsWith('.json') ? 'application/json' : 'application/x-ndjson',
+          ...(condition && 'create' in condition ? { IfNoneMatch: '*' } : {}),
+          ...(condition && 'etag' in condition ? { IfMatch: condition.etag } : {}),
+        }),
+      );
+      return { etag: out.ETag ?? '' };
+    } catch (error) {
+      if (condition && (isConflict(error) || ('etag' in condition && isMissing(error)))) return 'conflict';
+      throw this.fail(error, `writing ${key}`);
+    }
+  }
+
+  async putJson(key: string, value: unknown, condition?: Condition): Promise<Written> {
+    return this.put(key, `${JSON.stringify(value)}\n`, condition);
+  }
+
+  /**
+   * Streams `body` to `key`: one PUT when it fits in a part, else a multipart upload with a few
+   * parts in flight, never the whole body in memory. A body that fails midway (its stream errors)
+   * stores nothing: the upload is aborted and the key keeps its previous version.
+   */
+  async upload(key: string, body: Readable, contentType = 'application/x-ndjson'): Promise<string> {
+    const { Upload } = await import('@aws-sdk/lib-storage');
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.location.bucket, Key: this.key(key), Body: body, ContentType: contentType },
+      partSize: PART_SIZE,
+      queueSize: PARTS_IN_FLIGHT,
+      leavePartsOnError: false,
+    });
+    try {
+      const out = await upload.done();
+      return out.ETag ?? '';
+    } catch (error) {
+      // The body's own error (a length or NDJSON check) is the caller's to report, as it is.
+      const own = body.errored;
+      if (own) throw own;
+      throw this.fail(error, `uploading ${key}`);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw this.fail(error, `removing ${key}`);
+    }
+  }
+
+  /** Every object under `prefix` (relative to the store's), in key order, page by page. */
+  async *list(prefix: string): AsyncGenerator<ListedObject> {
+    const full = this.key(prefix);
+    const strip = this.location.prefix ? this.location.prefix.length + 1 : 0;
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.client.send(
+          new this.sdk.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: full, ContinuationToken: token }),
+        );
+      } catch (error) {
+        throw this.fail(error, `listing ${prefix || '/'}`);
+      }
+      for (const item of out.Contents ?? []) {
+        if (item.Key === undefined) continue;
+        yield { key: item.Key.slice(strip), size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /**
+   * Whether the bucket exists and takes writes, and whether it honours conditional writes: a probe
+   * object is created, created again with `If-None-Match: *` (a store that honours it refuses),
+   * replaced with a wrong `If-Match` (refused too), then removed.
+   */
+  async probe(): Promise<{ conditionalWrites: boolean }> {
+    try {
+      await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.location.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      // HEAD answers carry no body: the status is all there is to name the fault.
+      if (status === 404) throw this.fail(Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' }), 'opening the bucket');
+      throw this.fail(error, 'opening the bucket');
+    }
+    const key = `.traces-probe/${randomUUID()}`;
+    try {
+      if ((await this.put(key, 'probe\n', { create: true })) === 'conflict') return { conditionalWrites: true };
+      const again = await this.put(key, 'probe again\n', { create: true });
+      const stale = await this.put(key, 'probe stale\n', { etag: '"00000000000000000000000000000000"' });
+      return { conditionalWrites: again === 'conflict' && stale === 'conflict' };
+    } finally {
+      await this.delete(key);
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,104 @@
+import { s3Url, type S3Location } from '../../contracts/backend-id.js';
+import { metadataSaveSchema, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
+import { layout } from '../store/layout.js';
+import { metadataRecord, patched } from '../store/rules.js';
+import type { MetadataRecord, MetadataSaveOutcome, PatchedSession, PatchOutcome, TraceStore } from '../store/trace-store.js';
+import { Bucket, type BucketOptions } from './client.js';
+import { retryConflicts } from './conflicts.js';
+import { BucketEvents } from './events.js';
+import { BucketSessions } from './sessions.js';
+
+export type { BucketOptions } from './client.js';
+
+/**
+ * The bucket store: what the four wire contracts send, kept in S3-compatible object storage
+ * under `s3://bucket/prefix`, with the folder store's keys and answers (store/rules.ts). It keeps
+ * no state of its own between requests: every read-modify-write is a conditional write on the
+ * object it changes, so several processes (`traces serve` behind a load balancer, CI jobs) on one
+ * bucket act as one store.
+ */
+export class BucketStore implements TraceStore {
+  readonly location: string;
+  readonly sessions: BucketSessions;
+  readonly events: BucketEvents;
+  private conditional?: Promise<boolean>;
+
+  constructor(private readonly bucket: Bucket) {
+    this.location = s3Url(bucket.location);
+    this.sessions = new BucketSessions(bucket);
+    this.events = new BucketEvents(bucket, () => this.conditionalWrites());
+  }
+
+  /**
+   * Whether the bucket exists, takes writes and honours conditional writes (checked once, by
+   * writing a probe object). Throws the store's error when it cannot be used at all.
+   */
+  async probe(): Promise<{ conditionalWrites: boolean }> {
+    return { conditionalWrites: await this.conditionalWrites() };
+  }
+
+  private conditionalWrites(): Promise<boolean> {
+    this.conditional ??= this.bucket.probe().then(
+      (found) => found.conditionalWrites,
+      (error: unknown) => {
+        this.conditional = undefined; // a failure is not remembered: the next call asks again
+        throw error;
+      },
+    );
+    return this.conditional;
+  }
+
+  /** A metadata save: the record is created with `If-None-Match: *`, so of two saves of one id exactly one creates it. */
+  async saveMetadata(
+    org: string,
+    workspace: string,
+    body: unknown,
+    user: { id: string; email: string | null },
+  ): Promise<MetadataSaveOutcome> {
+    const parsed = metadataSaveSchema.safeParse(body);
+    if (!parsed.success) return { status: 'invalid', error: parsed.error };
+    const id = parsed.data.id;
+    const record = metadataRecord(org, workspace, parsed.data, user);
+    const key = layout.metadata(org, workspace, id);
+    const created = (await this.bucket.putJson(key, record, { create: true })) !== 'conflict';
+    const stored = created ? record : (await this.bucket.getJson<MetadataRecord>(key))!.value;
+    // Written after the record: a save that died between the two is mended by its repeat.
+    if (created || !(await this.bucket.getJson(layout.metadataIndex(id)))) {
+      await this.bucket.putJson(layout.metadataIndex(id), { org, workspace });
+    }
+    const { org: _o, workspace: _w, ...session } = stored;
+    return { status: created ? 'created' : 'exists', session };
+  }
+
+  /** The patch contract: a read-modify-write of the patch object with `If-Match`, so no patch is lost to a concurrent one. */
+  async patch(id: string, patch: SessionPatch): Promise<PatchOutcome> {
+    const uuid = uuidOfPatchId(id);
+    if (uuid === undefined) return { status: 'invalid_id' };
+    const since = await this.knownSince(uuid);
+    const key = layout.patch(id);
+    return retryConflicts(`${this.location}: patch of ${id}`, async (): Promise<PatchOutcome | 'conflict'> => {
+      const current = await this.bucket.getJson<PatchedSession>(key);
+      if (since === undefined && !current) return { status: 'not_found' };
+      const next = patched(current?.value, id, patch, since ?? new Date().toISOString());
+      const written = await this.bucket.putJson(key, next, current ? { etag: current.etag } : { create: true });
+      return written === 'conflict' ? 'conflict' : { status: 'patched', session: next };
+    });
+  }
+
+  async knownSince(uuid: string): Promise<string | undefined> {
+    const upload = await this.sessions.get(uuid);
+    if (upload) return upload.updated;
+    const where = await this.bucket.getJson<{ org: string; workspace: string }>(layout.metadataIndex(uuid));
+    const saved = where && (await this.bucket.getJson<MetadataRecord>(layout.metadata(where.value.org, where.value.workspace, uuid)));
+    return saved?.value.created_at ?? (await this.events.getSession(uuid))?.created_at;
+  }
+
+  close(): void {
+    this.bucket.close();
+  }
+}
+
+/** Opens the bucket store at `location` (loading the AWS SDK now, not before). */
+export async function openBucketStore(location: S3Location, options: BucketOptions): Promise<BucketStore> {
+  return new BucketStore(await Bucket.open(location, options));
+}

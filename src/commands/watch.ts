@@ -6,7 +6,7 @@ import { openUploadRun } from '../core/upload-run.js';
 import type { SessionReport } from '../core/upload.js';
 import { UploadScheduler, watchPlan } from '../core/watch.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
-import { AuthError, EXIT, describeError } from '../errors.js';
+import { EXIT, describeError, stopsTheRun } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { watchLine } from '../output/upload-report.js';
@@ -105,7 +105,8 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
       await followUp(result.sessions);
       for (const s of result.sessions) if (s.status === 'failed') scheduler.notify(s.file);
     } catch (error) {
-      if (error instanceof AuthError || stopped) throw error;
+      // Refused, or configured wrong (a missing bucket): trying again cannot help.
+      if (stopsTheRun(error) || stopped) throw error;
       const delay = backoffMs(attempt);
       logger.warn(`catch-up failed (${describeError(error)}); again in ${delay / 1000} s`);
       setTimeout(() => void catchUp(attempt + 1).catch((e: unknown) => logger.warn(`catch-up: ${describeError(e)}`)), delay).unref();

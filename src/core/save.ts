@@ -102,7 +102,12 @@ export async function saveSessions(
       results[index] = { file, session_id: body.id, status: outcome.status, error: null, session: outcome.session };
       rule.record(results[index]);
     } catch (error) {
-      authError ??= stopsTheRun(error);
+      // A failure every session would meet (a refused credential, a missing bucket) is said once, by the run.
+      const stop = stopsTheRun(error);
+      if (stop) {
+        authError ??= stop;
+        return;
+      }
       results[index] = { file, session_id: body?.id ?? null, status: 'failed', error: describeError(error), session: null };
       rule.record(results[index], error);
     }

@@ -54,10 +54,27 @@ describe('traces upload --to s3://bucket/prefix', () => {
     expect(keys.some((k) => k.startsWith('b/agent-traces/'))).toBe(true);
   });
 
-  it('a missing bucket fails each session, saying so (exit 1); an unknown access key stops the run (exit 4); no key is printed', async () => {
+  it('a missing bucket stops the run, said once (exit 2); an unknown access key stops it too (exit 4); no key is printed', async () => {
     const missing = await runCli(['upload', '--to', 's3://no-such-bucket-here/x'], { env: env() });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.split('the bucket does not exist')).toHaveLength(2);
     expect(missing.stderr).toContain('s3://no-such-bucket-here/x: the bucket does not exist');
+    // The other sending commands stop the same way.
+    for (const args of [
+      ['events', 'push'],
+      ['sessions', 'save', '--all', '--org', 'o', '--workspace', 'w'],
+    ]) {
+      const out = await runCli([...args, '--to', 's3://no-such-bucket-here/x'], { env: env() });
+      expect({ args, code: out.code, times: out.stderr.split('the bucket does not exist').length - 1 }).toEqual({
+        args,
+        code: 2,
+        times: 1,
+      });
+    }
+    // watch stops at its first catch-up instead of trying again forever.
+    const watched = await runCli(['watch', '--to', 's3://no-such-bucket-here/x'], { env: env() });
+    expect(watched.code).toBe(2);
+    expect(watched.stderr).toContain('the bucket does not exist');
     const bucket = await s3.newBucket('denied');
     const denied = await runCli(['upload', '--to', `s3://${bucket}`], {
       env: { ...env(), AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000001', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-value' },

@@ -158,7 +158,12 @@ export async function pushSessions(
       }
     } catch (error) {
       if (stopped?.aborted) return; // cut off by the stop: nothing recorded, the next run sends it
-      authError ??= stopsTheRun(error);
+      // A failure every session would meet (a refused credential, a missing bucket) is said once, by the run.
+      const stop = stopsTheRun(error);
+      if (stop) {
+        authError ??= stop;
+        return;
+      }
       result.error = describeError(error);
       failure = error;
     }

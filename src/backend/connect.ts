@@ -59,7 +59,7 @@ export async function createUploadTarget(spec: BackendSpec, options: ConnectOpti
     const { StoreUploadTarget } = await import('./store-target.js');
     const connect = async () => {
       const store = await openBucket(spec, options);
-      return new StoreUploadTarget(store, id, () => store.close());
+      return new StoreUploadTarget(store, id, () => store.close(), { ...DEFAULT_RETRY, retries: options.retries });
     };
     return lazyTarget(id, (sessionId) => `store ${s3Url(spec)} (session ${sessionId})`, connect);
   }

@@ -1,5 +1,7 @@
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
+import { unreachableReason } from '../errors.js';
+import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { TraceStore } from './store/trace-store.js';
 
 /**
@@ -8,12 +10,15 @@ import type { TraceStore } from './store/trace-store.js';
  */
 export class StoreUploadTarget implements UploadTarget {
   /**
-   * `id` is the backend's ledger id; `release` lets the store go (the bucket store's connections).
+   * `id` is the backend's ledger id; `release` lets the store go (the bucket store's connections);
+   * `retry`, for a store across a network, sends a body that failed on the way again, from a new
+   * snapshot of the file (a stream is read once), as the HTTP target does.
    */
   constructor(
     private readonly store: Pick<TraceStore, 'location' | 'sessions'>,
     readonly id: string,
     private readonly release: () => void = () => {},
+    private readonly retry?: RetryPolicy,
   ) {}
 
   endpoint(sessionId: string): string {
@@ -21,6 +26,15 @@ export class StoreUploadTarget implements UploadTarget {
   }
 
   async put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
+    if (!this.retry) return this.putOnce(session, open);
+    // A store that cannot be reached at all was tried again by its own client already: the run's
+    // fail-fast rule takes it from there.
+    return withRetries(() => this.putOnce(session, open), this.retry, {
+      retryable: (error) => isRetryable(error) && !unreachableReason(error),
+    });
+  }
+
+  private async putOnce(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
     const snapshot = await open();
     try {
       const record = await this.store.sessions.put(

@@ -40,6 +40,33 @@ describe('traces upload --to s3://bucket/prefix', () => {
     expect(await s3.listKeys(bucket)).toEqual(keys);
   });
 
+  it('sends again, from a new read of the file, a body the store failed or cut off; with --retries 0 the rerun sends it', async () => {
+    const bucket = await s3.newBucket('retry');
+    const to = `s3://${bucket}/r`;
+    // Every session's first body PUT fails: one answered 500, the next cut off midway.
+    await s3.faults([
+      { bucket, method: 'PUT', key: '.jsonl', times: 1, status: 500 },
+      { bucket, method: 'PUT', key: '.jsonl', times: 1, reset: true, afterBytes: 100 },
+    ]);
+    const first = await runCli(['upload', '--to', to, '--json', '--concurrency', '1'], { env: env() });
+    expect(first.code).toBe(0);
+    const report = first.json();
+    expect(report.uploaded).toBe(report.total);
+    for (const s of report.sessions) {
+      const stored = await s3.getText(bucket, `r/${s.key}`);
+      expect(stored).toBe(readFileSync(s.file, 'utf8'));
+    }
+    const other = await s3.newBucket('noretry');
+    await s3.faults([{ bucket: other, method: 'PUT', key: '.jsonl', times: 1, status: 503, code: 'SlowDown' }]);
+    const once = await runCli(['upload', '--to', `s3://${other}`, '--json', '--retries', '0', '--concurrency', '1'], { env: env() });
+    expect(once.code).toBe(1);
+    expect(once.json().failed).toBe(1);
+    expect(once.json().sessions.find((s: { status: string }) => s.status === 'failed').error).toMatch(/503 SlowDown/);
+    const again = await runCli(['upload', '--to', `s3://${other}`, '--json'], { env: env() });
+    expect(again.code).toBe(0);
+    expect(again.json().uploaded).toBe(1);
+  });
+
   it('with AWS_ENDPOINT_URL alone, and with the s3_endpoint setting', async () => {
     const bucket = await s3.newBucket('endpoint');
     const viaEnv = await runCli(['upload', '--to', `s3://${bucket}/a`], {

@@ -230,8 +230,43 @@ async function readKey(folder) {
   }
 }
 
+/**
+ * Faults a test asks for (`POST /__faults` with a JSON list): the next `times` requests of
+ * `method` in `bucket` whose key contains `key` are answered `status` with the S3 error `code` (their body
+ * drained), or, with `reset`, have their connection cut after `afterBytes` bytes of the body.
+ */
+let faults = [];
+
+async function setFaults(req, res) {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  faults = JSON.parse(text || '[]');
+  res.writeHead(204);
+  res.end();
+}
+
+function injected(req, res, request) {
+  const at = faults.findIndex((f) => f.times > 0 && f.method === req.method && f.bucket === request.bucket && request.key.includes(f.key));
+  if (at < 0) return false;
+  const fault = faults[at];
+  fault.times -= 1;
+  if (fault.reset) {
+    let seen = 0;
+    req.on('data', (chunk) => {
+      seen += chunk.length;
+      if (seen >= (fault.afterBytes ?? 0)) req.socket.destroy();
+    });
+    if (!fault.afterBytes) req.socket.destroy();
+    return true;
+  }
+  sendError(req, res, fault.status ?? 500, fault.code ?? 'InternalError', 'We encountered an internal error. Please try again.');
+  return true;
+}
+
 async function handle(req, res, expectsContinue) {
+  if (req.method === 'POST' && req.url === '/__faults') return setFaults(req, res);
   const request = classify(req);
+  if (request.key && injected(req, res, request)) return;
   const proceed = () => {
     if (expectsContinue) res.writeContinue();
     return forward(req, res);

@@ -33,8 +33,18 @@ import {
 
 const KEYS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
-/** curl with SigV4 signing for s3rver's account: what any S3 client sends. */
-const curlS3 = (...args) => ['-sS', '-f', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', 'S3RVER:S3RVER', ...args];
+/** curl with SigV4 signing for s3rver's account, payload unsigned (as the SDK streams a body too). */
+const curlS3 = (...args) => [
+  '-sS',
+  '-f',
+  '--aws-sigv4',
+  'aws:amz:us-east-1:s3',
+  '--user',
+  'S3RVER:S3RVER',
+  '-H',
+  'x-amz-content-sha256: UNSIGNED-PAYLOAD',
+  ...args,
+];
 
 async function startS3() {
   const dir = join(WORK, 's3-data');

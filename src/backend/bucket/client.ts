@@ -38,6 +38,11 @@ const PARTS_IN_FLIGHT = 4;
 
 type Sdk = typeof S3;
 
+/** Every key of a store is JSON (`.json`) or NDJSON (session bodies, events). */
+export function contentTypeOf(key: string): string {
+  return key.endsWith('.json') ? 'application/json' : 'application/x-ndjson';
+}
+
 /**
  * One bucket and key prefix, through the AWS SDK: the few operations the bucket store is made of,
  * each failure turned into the project's errors (errors.ts). Keys given here are relative to the
@@ -117,11 +122,11 @@ export class Bucket {
     }
   }
 
-  /** The object's body as a stream, with its length; undefined when there is no such key. */
-  async open(key: string): Promise<{ size: number; stream: Readable } | undefined> {
+  /** The object's body as a stream, with its length and time; undefined when there is no such key. */
+  async open(key: string): Promise<{ size: number; lastModified: Date; stream: Readable } | undefined> {
     try {
       const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
-      return { size: out.ContentLength ?? 0, stream: out.Body as Readable };
+      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), stream: out.Body as Readable };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.fail(error, `reading ${key}`);
@@ -132,14 +137,14 @@ export class Bucket {
    * Writes a small object whole. With a condition, answers 'conflict' instead of writing when the
    * key exists (create) or holds another version (etag); else the new ETag.
    */
-  async put(key: string, body: string, condition?: Condition): Promise<Written> {
+  async put(key: string, body: string | Uint8Array, condition?: Condition): Promise<Written> {
     try {
       const out = await this.client.send(
         new this.sdk.PutObjectCommand({
           Bucket: this.location.bucket,
           Key: this.key(key),
           Body: body,
-          ContentType: key.endsWith('.json') ? 'application/json' : 'application/x-ndjson',
+          ContentType: contentTypeOf(key),
           ...(condition && 'create' in condition ? { IfNoneMatch: '*' } : {}),
           ...(condition && 'etag' in condition ? { IfMatch: condition.etag } : {}),
         }),
@@ -160,7 +165,7 @@ export class Bucket {
    * parts in flight, never the whole body in memory. A body that fails midway (its stream errors)
    * stores nothing: the upload is aborted and the key keeps its previous version.
    */
-  async upload(key: string, body: Readable, contentType = 'application/x-ndjson'): Promise<string> {
+  async upload(key: string, body: Readable, contentType = contentTypeOf(key)): Promise<string> {
     const { Upload } = await import('@aws-sdk/lib-storage');
     const upload = new Upload({
       client: this.client,

@@ -1,26 +1,29 @@
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
-import { backendId } from '../contracts/backend-id.js';
-import { SessionFiles } from './store/sessions.js';
+import type { TraceStore } from './store/trace-store.js';
 
-/** `--to DIR`: the session-file PUT written straight into the embedded store, in-process. */
+/**
+ * `--to DIR` and `--to s3://bucket/prefix`: the session-file PUT written straight into a store
+ * (the folder store or the bucket store), in-process.
+ */
 export class StoreUploadTarget implements UploadTarget {
-  readonly id: string;
-  private readonly files: SessionFiles;
-
-  constructor(readonly dir: string) {
-    this.id = backendId({ kind: 'dir', dir });
-    this.files = new SessionFiles(dir);
-  }
+  /**
+   * `id` is the backend's ledger id; `release` lets the store go (the bucket store's connections).
+   */
+  constructor(
+    private readonly store: Pick<TraceStore, 'location' | 'sessions'>,
+    readonly id: string,
+    private readonly release: () => void = () => {},
+  ) {}
 
   endpoint(sessionId: string): string {
-    return `store ${this.dir} (session ${sessionId})`;
+    return `store ${this.store.location} (session ${sessionId})`;
   }
 
   async put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
     const snapshot = await open();
     try {
-      const record = await this.files.put(
+      const record = await this.store.sessions.put(
         {
           sessionId: session.sessionId,
           traceId: session.traceId,
@@ -46,7 +49,11 @@ export class StoreUploadTarget implements UploadTarget {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.release();
+  }
 
-  async abort(): Promise<void> {}
+  async abort(): Promise<void> {
+    this.release();
+  }
 }

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { boolean, defineCommand, int, type Flags } from './define.js';
-import { TERMINAL_ENV } from './env-vars.js';
+import { S3_ENV, TERMINAL_ENV } from './env-vars.js';
 
 export const copyOptions = {
   dryRun: boolean('--dry-run', 'list the keys that would be copied, copy nothing'),
@@ -27,5 +27,5 @@ export const copyCommand = defineCommand({
     'traces store copy s3://team-traces/archive ./restored --dry-run',
     'traces store copy ./traces-data ./backup --json',
   ],
-  env: [...TERMINAL_ENV],
+  env: [...S3_ENV, 'TRACES_CONFIG_DIR', ...TERMINAL_ENV],
 });

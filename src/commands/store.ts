@@ -1,5 +1,6 @@
 import { parseBackend } from '../config/backend.js';
 import { homeDir } from '../config/paths.js';
+import { readSettings } from '../config/settings.js';
 import { openCopyEnds, planCopy, runCopy, type CopyResult } from '../backend/store-copy.js';
 import { backendId } from '../contracts/backend-id.js';
 import { EXIT, SIGNAL_EXIT } from '../errors.js';
@@ -11,7 +12,7 @@ import type { CopyFlags } from './store.def.js';
 
 /** `traces store copy <from> <to>`: every key of one store written to the same key of the other, only what changed. */
 export async function copy(args: string[], flags: CopyFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
-  const options = { allowHttp: true, cwd: io.cwd, home: homeDir(io.env) };
+  const options = { allowHttp: true, cwd: io.cwd, home: homeDir(io.env), env: io.env, settings: readSettings(io.env) };
   const from = parseBackend(args[0]!, '<from>', options);
   const to = parseBackend(args[1]!, '<to>', options);
   const ends = await openCopyEnds(from, to, { env: io.env, retries: flags.retries, timeoutMs: flags.timeout });

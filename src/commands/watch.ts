@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { watchedBy } from '../core/agents/registry.js';
-import { createUploadTarget } from '../backend/connect.js';
-import { backendId } from '../config/backend.js';
+import { uploadTargetIn } from '../backend/connect.js';
+import { backendId, backendValue } from '../config/backend.js';
 import { openUploadRun } from '../core/upload-run.js';
 import type { SessionReport } from '../core/upload.js';
 import { UploadScheduler, watchPlan } from '../core/watch.js';
@@ -36,9 +36,9 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
       agentVersion: agentVersionFromEnv(io.env),
       redactor: await redactorFor(context.settings, io.env, flags),
     },
-    { logger, connect: createUploadTarget },
+    { logger, connect: uploadTargetIn(io.env) },
   );
-  const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
+  const to = context.backend.kind === 'http' ? flags.to : backendValue(context.backend);
   const redaction = redactionChoice(flags, context.settings);
 
   // Paths below the agent home (or the PATHs named), else ~-shortened.

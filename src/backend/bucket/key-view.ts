@@ -1,13 +1,16 @@
 import { Transform } from 'node:stream';
 import type { KeyInfo, KeyView, OpenedKey } from '../store/key-view.js';
-import { PART_SIZE, type Bucket } from './client.js';
+import type { Bucket } from './client.js';
+
+/** Bodies under this size are read whole and written with one PUT; larger ones are streamed. */
+const SMALL = 1024 * 1024;
 
 /** Objects the bucket store writes for itself (the conditional-write probe), which are not keys. */
 const PROBES = '.traces-probe/';
 
 /**
- * A bucket store as keys: the objects under its prefix. A body that fits in one part is written
- * with one PUT; a larger one is streamed as a multipart upload, never whole in memory.
+ * A bucket store as keys: the objects under its prefix. A small body is written with one PUT; a
+ * larger one is streamed (a multipart upload above the bucket's threshold), never whole in memory.
  */
 export class BucketKeys implements KeyView {
   readonly name: string;
@@ -30,10 +33,10 @@ export class BucketKeys implements KeyView {
   }
 
   async write(from: OpenedKey): Promise<void> {
-    if (from.size >= PART_SIZE) {
+    if (from.size >= SMALL) {
       const body = exactly(from.key, from.size);
       from.stream.on('error', (error) => body.destroy(error));
-      await this.bucket.upload(from.key, from.stream.pipe(body));
+      await this.bucket.upload(from.key, from.stream.pipe(body), from.size);
       return;
     }
     const chunks: Buffer[] = [];

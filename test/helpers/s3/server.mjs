@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The test suite's own S3-compatible server: s3rver, plus a small HTTP layer in front of it that
 // adds what s3rver 3.7.1 lacks and AWS S3 has: conditional writes (If-None-Match: *, If-Match) on
-// PutObject, CopyObject and CompleteMultipartUpload, and AbortMultipartUpload.
+// PutObject, CopyObject and CompleteMultipartUpload, AbortMultipartUpload, and whole-object writes
+// (s3rver writes an object's file in place, so a PUT cut off midway would leave half a body; S3
+// stores nothing of it).
 //
 //   node --openssl-legacy-provider test/helpers/s3/server.mjs [--dir DIR]
 //
@@ -11,10 +13,10 @@
 // OpenSSL provider, every listing with more keys than MaxKeys answers 500.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { parseArgs } from 'node:util';
 import S3rver from 's3rver';
@@ -33,6 +35,9 @@ const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directo
 const raw = await s3rver.run();
 const store = s3rver.store;
 const upstream = new http.Agent({ keepAlive: true });
+/** Where PUT bodies land first (a bucket of the layer's own, so listings never show them). */
+const STAGING = 'layer-staging';
+await store.putBucket(STAGING);
 
 /** Requests to one key run one at a time, so that a precondition and the write it guards are atomic. */
 const queues = new Map();
@@ -129,13 +134,13 @@ async function preconditionFailure(req, bucket, key) {
  * and streams the answer back. Resolves with s3rver's status once the answer has been relayed,
  * i.e. once s3rver has finished the write.
  */
-function forward(req, res, { relay = () => true } = {}) {
+function forward(req, res, { relay = () => true, path = req.url, beforeAnswer = async () => {} } = {}) {
   return new Promise((resolve) => {
     const out = http.request({
       host: raw.address,
       port: raw.port,
       method: req.method,
-      path: req.url,
+      path,
       headers: req.rawHeaders,
       agent: upstream,
     });
@@ -145,8 +150,17 @@ function forward(req, res, { relay = () => true } = {}) {
         answer.on('end', () => resolve(answer.statusCode));
         return;
       }
-      res.writeHead(answer.statusCode, answer.statusMessage, answer.rawHeaders);
-      pipeline(answer, res, () => resolve(answer.statusCode));
+      beforeAnswer(answer.statusCode).then(
+        () => {
+          res.writeHead(answer.statusCode, answer.statusMessage, answer.rawHeaders);
+          pipeline(answer, res, () => resolve(answer.statusCode));
+        },
+        (err) => {
+          answer.resume();
+          sendError(req, res, 500, 'InternalError', `layer: ${err.message}`);
+          resolve(500);
+        },
+      );
     });
     out.on('error', (err) => {
       if (!res.headersSent) sendError(req, res, 500, 'InternalError', `s3rver: ${err.message}`);
@@ -155,6 +169,33 @@ function forward(req, res, { relay = () => true } = {}) {
     });
     pipeline(req, out, () => {});
   });
+}
+
+/**
+ * A PutObject made whole-or-nothing, as on S3: the body goes to a staging object first; only a
+ * request whose body arrived complete and that s3rver stored moves it to its key (a rename of
+ * s3rver's files). A request cut off midway leaves the key as it was.
+ */
+async function stagedPut(req, res, { bucket, key }) {
+  const url = new URL(req.url, 'http://layer');
+  const staged = `${bucket}/${randomBytes(8).toString('hex')}`;
+  url.pathname = `/${STAGING}/${staged.split('/').map(encodeURIComponent).join('/')}`;
+  const files = ['object', 'metadata.json', 'object.md5'];
+  const move = async (status) => {
+    if (status !== 200 || !req.complete) return;
+    for (const file of files) {
+      const to = store.getResourcePath(bucket, key, file);
+      await mkdir(dirname(to), { recursive: true });
+      await rename(store.getResourcePath(STAGING, staged, file), to).catch((err) => {
+        if (err.code !== 'ENOENT' || file === 'object') throw err;
+      });
+    }
+  };
+  try {
+    await forward(req, res, { path: `${url.pathname}${url.search}`, beforeAnswer: move });
+  } finally {
+    await store.deleteObject(STAGING, staged).catch(() => {});
+  }
 }
 
 /**
@@ -204,6 +245,11 @@ async function handle(req, res, expectsContinue) {
   return serialize(`${request.bucket}/${request.key}`, async () => {
     const failure = request.op === 'delete' ? undefined : await preconditionFailure(req, request.bucket, request.key);
     if (failure) return sendError(req, res, ...failure);
+    // A missing bucket is s3rver's to answer (NoSuchBucket): only writes to a real bucket are staged.
+    if (request.op === 'put' && req.headers['x-amz-copy-source'] === undefined && (await store.getBucket(request.bucket))) {
+      if (expectsContinue) res.writeContinue();
+      return stagedPut(req, res, request);
+    }
     await proceed();
   });
 }

@@ -233,6 +233,34 @@ describe('traces store copy', () => {
     expect((await cli('./source', './copy', '--dry-run')).stdout).toBe('');
   });
 
+  it('copies a folder to s3:// and back; a rerun copies nothing; a refused key is exit 4; an empty prefix says so', async () => {
+    const bucket = await s3.newBucket('cli');
+    env = { ...env, ...s3.env() };
+    const up = await cli('./source', `s3://${bucket}/archive`, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    const copied = up.json().copied as number;
+    expect(copied).toBeGreaterThan(10);
+    expect((await s3.listKeys(bucket, 'archive/')).length).toBe(copied);
+    const down = await cli(`s3://${bucket}/archive`, './restored');
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(`copied ${copied} keys`);
+    expect((await new LocalStore(join(tmp.path, 'restored')).sessions.list()).length).toBe(5);
+    expect((await cli('./source', `s3://${bucket}/archive`)).stderr).toBe(`copied 0 keys (0 B), skipped ${copied} unchanged\n`);
+    expect((await cli(`s3://${bucket}/archive`, './restored')).stderr).toBe(`copied 0 keys (0 B), skipped ${copied} unchanged\n`);
+
+    const inside = await cli(`s3://${bucket}/archive`, `s3://${bucket}/archive/copy`);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain('is inside the source store');
+    env = { ...env, AWS_ACCESS_KEY_ID: 'NOT-A-KEY' };
+    const denied = await cli('./source', `s3://${bucket}/other`);
+    expect(denied.code).toBe(4);
+    expect(denied.stderr).toMatch(/access denied/);
+    env = { ...env, ...s3.env() };
+    const empty = await cli(`s3://${bucket}/nothing-here`, './empty');
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toContain('nothing to copy');
+  });
+
   it.each([
     [['./source', './source'], /is the source store itself/],
     [['./source', './source/inside'], /is inside the source store/],

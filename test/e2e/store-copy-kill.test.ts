@@ -30,7 +30,7 @@ it('a `traces store copy` killed midway leaves a readable destination, and a rer
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
     });
     kill?.(child);

@@ -42,6 +42,11 @@ const PARTS_IN_FLIGHT = 4;
 
 type Sdk = typeof S3;
 
+/** Every key of a store is JSON (`.json`) or NDJSON (session bodies, events). */
+export function contentTypeOf(key: string): string {
+  return key.endsWith('.json') ? 'application/json' : 'application/x-ndjson';
+}
+
 /**
  * One bucket and key prefix, through the AWS SDK: the few operations the bucket store is made of,
  * each failure turned into the project's errors (errors.ts). Keys given here are relative to the
@@ -125,11 +130,11 @@ export class Bucket {
     }
   }
 
-  /** The object's body as a stream, with its length; undefined when there is no such key. */
-  async open(key: string): Promise<{ size: number; stream: Readable } | undefined> {
+  /** The object's body as a stream, with its length and time; undefined when there is no such key. */
+  async open(key: string): Promise<{ size: number; lastModified: Date; stream: Readable } | undefined> {
     try {
       const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
-      return { size: out.ContentLength ?? 0, stream: out.Body as Readable };
+      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), stream: out.Body as Readable };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.fail(error, `reading ${key}`);
@@ -140,14 +145,14 @@ export class Bucket {
    * Writes a small object whole. With a condition, answers 'conflict' instead of writing when the
    * key exists (create) or holds another version (etag); else the new ETag.
    */
-  async put(key: string, body: string, condition?: Condition): Promise<Written> {
+  async put(key: string, body: string | Uint8Array, condition?: Condition): Promise<Written> {
     try {
       const out = await this.client.send(
         new this.sdk.PutObjectCommand({
           Bucket: this.location.bucket,
           Key: this.key(key),
           Body: body,
-          ContentType: key.endsWith('.json') ? 'application/json' : 'application/x-ndjson',
+          ContentType: contentTypeOf(key),
           ...(condition && 'create' in condition ? { IfNoneMatch: '*' } : {}),
           ...(condition && 'etag' in condition ? { IfMatch: condition.etag } : {}),
         }),
@@ -170,7 +175,7 @@ export class Bucket {
    * version. The body is sent once: a failed upload is the caller's to retry with a new stream.
    */
   async upload(key: string, body: Readable, length: number): Promise<string> {
-    const params = { Bucket: this.location.bucket, Key: this.key(key), Body: body, ContentType: 'application/x-ndjson' };
+    const params = { Bucket: this.location.bucket, Key: this.key(key), Body: body, ContentType: contentTypeOf(key) };
     // A body that fails cuts its request off at once: the store sees a request shorter than its
     // Content-Length, which it does not store.
     const cut = new AbortController();

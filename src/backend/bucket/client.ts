@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 import { s3Url, type S3Location } from '../../contracts/backend-id.js';
+import type { Logger } from '../../contracts/logger.js';
 import { bucketError, isConflict, isMissing } from './errors.js';
 
 /** How a bucket store connects: the environment for the AWS chain, and the run's retry and timeout settings. */
@@ -13,6 +14,8 @@ export interface BucketOptions {
   timeoutMs: number;
   /** Bodies of this size and above go up as multipart uploads. @default MULTIPART_THRESHOLD */
   multipartThreshold?: number;
+  /** Where the SDK's own remarks go (--verbose); never the terminal directly. */
+  logger?: Logger;
 }
 
 /** What a conditional write asks: create only (`If-None-Match: *`), or replace only this version (`If-Match`). */
@@ -96,6 +99,9 @@ export class Bucket {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { connectionTimeout: options.timeoutMs, socketTimeout: options.timeoutMs },
+      // Without a logger of its own the SDK writes some warnings to the console (a streamed body
+      // that failed, say): those are for --verbose, the failure itself is reported as an error.
+      logger: sdkLogger(options.logger),
     };
     const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD;
     return new Bucket(sdk, new sdk.S3Client(config), new sdk.S3Client({ ...config, maxAttempts: 1 }), location, threshold);
@@ -256,4 +262,10 @@ export class Bucket {
     this.client.destroy();
     this.once.destroy();
   }
+}
+
+/** The SDK's logger interface over the project's: debug and info dropped, warnings and errors as detail. */
+function sdkLogger(logger: Logger | undefined): { debug(): void; info(): void; warn(...a: unknown[]): void; error(...a: unknown[]): void } {
+  const detail = (...args: unknown[]) => logger?.debug(`aws sdk: ${args.map(String).join(' ')}`);
+  return { debug: () => {}, info: () => {}, warn: detail, error: detail };
 }

@@ -8,7 +8,7 @@ import {
   type SessionStore,
   type StoredSessionRecord,
 } from '../store/trace-store.js';
-import type { Bucket } from './client.js';
+import type { Bucket, Versioned } from './client.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { retryConflicts } from './conflicts.js';
 
@@ -72,10 +72,6 @@ export class BucketSessions implements SessionStore {
     await this.open();
     const key = this.keyOf(input.traceId, input.sessionId);
     const indexKey = layout.sessionIndex(input.sessionId);
-    const before = await this.bucket.getJson<StoredSessionRecord>(indexKey);
-    if (before && before.value.key !== key) {
-      await this.bucket.putJson(layout.pendingMove(input.sessionId), { session_id: input.sessionId, keys: [key, before.value.key] });
-    }
     const hash = createHash('sha256');
     const counted = countedBody(body, length, hash, check);
     await this.bucket.upload(key, counted, length);
@@ -92,16 +88,24 @@ export class BucketSessions implements SessionStore {
       git_commit: input.gitCommit ?? null,
       updated: new Date().toISOString(),
     };
-    let replaced: StoredSessionRecord | undefined;
-    let read = false; // the first attempt goes on the record read before the upload
+    // The record is created as for a new session; only when one exists is it read and replaced
+    // with If-Match, so a first upload costs two requests. A record that names another key (the
+    // session moved to another trace) gets an intent first, so that the old body is removed even
+    // if this PUT dies before it does.
+    let current: Versioned<StoredSessionRecord> | undefined;
+    let attempt = 0;
+    const moved = new Set<string>();
     await retryConflicts(`${this.bucket.name}: index of session ${input.sessionId}`, async () => {
-      const current = read ? await this.bucket.getJson<StoredSessionRecord>(indexKey) : before;
-      read = true;
-      replaced = current?.value;
+      if (attempt++ > 0) current = await this.bucket.getJson<StoredSessionRecord>(indexKey);
+      const old = current?.value.key;
+      if (old !== undefined && old !== key && !moved.has(old)) {
+        moved.add(old);
+        await this.bucket.putJson(layout.pendingMove(input.sessionId), { session_id: input.sessionId, keys: [key, ...moved] });
+      }
       return this.bucket.putJson(indexKey, record, current ? { etag: current.etag } : { create: true });
     });
-    if (replaced && replaced.key !== key) await this.bucket.delete(replaced.key);
-    if (before && before.value.key !== key) await this.bucket.delete(layout.pendingMove(input.sessionId));
+    for (const old of moved) if (old !== key) await this.bucket.delete(old);
+    if (moved.size) await this.bucket.delete(layout.pendingMove(input.sessionId));
     return record;
   }
 

@@ -315,6 +315,8 @@ function stop() {
     process.exit(0);
   });
 }
+// One failed request must not take the server (and every later test) down: say what it was and go on.
+process.on('uncaughtException', (err) => process.stderr.write(`s3 test server: uncaught: ${err?.stack ?? err}\n`));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.stdin.on('end', stop);

@@ -28,12 +28,13 @@ export class RecordingServer {
   readonly traces: TracesServer;
 
   /** `served` is the folder store's folder, or a store (a bucket store from test/helpers/stores.ts). */
-  constructor(served: string | TraceStore, options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean } = {}) {
+  constructor(served: string | TraceStore, options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean; log?: (line: string) => void } = {}) {
     this.traces = new TracesServer({
       ...(typeof served === 'string' ? { dataDir: served } : { store: served }),
       tokens: options.auth === false ? null : [this.token],
       maxBytes: options.maxBytes ?? 1024 ** 3,
       faults: options.faults,
+      log: options.log,
     });
   }
 
@@ -65,6 +66,7 @@ export class RecordingServer {
   }
 
   async stop(): Promise<void> {
+    if (!this.server.listening) return; // stopped already, by a test that restarts it
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

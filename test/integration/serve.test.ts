@@ -6,12 +6,13 @@ import { buildHome } from '../../fixtures/builder.mjs';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { call, rawExchange } from '../helpers/http.js';
 import { RecordingServer } from '../helpers/recording-server.js';
-import { storeKinds, type StoreKind, type StorePlace } from '../helpers/stores.js';
+import { useServed } from '../helpers/served.js';
+import { folderStore, storeKinds, type StoreKind, type StorePlace } from '../helpers/stores.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let server: RecordingServer;
 let url: string;
-let place: StorePlace | undefined;
+let place: StorePlace;
 const uuid = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const patchId = 'session_3f1c2a4b5d6e4f708a9b0c1d2e3f4a5b';
 
@@ -19,19 +20,12 @@ beforeEach(() => {
   tmp = tempDir();
 });
 
-afterEach(async () => {
-  await server.stop();
-  await place?.cleanup();
-  tmp.cleanup();
-});
+afterEach(() => tmp.cleanup());
 
-/** Each test of the calling describe gets traces serve over a fresh store of `kind` (else the folder tmp/data). */
-function serving(kind?: StoreKind): void {
-  beforeEach(async () => {
-    place = await kind?.open();
-    server = new RecordingServer(place?.store ?? join(tmp.path, 'data'), { maxBytes: 1024 * 1024 });
-    url = await server.start();
-  });
+/** Each test of the calling describe gets traces serve over a fresh store of `kind`. */
+function serving(kind: StoreKind): void {
+  const served = useServed(kind, { maxBytes: 1024 * 1024 });
+  beforeEach(() => ({ server, url, place } = served));
 }
 
 const token = () => server.token;
@@ -258,13 +252,13 @@ describe.each(storeKinds())('traces serve on a $name store', (kind) => {
 
 // What only a folder store has (its lock files), and what does not depend on the store.
 describe('traces serve on a folder store', () => {
-  serving();
+  serving(folderStore);
 
   describe('2.2 metadata saves', () => {
     it('takes the store lock for the id, like every read-modify-write of the store (a crashed holder is taken over)', async () => {
       const crashed = spawnSync(process.execPath, ['-e', '']).pid;
-      const lock = join(tmp.path, 'data', '.locks', `metadata-${uuid}.lock`);
-      mkdirSync(join(tmp.path, 'data', '.locks'), { recursive: true });
+      const lock = join(place.to, '.locks', `metadata-${uuid}.lock`);
+      mkdirSync(join(place.to, '.locks'), { recursive: true });
       writeFileSync(lock, `${crashed} left-by-a-crash\n`);
       expect((await save({ id: uuid, model: 'm' })).status).toBe(201);
       expect(existsSync(lock)).toBe(false);

@@ -26,6 +26,7 @@ import * as uploadPaths from './cases/upload-paths.mjs';
 import * as claude from './cases/claude.mjs';
 import * as scan from './cases/scan.mjs';
 import * as redactUpload from './cases/redact-upload.mjs';
+import * as s3 from './cases/s3.mjs';
 import {
   DIST_CLI,
   RUN,
@@ -60,6 +61,7 @@ const CASES = [
   watchLatency,
   scan,
   redactUpload,
+  s3,
 ];
 /** The order of the table. */
 const TABLE = [
@@ -76,6 +78,7 @@ const TABLE = [
   watchIdle,
   scan,
   redactUpload,
+  s3,
 ];
 
 function usage(stream, code) {

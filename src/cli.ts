@@ -54,11 +54,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const group = words[0]!;
       parent = groups.get(group) ?? addGroup(program, group, io, setExit);
       groups.set(group, parent);
-      // A group's examples are the first of each of its commands.
+      // A group's examples are the first of each of its commands (all of them for a group of one).
+      const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
       setHelpExtras(parent, {
-        examples: COMMANDS.filter((c) => c.name.startsWith(`${group} `))
-          .map((c) => c.examples[0]!)
-          .slice(0, 4),
+        examples: (members.length > 1 ? members.map((c) => c.examples[0]!) : members[0]!.examples).slice(0, 4),
         env: [],
       });
     }

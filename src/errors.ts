@@ -177,6 +177,15 @@ export function refusedCredential(error: unknown): AuthError | undefined {
   return undefined;
 }
 
+/**
+ * A failure that every further request of the run would meet too, so the run stops on it: a
+ * refused credential (exit 4), or a backend configured wrong, such as a bucket that does not
+ * exist (exit 2). Undefined for anything else.
+ */
+export function stopsTheRun(error: unknown): AuthError | ConfigError | undefined {
+  return refusedCredential(error) ?? (error instanceof ConfigError ? error : undefined);
+}
+
 /** A short, single-line description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

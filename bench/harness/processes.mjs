@@ -182,9 +182,9 @@ export function memKiB(pid) {
  * resolves once `ready` matches its stdout or stderr (at once without `ready`). The returned
  * service keeps the child's output and an `exited` promise.
  */
-export function startService(label, args, { env, ready, stream = 'stderr', timeoutMs = 60_000 }) {
+export function startService(label, args, { env, ready, stream = 'stderr', timeoutMs = 60_000, stdin = 'ignore' }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, args, { cwd: ROOT, env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
     live.add(child);
     const svc = { label, child, stdout: '', stderr: '', match: undefined, exit: undefined };
     svc.exited = new Promise((done) =>

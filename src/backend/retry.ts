@@ -65,6 +65,8 @@ export interface RetryHooks {
   gate?: BackendGate;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Which failures are worth another try. @default isRetryable */
+  retryable?: (error: unknown) => boolean;
   /** Called before each wait; `attempt` is the attempt that failed (0 = the first). */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
@@ -77,7 +79,7 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, policy
     try {
       return await fn(attempt);
     } catch (error) {
-      if (attempt >= policy.retries || !isRetryable(error)) throw error;
+      if (attempt >= policy.retries || !(hooks.retryable ?? isRetryable)(error)) throw error;
       const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
       const delayMs = retryAfter !== undefined ? Math.min(retryAfter, policy.maxRetryAfterMs) : backoffMs(attempt, policy, hooks.random);
       if (error instanceof ApiError && error.status === 429) hooks.gate?.pauseFor(delayMs);

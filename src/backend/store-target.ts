@@ -1,26 +1,43 @@
 import type { Snapshot } from '../core/sessions/snapshot.js';
 import type { SessionToUpload, StoredSession, UploadTarget } from '../core/upload-target.js';
-import { backendId } from '../contracts/backend-id.js';
-import { SessionFiles } from './store/sessions.js';
+import { unreachableReason } from '../errors.js';
+import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
+import type { TraceStore } from './store/trace-store.js';
 
-/** `--to DIR`: the session-file PUT written straight into the embedded store, in-process. */
+/**
+ * `--to DIR` and `--to s3://bucket/prefix`: the session-file PUT written straight into a store
+ * (the folder store or the bucket store), in-process.
+ */
 export class StoreUploadTarget implements UploadTarget {
-  readonly id: string;
-  private readonly files: SessionFiles;
-
-  constructor(readonly dir: string) {
-    this.id = backendId({ kind: 'dir', dir });
-    this.files = new SessionFiles(dir);
-  }
+  /**
+   * `id` is the backend's ledger id; `release` lets the store go (the bucket store's connections);
+   * `retry`, for a store across a network, sends a body that failed on the way again, from a new
+   * snapshot of the file (a stream is read once), as the HTTP target does.
+   */
+  constructor(
+    private readonly store: Pick<TraceStore, 'location' | 'sessions'>,
+    readonly id: string,
+    private readonly release: () => void = () => {},
+    private readonly retry?: RetryPolicy,
+  ) {}
 
   endpoint(sessionId: string): string {
-    return `store ${this.dir} (session ${sessionId})`;
+    return `store ${this.store.location} (session ${sessionId})`;
   }
 
   async put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
+    if (!this.retry) return this.putOnce(session, open);
+    // A store that cannot be reached at all was tried again by its own client already: the run's
+    // fail-fast rule takes it from there.
+    return withRetries(() => this.putOnce(session, open), this.retry, {
+      retryable: (error) => isRetryable(error) && !unreachableReason(error),
+    });
+  }
+
+  private async putOnce(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
     const snapshot = await open();
     try {
-      const record = await this.files.put(
+      const record = await this.store.sessions.put(
         {
           sessionId: session.sessionId,
           traceId: session.traceId,
@@ -46,7 +63,11 @@ export class StoreUploadTarget implements UploadTarget {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.release();
+  }
 
-  async abort(): Promise<void> {}
+  async abort(): Promise<void> {
+    this.release();
+  }
 }

@@ -1,7 +1,7 @@
 import { AuthError, EXIT, UsageError, refusedCredential, type CredentialName } from '../errors.js';
 import { createHttpClient } from '../backend/connect.js';
 import { describeUser, fetchWhoami } from '../backend/user.js';
-import { redactUrl, resolveBackend, type BackendSpec } from '../config/backend.js';
+import { backendId, redactUrl, resolveBackend, type BackendSpec } from '../config/backend.js';
 import { findCredential, loginKey, removeAllLogins, removeLogin, storeLogin } from '../config/credentials.js';
 import { readSettings } from '../config/settings.js';
 import { isInteractive, say, writeJson, type Io } from '../output/io.js';
@@ -15,12 +15,19 @@ function backendFor(io: Io, flags: { to?: string; allowHttp?: boolean }): Backen
   return resolveBackend(flags.to, io.env, readSettings(io.env), { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
 }
 
-/** Logins belong to HTTP backends: a folder (the local store) takes no token. */
+/** Logins belong to HTTP backends: a folder (the local store) takes no token, a bucket the AWS chain's. */
 function httpBackend(backend: BackendSpec, what: string): HttpBackend {
   if (backend.kind === 'http') return backend;
-  throw new UsageError(
-    `${backend.dir} (from ${backend.source}) is a folder: the local store needs no token, so there is no login to ${what}`,
-  );
+  throw new UsageError(`${noLogin(backend)}, so there is no login to ${what}`, backend.kind === 's3' ? AWS_CHAIN_HINT : undefined);
+}
+
+const AWS_CHAIN_HINT =
+  'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE for a profile of ~/.aws/config and ~/.aws/credentials.';
+
+/** Why a store backend has no traces login. */
+function noLogin(backend: Exclude<BackendSpec, HttpBackend>): string {
+  if (backend.kind === 'dir') return `${backend.dir} (from ${backend.source}) is a folder: the local store needs no token`;
+  return `${backendId(backend)} (from ${backend.source}) is a bucket: it uses the AWS credential chain (environment, shared config and credentials files, AWS_PROFILE), not a traces login`;
 }
 
 /** Asks the backend who the credential is; undefined when it cannot say (no whoami route). A 401/403 = exit 4, naming the credential. */
@@ -85,6 +92,12 @@ export async function whoami(_args: string[], flags: WhoamiFlags, io: Io): Promi
   if (backend.kind === 'dir') {
     if (flags.json) writeJson(io, { backend: backend.dir, credential_source: null, overrides: null, user: null });
     else say(io, `${backend.dir} is a folder: the local store needs no credential.`);
+    return EXIT.ok;
+  }
+  if (backend.kind === 's3') {
+    // Who the AWS chain names is the SDK's to say; nothing of its credentials is read or shown here.
+    if (flags.json) writeJson(io, { backend: backendId(backend), credential_source: 'aws', overrides: null, user: null });
+    else say(io, `${noLogin(backend)}.`);
     return EXIT.ok;
   }
   const where = redactUrl(backend.url);

@@ -1,5 +1,5 @@
 import { boolean, defineCommand, type Declared, type Options } from './define.js';
-import { DIRS_ENV, TOKEN_ENV, type EnvName } from './env-vars.js';
+import { DIRS_ENV, S3_ENV, TOKEN_ENV, type EnvName } from './env-vars.js';
 
 type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
 const json = { json: boolean('--json', 'print JSON') };
@@ -29,7 +29,12 @@ export const configCommands = [
     summary: 'change one setting',
     options: {},
     args: [['<key>'], ['<value>']],
-    examples: ['traces config set api_url https://api.primeintellect.ai', 'traces config set concurrency 8', 'traces config set org acme'],
+    examples: [
+      'traces config set api_url https://api.primeintellect.ai',
+      'traces config set concurrency 8',
+      'traces config set org acme',
+      'traces config set s3_endpoint https://<account>.r2.cloudflarestorage.com',
+    ],
   }),
   configVerb('unset', {
     summary: 'remove one setting',
@@ -49,6 +54,7 @@ export const configCommands = [
       'TRACES_UPLOAD_URL',
       'TRACES_SESSIONS_URL',
       'TRACES_EVENTS_URL',
+      ...S3_ENV,
       'TRACES_SESSIONS_DIR',
       'PRIME_AGENT_SESSION_DIR',
       ...TOKEN_ENV,

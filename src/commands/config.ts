@@ -9,6 +9,9 @@ import { asText } from '../util/text.js';
 
 type Verb = 'get' | 'set' | 'unset' | 'list' | 'path';
 
+/** What signs a bucket's requests: never a traces token, and nothing of it is shown. */
+const AWS_CHAIN = 'the AWS credential chain';
+
 export async function configCommand(verb: Verb, args: string[], flags: { json?: boolean }, io: Io): Promise<number> {
   switch (verb) {
     case 'path':
@@ -41,6 +44,7 @@ export async function configCommand(verb: Verb, args: string[], flags: { json?: 
 /** Which credential a route would send, and the stored login it overrides; a broken credentials file is shown, not thrown. */
 function routeCredential(io: Io, backend: BackendSpec, operation: Operation): { credential: string | null; overrides: string | null } {
   if (backend.kind === 'dir') return { credential: null, overrides: null };
+  if (backend.kind === 's3') return { credential: AWS_CHAIN, overrides: null };
   try {
     const found = findCredential(io.env, backend.url, { operation, notice: (line) => say(io, line) });
     return { credential: found?.source ?? null, overrides: found?.overrides ?? null };

@@ -30,6 +30,8 @@ export interface Context {
 
 export interface ContextFlags {
   to?: string;
+  /** The backend, already resolved (a follow-up's bucket, named by its id): `to` and the chain are not read. */
+  backend?: BackendSpec;
   sessionsDir?: string;
   allowHttp?: boolean;
   agent?: string[];
@@ -37,7 +39,8 @@ export interface ContextFlags {
 
 export async function loadContext(io: Io, flags: ContextFlags, operation: Operation = 'upload'): Promise<Context> {
   const settings = readSettings(io.env);
-  const backend = resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
+  const backend =
+    flags.backend ?? resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
   const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
   const agents = chooseAgents(flags.agent, settings.agents);
   const roots = agentHomes(agents.scan, io.env, homeDir(io.env), primeRoots(sessions.dir));
@@ -77,11 +80,11 @@ export function loadLedger(stateDir: string, logger: Logger): Ledger {
 }
 
 /**
- * The token for an HTTP backend, never one stored for another backend; a folder needs none.
- * Missing = exit 4 with how to provide one.
+ * The token for an HTTP backend, never one stored for another backend; a folder needs none, nor
+ * does a bucket (the AWS credential chain signs its requests). Missing = exit 4 with how to provide one.
  */
 export function requireCredential(io: Io, backend: BackendSpec, operation: Operation = 'upload'): Credential | undefined {
-  if (backend.kind === 'dir') return undefined;
+  if (backend.kind !== 'http') return undefined;
   const credential = findCredential(io.env, backend.url, { operation, notice: (line) => say(io, line) });
   if (credential) return credential;
   const origin = loginKey(backend.url);
@@ -112,7 +115,14 @@ export async function connectApi<T>(
   const context = await loadContext(io, flags, operation);
   const credential = options.offline ? undefined : requireCredential(io, context.backend, operation);
   const logger = options.logger ?? createLogger(io, { verbose: Boolean(flags.verbose), secrets: [credential?.token] });
-  const api = await create(context.backend, { credential, timeoutMs: flags.timeout, retries: flags.retries, connections: 4, logger });
+  const api = await create(context.backend, {
+    credential,
+    timeoutMs: flags.timeout,
+    retries: flags.retries,
+    connections: 4,
+    logger,
+    env: io.env,
+  });
   return { context, api, logger };
 }
 

@@ -9,11 +9,15 @@ export const ENV_VARS = {
   TRACES_UPLOAD_TOKEN: 'a token for the upload service alone',
   TRACES_SESSIONS_TOKEN: 'a token for the metadata service alone',
   TRACES_EVENTS_TOKEN: 'a token for the events service alone',
-  TRACES_API_URL: 'backend when --to is not given (URL or folder)',
+  TRACES_API_URL: 'backend when --to is not given (URL, folder or s3://bucket/prefix)',
   PRIME_AGENT_TRACES_BASE_URL: "prime-agent's backend URL, after TRACES_API_URL",
   TRACES_UPLOAD_URL: 'backend of whole-file uploads, ahead of TRACES_API_URL',
   TRACES_SESSIONS_URL: 'backend of metadata and patches, ahead of TRACES_API_URL',
   TRACES_EVENTS_URL: 'backend of events, ahead of TRACES_API_URL',
+  AWS_ENDPOINT_URL_S3: 'the endpoint of s3:// stores (MinIO, R2...), default AWS itself',
+  AWS_ENDPOINT_URL: 'the endpoint of s3:// stores, after AWS_ENDPOINT_URL_S3',
+  TRACES_S3_PATH_STYLE: 'path-style addressing of s3:// stores (1/0), default 1 with a custom endpoint',
+  AWS_PROFILE: 'the AWS profile whose credentials an s3:// store uses (AWS_ACCESS_KEY_ID... are read first)',
   TRACES_SESSIONS_DIR: 'where root sessions live, when --sessions-dir is not given',
   PRIME_AGENT_SESSION_DIR: "prime-agent's sessions dir, after TRACES_SESSIONS_DIR",
   TRACES_CONFIG_DIR: 'where settings and the stored login live',
@@ -48,6 +52,8 @@ export const AGENT_HOMES_ENV: readonly EnvName[] = [
 ];
 /** What a person at a terminal sees: spinners, prompts, colour. */
 export const TERMINAL_ENV: readonly EnvName[] = ['CI', 'NO_COLOR'];
+/** How an s3:// backend is reached (its credentials and region come from the standard AWS chain). */
+export const S3_ENV: readonly EnvName[] = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'TRACES_S3_PATH_STYLE', 'AWS_PROFILE'];
 /** Each service's own backend and token, for the commands that may use all three. */
 export const OPERATION_ENV: readonly EnvName[] = [
   'TRACES_UPLOAD_URL',

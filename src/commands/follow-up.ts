@@ -1,8 +1,11 @@
 import { AGENT_NAMES } from '../core/agents/types.js';
 import { createEventsApi, createSessionsApi } from '../backend/connect.js';
-import { backendId } from '../config/backend.js';
+import { backendFromId, backendId } from '../config/backend.js';
+import { bucketOfBackendId } from '../contracts/backend-id.js';
+import { readUrlSettings } from '../config/settings-file.js';
 import { openPushLedger, pushSessions } from '../core/events/push.js';
 import type { Logger } from '../core/logger.js';
+import type { BackendSpec } from '../contracts/backend-id.js';
 import { saveSessions } from '../core/save.js';
 import { discover } from '../core/sessions/discover.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
@@ -29,6 +32,7 @@ export async function saveAndPush(
   const flags = (to: string | undefined) => ({
     to,
     allowHttp: backend.allowHttp,
+    resolve: to !== undefined && bucketOfBackendId(to) ? () => bucketFromId(io, to, Boolean(backend.allowHttp)) : undefined,
     retries: DEFAULTS.retries,
     timeout: DEFAULTS.timeout,
     redact: backend.redact,
@@ -49,9 +53,16 @@ export async function saveAndPush(
   return unfinished;
 }
 
-type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number; redact?: boolean };
+/** `to` is a folder, a URL, or a bucket's id (its endpoint in it); `resolve` reads the id, inside the follow-up's own failure. */
+type NetSetup = { to?: string; allowHttp?: boolean; retries: number; timeout: number; redact?: boolean; resolve?: () => BackendSpec };
 
-async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<string[]> {
+/** A bucket named by its id goes to the endpoint in the id, whatever the environment of this run says. */
+function bucketFromId(io: Io, id: string, allowHttp: boolean): BackendSpec {
+  return backendFromId(id, io.cwd, allowHttp, { env: io.env, settings: readUrlSettings(io.env) });
+}
+
+async function saveFollowUp(io: Io, files: string[], setup: NetSetup, log: Logger): Promise<string[]> {
+  const flags = { ...setup, backend: setup.resolve?.() };
   const { context, api } = await connectApi(io, flags, 'sessions', createSessionsApi, { logger: log });
   try {
     const { org, workspace } = context.settings;
@@ -80,7 +91,8 @@ async function saveFollowUp(io: Io, files: string[], flags: NetSetup, log: Logge
   }
 }
 
-async function pushFollowUp(io: Io, files: string[], flags: NetSetup, log: Logger): Promise<string[]> {
+async function pushFollowUp(io: Io, files: string[], setup: NetSetup, log: Logger): Promise<string[]> {
+  const flags = { ...setup, backend: setup.resolve?.() };
   const { context, api } = await connectApi(io, flags, 'events', createEventsApi, { logger: log });
   try {
     const ledger = openPushLedger(context.stateDir);

@@ -1,10 +1,10 @@
 import { runSucceeded } from '../core/upload-results.js';
-import { createUploadTarget } from '../backend/connect.js';
+import { uploadTargetIn } from '../backend/connect.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backendFromId, backendId, chooseBackend, resolveBackend } from '../config/backend.js';
+import { backendFromId, backendId, backendValue, chooseBackend, resolveBackend } from '../config/backend.js';
 import { readUrlSettings } from '../config/settings-file.js';
 import { sessionsDir, stateDir } from '../config/paths.js';
 import { chooseAgents, parseAgents } from '../core/agents/choice.js';
@@ -56,7 +56,7 @@ export async function hook(args: string[], flags: HookFlags, io: Io): Promise<nu
     try {
       const backend = resolveBackend(flags.to, io.env, urls, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd });
       backendKey = backendId(backend);
-      if (flags.to !== undefined) to = backend.kind === 'dir' ? backend.dir : flags.to; // for --save/--events
+      if (flags.to !== undefined) to = backend.kind === 'http' ? flags.to : backendValue(backend); // for --save/--events
     } catch (error) {
       backendKey = chooseBackend(flags.to, io.env, urls, 'upload').value;
       log.warn(`${describeError(error)}; the session stays queued for ${backendKey} until that is fixed`);
@@ -65,7 +65,7 @@ export async function hook(args: string[], flags: HookFlags, io: Io): Promise<nu
     const followUpTo = (operation: 'sessions' | 'events') => {
       try {
         const backend = resolveBackend(flags.to, io.env, urls, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
-        return backend.kind === 'dir' ? backend.dir : backend.url.href;
+        return backendValue(backend);
       } catch (error) {
         log.warn(`${describeError(error)}; the ${operation === 'sessions' ? 'metadata save' : 'event push'} will not run`);
         return undefined;
@@ -126,7 +126,7 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     files,
     {
       logger: createLogger(io, { verbose: false, secrets: [token] }),
-      connect: createUploadTarget,
+      connect: uploadTargetIn(io.env),
       withQueued: true,
       onSession: (r) => {
         if (report.showsSession(r, { interactive: false, quiet: flags.quiet })) io.stderr.write(`${report.sessionLine(r)}\n`);
@@ -134,17 +134,18 @@ async function foreground(files: string[], flags: HookFlags, io: Io, log: Logger
     },
   );
   report.writeUploadEnd(io, result, {
-    where: context.backend.kind === 'http' ? backendId(context.backend) : context.backend.dir,
+    where: context.backend.kind === 'dir' ? context.backend.dir : backendId(context.backend),
     seconds: (performance.now() - started) / 1000,
     lookedIn: files.join(', '),
   });
   const code = runSucceeded(result) ? EXIT.ok : EXIT.failed;
   if (code === EXIT.ok && (flags.save || flags.events)) {
     const { saveAndPush } = await import('./follow-up.js');
+    const to = flags.to === undefined || context.backend.kind === 'http' ? flags.to : backendValue(context.backend);
     await saveAndPush(
       io,
       { save: flags.save ? files : [], events: flags.events ? files : [] },
-      { sessions: flags.to, events: flags.to, allowHttp: flags.allowHttp, redact: flags.redact },
+      { sessions: to, events: to, allowHttp: flags.allowHttp, redact: flags.redact },
       log,
     );
   }
@@ -207,7 +208,7 @@ async function uploadGroup(io: Io, backend: string, entries: QueueEntry[], log: 
   ]);
   const settings = readSettings(io.env);
   const sessions = sessionsDir(undefined, io.env, settings.sessions_dir);
-  const spec = backendFromId(backend, io.cwd, Boolean(entries[0]?.allowHttp));
+  const spec = backendFromId(backend, io.cwd, Boolean(entries[0]?.allowHttp), { env: io.env, settings });
   const report = await runUpload(
     {
       settings,
@@ -225,7 +226,7 @@ async function uploadGroup(io: Io, backend: string, entries: QueueEntry[], log: 
       redactor: await redactorFor(settings, io.env, { redact }),
     },
     [...new Set(entries.map((e) => e.file))],
-    { logger: log, connect: createUploadTarget },
+    { logger: log, connect: uploadTargetIn(io.env) },
   );
   for (const s of report.sessions) log.debug(`${s.status} ${s.session_id ?? '-'} ${s.file}${s.error ? `: ${s.error}` : ''}`);
   return report.sessions;

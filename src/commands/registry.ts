@@ -8,6 +8,7 @@ import { hookCommand } from './hook.def.js';
 import { scanCommand } from './scan.def.js';
 import { serveCommand, type serveOptions } from './serve.def.js';
 import { statusCommand } from './status.def.js';
+import { copyCommand } from './store.def.js';
 import { treeCommand } from './tree.def.js';
 import { uploadCommand } from './upload.def.js';
 import { versionCommand } from './version.def.js';
@@ -17,6 +18,7 @@ import { watchCommand, type watchOptions } from './watch.def.js';
 export const GROUPS: Record<string, string> = {
   sessions: 'session metadata: save, patch, create',
   events: 'sessions as event batches: push, send',
+  store: 'whole stores: copy between a folder and a bucket',
   config: 'read and change settings',
 };
 
@@ -37,6 +39,7 @@ export const COMMANDS: CommandSpec<any>[] = [
   handledBy(createCommand, () => import('./events.js').then((m) => m.create)),
   handledBy(pushCommand, () => import('./events.js').then((m) => m.push)),
   handledBy(sendCommand, () => import('./events.js').then((m) => m.send)),
+  handledBy(copyCommand, () => import('./store.js').then((m) => m.copy)),
   handledBy(watchCommand, () =>
     import('./watch.js').then(
       (m): Handler<typeof watchOptions> =>

@@ -1,8 +1,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isLoopback } from '../config/backend.js';
+import { isLoopback, parseBackend, type BackendSpec } from '../config/backend.js';
+import { homeDir } from '../config/paths.js';
+import { readSettings } from '../config/settings.js';
+import { openBucket } from '../backend/connect.js';
+import { s3Url } from '../contracts/backend-id.js';
 import { EXIT, UsageError, describeError } from '../errors.js';
-import { TracesServer } from '../server/server.js';
+import { TracesServer, type ServeOptions } from '../server/server.js';
+import { DEFAULTS } from '../util/defaults.js';
 import type { Io } from '../output/io.js';
 import { firstSignal } from '../util/signals.js';
 import type { ServeFlags } from './serve.def.js';
@@ -18,7 +23,11 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
   const host = flags.host.trim().replace(/^\[(.*)\]$/, '$1');
   // An empty host would mean every interface, an empty --data the current folder: neither is what was meant.
   if (host === '') throw new UsageError('--host is empty', 'Use 127.0.0.1 (this machine only), or 0.0.0.0 (every interface).');
-  if (flags.data.trim() === '') throw new UsageError('--data is empty');
+  if (flags.data !== undefined && flags.store !== undefined) {
+    throw new UsageError('--data and --store both name a store', 'Give one: --data DIR, or --store DIR or s3://bucket/prefix.');
+  }
+  if (flags.data?.trim() === '') throw new UsageError('--data is empty');
+  if (flags.store?.trim() === '') throw new UsageError('--store is empty');
   if (!flags.auth && !isLoopback(host)) {
     throw new UsageError(
       `--no-auth is only allowed on a loopback host, not ${flags.host}`,
@@ -33,10 +42,9 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
   }
   const bodyTimeoutMs = flags.bodyTimeout;
   if (bodyTimeoutMs < 1) throw new UsageError('--body-timeout must be at least 1 ms');
-  const dataDir = resolve(io.cwd, flags.data);
-  checkDataDir(dataDir);
+  const store = await openStore(flags, io);
   const server = new TracesServer({
-    dataDir,
+    ...store.options,
     tokens: flags.auth ? tokens : null,
     maxBytes: flags.maxBytes,
     bodyTimeoutMs,
@@ -50,15 +58,67 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
   const stopped = firstSignal(signals).then(async (name) => {
     io.stderr.write(`${name}: finishing requests in flight\n`);
     await server.close();
+    store.close();
   });
   io.stdout.write(`listening on ${url}\n`);
-  io.stderr.write(`data in ${dataDir}${flags.auth ? `; ${plural(tokens.length, 'accepted token')}` : '; no authentication'}\n`);
+  io.stderr.write(`${store.where}${flags.auth ? `; ${plural(tokens.length, 'accepted token')}` : '; no authentication'}\n`);
+  if (store.warning) io.stderr.write(`warning: ${store.warning}\n`);
   await stopped;
   return EXIT.ok;
 }
 
+/** What the server stores to, checked before it listens, and how it is named at start-up. */
+interface OpenedStore {
+  options: Pick<ServeOptions, 'dataDir' | 'store'>;
+  where: string;
+  warning?: string;
+  close(): void;
+}
+
+/**
+ * --data DIR or --store DIR|s3://bucket/prefix (default ./traces-data). A bucket is probed first:
+ * missing, denied or unreachable, the server does not start (the store's error, with its exit code).
+ */
+async function openStore(flags: ServeFlags, io: Io): Promise<OpenedStore> {
+  const value = flags.store ?? flags.data ?? './traces-data';
+  const source = flags.store === undefined ? '--data' : '--store';
+  const spec: BackendSpec =
+    source === '--store'
+      ? parseBackend(value, source, {
+          allowHttp: Boolean(flags.allowHttp),
+          cwd: io.cwd,
+          home: homeDir(io.env),
+          env: io.env,
+          settings: readSettings(io.env),
+        })
+      : { kind: 'dir', dir: resolve(io.cwd, value), source };
+  if (spec.kind === 'http') {
+    throw new UsageError(`--store ${value}: a URL names a backend, not a store`, 'Give a folder, or s3://bucket/prefix.');
+  }
+  if (spec.kind === 'dir') {
+    checkDataDir(spec.dir, source);
+    return { options: { dataDir: spec.dir }, where: `data in ${spec.dir}`, close: () => {} };
+  }
+  const store = await openBucket(spec, { env: io.env, retries: DEFAULTS.retries, timeoutMs: DEFAULTS.timeout });
+  try {
+    const { conditionalWrites } = await store.probe();
+    return {
+      options: { store },
+      where: `store ${s3Url(spec)} at ${spec.endpoint ?? 'AWS'}`,
+      warning: conditionalWrites ? undefined : NO_CONDITIONAL_WRITES,
+      close: () => store.close(),
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+const NO_CONDITIONAL_WRITES =
+  'this store ignores conditional writes: with several traces serve processes on it, a patch or a session start may be lost to a concurrent one and an event may be stored twice (it is still listed once); one process is safe';
+
 /** The data folder exists (or is made) and takes a file, before the first client finds out otherwise. */
-function checkDataDir(dir: string): void {
+function checkDataDir(dir: string, source: string): void {
   const probe = join(dir, `.traces-write-test-${process.pid}`);
   try {
     mkdirSync(dir, { recursive: true });
@@ -66,11 +126,11 @@ function checkDataDir(dir: string): void {
     rmSync(probe, { force: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`--data ${dir} is not a folder (a file is in the way)`);
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`${source} ${dir} is not a folder (a file is in the way)`);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new UsageError(`--data ${dir}: cannot write there (${code})`, 'Choose a folder this user may write to.');
+      throw new UsageError(`${source} ${dir}: cannot write there (${code})`, 'Choose a folder this user may write to.');
     }
-    throw new UsageError(`--data ${dir}: ${describeError(error)}`);
+    throw new UsageError(`${source} ${dir}: ${describeError(error)}`);
   }
 }
 

@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../util/defaults.js';
 import { AGENT_NAMES } from '../contracts/agents.js';
 import { boolean, int, list, text } from './define.js';
+import { S3_ENV } from './env-vars.js';
 
 /** The options of every command that reads sessions or names a backend. */
 export const backendOptions = {
-  to: text('--to <url-or-dir>', 'backend: an https:// URL, a loopback http:// URL, or a folder (the local store)', {
-    env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL'],
+  to: text('--to <url-or-dir>', 'backend: an https:// URL, a loopback http:// URL, a folder (the local store), or s3://bucket/prefix', {
+    env: ['TRACES_API_URL', 'PRIME_AGENT_TRACES_BASE_URL', ...S3_ENV],
   }),
   sessionsDir: text('--sessions-dir <dir>', 'where root sessions live (default ~/.prime/agent/sessions)', {
     env: ['TRACES_SESSIONS_DIR', 'PRIME_AGENT_SESSION_DIR'],

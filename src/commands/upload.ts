@@ -1,6 +1,6 @@
 import { runSucceeded } from '../core/upload-results.js';
 import { dirname } from 'node:path';
-import { createUploadTarget } from '../backend/connect.js';
+import { uploadTargetIn } from '../backend/connect.js';
 import { EXIT, SIGNAL_EXIT } from '../errors.js';
 import { backendId } from '../config/backend.js';
 import { runUpload } from '../core/upload-run.js';
@@ -36,7 +36,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
       paths,
       {
         logger,
-        connect: createUploadTarget,
+        connect: uploadTargetIn(io.env),
         withQueued: true,
         signal: stop.signal,
         onProgress: (p) => progress.update(p),
@@ -61,7 +61,7 @@ export async function upload(paths: string[], flags: UploadFlags, io: Io, signal
     json: flags.json,
     dryRun: flags.dryRun,
     redaction: { on: redaction.on, line: redactionLine(redaction) },
-    where: context.backend.kind === 'http' ? backendId(context.backend) : short(context.backend.dir),
+    where: context.backend.kind === 'dir' ? short(context.backend.dir) : backendId(context.backend),
     seconds: (performance.now() - started) / 1000,
     lookedIn: paths.length ? paths.join(', ') : context.roots.map(short).join(' and '),
   });

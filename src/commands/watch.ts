@@ -1,12 +1,12 @@
 import { basename, dirname } from 'node:path';
 import { watchedBy } from '../core/agents/registry.js';
-import { createUploadTarget } from '../backend/connect.js';
-import { backendId } from '../config/backend.js';
+import { uploadTargetIn } from '../backend/connect.js';
+import { backendId, backendValue } from '../config/backend.js';
 import { openUploadRun } from '../core/upload-run.js';
 import type { SessionReport } from '../core/upload.js';
 import { UploadScheduler, watchPlan } from '../core/watch.js';
 import { agentVersionFromEnv } from '../core/sessions/agent-version.js';
-import { AuthError, EXIT, describeError } from '../errors.js';
+import { EXIT, describeError, stopsTheRun } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createLogger } from '../output/logger.js';
 import { watchLine } from '../output/upload-report.js';
@@ -36,9 +36,9 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
       agentVersion: agentVersionFromEnv(io.env),
       redactor: await redactorFor(context.settings, io.env, flags),
     },
-    { logger, connect: createUploadTarget },
+    { logger, connect: uploadTargetIn(io.env) },
   );
-  const to = context.backend.kind === 'dir' ? context.backend.dir : flags.to;
+  const to = context.backend.kind === 'http' ? flags.to : backendValue(context.backend);
   const redaction = redactionChoice(flags, context.settings);
 
   // Paths below the agent home (or the PATHs named), else ~-shortened.
@@ -105,7 +105,8 @@ export async function watch(paths: string[], flags: WatchFlags, io: Io, signals:
       await followUp(result.sessions);
       for (const s of result.sessions) if (s.status === 'failed') scheduler.notify(s.file);
     } catch (error) {
-      if (error instanceof AuthError || stopped) throw error;
+      // Refused, or configured wrong (a missing bucket): trying again cannot help.
+      if (stopsTheRun(error) || stopped) throw error;
       const delay = backoffMs(attempt);
       logger.warn(`catch-up failed (${describeError(error)}); again in ${delay / 1000} s`);
       setTimeout(() => void catchUp(attempt + 1).catch((e: unknown) => logger.warn(`catch-up: ${describeError(e)}`)), delay).unref();

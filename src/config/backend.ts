@@ -2,9 +2,10 @@ import { homedir } from 'node:os';
 import { isLoopback } from '../util/loopback.js';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { folderOfBackendId, type BackendSpec } from '../contracts/backend-id.js';
+import { backendId, bucketOfBackendId, folderOfBackendId, type BackendSpec } from '../contracts/backend-id.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { homeDir, type Env } from './paths.js';
+import { s3Backend, type S3Settings } from './s3.js';
 
 // Config resolves backends; their naming is shared with backend/ and core/, so it lives in contracts/.
 export { backendId, redactUrl, type BackendSpec } from '../contracts/backend-id.js';
@@ -14,6 +15,9 @@ export const DEFAULT_API_URL = 'https://api.primeintellect.ai';
 /** The three kinds of data that may each go to a different service (`TRACES_<OP>_URL`). */
 export type Operation = 'upload' | 'sessions' | 'events';
 export const OPERATIONS: Operation[] = ['upload', 'sessions', 'events'];
+
+/** The settings that decide where data goes: the backend URLs, and how to reach a bucket. */
+export type BackendSettings = Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>> & S3Settings;
 
 const OP_ENV: Record<Operation, string> = { upload: 'TRACES_UPLOAD_URL', sessions: 'TRACES_SESSIONS_URL', events: 'TRACES_EVENTS_URL' };
 const OP_TOKEN: Record<Operation, string> = {
@@ -25,23 +29,24 @@ const OP_TOKEN: Record<Operation, string> = {
 /**
  * Where one operation's data goes, first set wins: `--to`; the operation's own
  * `TRACES_<OP>_URL` and config `<op>_url`; then `TRACES_API_URL`, `PRIME_AGENT_TRACES_BASE_URL`,
- * config `api_url`, the default. A folder or `file:` URL is the embedded local store.
+ * config `api_url`, the default. A folder or `file:` URL is the embedded local store, an
+ * `s3://bucket/prefix` URL a bucket store.
  */
 export function resolveBackend(
   flag: string | undefined,
   env: Env,
-  settings: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>>,
+  settings: BackendSettings,
   options: { allowHttp: boolean; cwd: string; operation?: Operation },
 ): BackendSpec {
   const { value, source } = chooseBackend(flag, env, settings, options.operation ?? 'upload');
-  return parseBackend(value, source, { ...options, home: homeDir(env) });
+  return parseBackend(value, source, { ...options, home: homeDir(env), env, settings });
 }
 
 /** Which value names the backend of `op`, and where it came from, before it is checked. */
 export function chooseBackend(
   flag: string | undefined,
   env: Env,
-  settings: Partial<Record<'api_url' | 'upload_url' | 'sessions_url' | 'events_url', string>>,
+  settings: BackendSettings,
   op: Operation,
 ): { value: string; source: string } {
   const chain: [string | undefined, string][] = [
@@ -67,8 +72,13 @@ export function operationToken(env: Env, operation: Operation): { token: string;
  * Reads a backend value. A folder must look like one: `./x`, `../x`, `/x`, `~/x`, a name
  * without dots, or a `file:` URL. Anything that looks like a host or a URL but is not a valid
  * http(s):// URL is refused with the URL it probably meant, so a typo never becomes a folder.
+ * An `s3://` URL takes its endpoint and addressing from `env` and `settings` (config/s3.ts).
  */
-export function parseBackend(value: string, source: string, options: { allowHttp: boolean; cwd: string; home?: string }): BackendSpec {
+export function parseBackend(
+  value: string,
+  source: string,
+  options: { allowHttp: boolean; cwd: string; home?: string; env?: Env; settings?: S3Settings },
+): BackendSpec {
   const Bad = source === '--to' ? UsageError : ConfigError;
   const refuse = (why: string, hint: string): never => {
     throw new Bad(`${source}: "${value}" ${why}`, hint);
@@ -88,6 +98,7 @@ export function parseBackend(value: string, source: string, options: { allowHttp
       refuse('looks like a host name, not a folder', hostHint(value));
     return dir(value);
   }
+  if (scheme === 's3') return s3Backend(value, source, options);
   if (scheme === 'file') {
     try {
       return { kind: 'dir', dir: fileURLToPath(value), source };
@@ -97,7 +108,10 @@ export function parseBackend(value: string, source: string, options: { allowHttp
   }
   if (scheme !== 'http' && scheme !== 'https') {
     if (/^[^:/]+:\d+(\/|$)/.test(value)) refuse('looks like a host and port, not a URL', hostHint(value));
-    throw new Bad(`${source}: unsupported scheme "${scheme}:" in ${value}`, 'Use an https:// URL, a loopback http:// URL, or a folder.');
+    throw new Bad(
+      `${source}: unsupported scheme "${scheme}:" in ${value}`,
+      'Use an https:// URL, a loopback http:// URL, an s3://bucket/prefix URL, or a folder.',
+    );
   }
   let url: URL | undefined;
   try {
@@ -143,11 +157,27 @@ function hostHint(rest: string, scheme?: string): string {
   return `Did you mean ${guess}://${rest}?${folder}`;
 }
 
-/** The backend a ledger or queue id names (the inverse of backendId); checked again, as when it was named. */
-export function backendFromId(id: string, cwd: string, allowHttp: boolean): BackendSpec {
+/**
+ * The backend a ledger or queue id names (the inverse of backendId); checked again, as when it was
+ * named. A bucket's endpoint is the id's (none = AWS itself), whatever the environment says now:
+ * the session goes where it was queued for. Its addressing is read from `env` and `settings`.
+ */
+export function backendFromId(id: string, cwd: string, allowHttp: boolean, s3: { env?: Env; settings?: S3Settings } = {}): BackendSpec {
   const dir = folderOfBackendId(id);
   if (dir !== undefined) return { kind: 'dir', dir, source: 'queue' };
+  const bucket = bucketOfBackendId(id);
+  if (bucket) return s3Backend(bucket.url, 'queue', { allowHttp, ...s3, endpoint: bucket.endpoint ?? null });
   return parseBackend(id, 'queue', { allowHttp, cwd });
+}
+
+/**
+ * The value that names `spec` again in a later run (a follow-up of the hook's worker, of watch),
+ * whatever that run's environment: the folder, the URL, or a bucket's id, which holds its endpoint.
+ */
+export function backendValue(spec: BackendSpec): string {
+  if (spec.kind === 'dir') return spec.dir;
+  if (spec.kind === 'http') return spec.url.href;
+  return backendId(spec);
 }
 
 export { isLoopback } from '../util/loopback.js';

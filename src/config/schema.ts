@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { AGENT_NAMES, readAgentNames } from '../contracts/agents.js';
 import { patternListProblem } from '../util/pattern-list.js';
+import { endpointProblem } from './s3.js';
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a slug (letters, digits, ".", "_", "-")');
 // The message of each check, the type's included, is shown to the user as is: no zod wording.
@@ -44,6 +45,13 @@ export const settingsShape = {
   redact_allow: patternList(true),
   /** Redaction of what is sent (default true); `--no-redact` turns it off for one run. */
   redact: onOff,
+  /** The endpoint of s3:// stores (MinIO, R2...), after AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL; unset = AWS. */
+  s3_endpoint: z.string({ error: 'must be an http(s):// URL' }).superRefine((value, ctx) => {
+    const problem = endpointProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** Path-style addressing of s3:// stores, after TRACES_S3_PATH_STYLE; default on with a custom endpoint. */
+  s3_path_style: onOff,
 };
 
 export const settingsSchema = z.object(settingsShape).partial();

@@ -16,9 +16,7 @@ export interface S3Location {
 
 /** Where data goes: an HTTP service, a folder holding the embedded local store, or a bucket store. */
 export type BackendSpec =
-  | { kind: 'http'; url: URL; source: string }
-  | { kind: 'dir'; dir: string; source: string }
-  | ({ kind: 's3'; source: string } & S3Location);
+  { kind: 'http'; url: URL; source: string } | { kind: 'dir'; dir: string; source: string } | ({ kind: 's3'; source: string } & S3Location);
 
 /** The part of a BackendSpec that names it. */
 export type BackendLocation = { kind: 'http'; url: URL } | { kind: 'dir'; dir: string } | ({ kind: 's3' } & S3Location);

@@ -13,13 +13,13 @@ const SHORT_HOLD = { maxHoldMs: 5000 };
 export interface QueueEntry {
   id: string;
   file: string;
-  /** The ledger id of the backend (an http(s) URL, or `file:` + folder), or the value as given if unusable. */
+  /** The ledger id of the backend (an http(s) URL, `file:` + folder, or `s3://bucket/prefix[?endpoint=...]`), or the value as given if unusable. */
   backend: string;
   /** The hook's --allow-http. */
   allowHttp?: boolean;
   /** The hook's --to (entries queued before sessionsTo/eventsTo existed). */
   to?: string;
-  /** Where the metadata save (--save) and the event push (--events) go, fixed when the hook ran: a URL or a folder. */
+  /** Where the metadata save (--save) and the event push (--events) go, fixed when the hook ran: a URL, a folder or a bucket's id. */
   sessionsTo?: string;
   eventsTo?: string;
   maxBytes?: number;

@@ -1,4 +1,4 @@
-import { describeError, refusedCredential, type AuthError } from '../errors.js';
+import { describeError, stopsTheRun, type AuthError, type ConfigError } from '../errors.js';
 import type { SessionsApi } from '../contracts/apis.js';
 import type { MetadataSave } from '../contracts/wire.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -79,7 +79,7 @@ export async function saveSessions(
 ): Promise<SaveRun> {
   const results = new Array<SaveResult>(files.length);
   const indexed = files.map((file, index) => ({ file, index }));
-  let authError: AuthError | undefined;
+  let authError: AuthError | ConfigError | undefined;
   const rule = new UnreachableRule<SaveResult>((r) => onResult?.(r));
   await mapLimit(indexed, options.concurrency, async ({ file, index }) => {
     if (authError) return;
@@ -102,7 +102,12 @@ export async function saveSessions(
       results[index] = { file, session_id: body.id, status: outcome.status, error: null, session: outcome.session };
       rule.record(results[index]);
     } catch (error) {
-      authError ??= refusedCredential(error);
+      // A failure every session would meet (a refused credential, a missing bucket) is said once, by the run.
+      const stop = stopsTheRun(error);
+      if (stop) {
+        authError ??= stop;
+        return;
+      }
       results[index] = { file, session_id: body?.id ?? null, status: 'failed', error: describeError(error), session: null };
       rule.record(results[index], error);
     }

@@ -2,7 +2,7 @@
  * One session's upload within a run (`uploadSessions` in upload.ts): the PUT with its headers, and
  * what its outcome means for the report and the ledger.
  */
-import { ApiError, TooLargeError, describeError, refusedCredential, type AuthError } from '../errors.js';
+import { ApiError, TooLargeError, describeError, stopsTheRun, type AuthError, type ConfigError } from '../errors.js';
 import type { LedgerEntry } from './ledger.js';
 import type { Logger } from './logger.js';
 import { formatMiB } from '../util/bytes.js';
@@ -53,7 +53,7 @@ export interface Work {
 export interface OneResult {
   report?: SessionReport;
   entry?: LedgerEntry;
-  auth?: AuthError;
+  auth?: AuthError | ConfigError;
   /** What the session failed with. */
   error?: unknown;
 }
@@ -124,7 +124,7 @@ export async function uploadOne(work: Work, options: UploadOptions, target: Uplo
         entry: entry('too_large', candidate, info, { error: message, limit: options.maxBytes }),
       };
     }
-    const auth = refusedCredential(error);
+    const auth = stopsTheRun(error);
     if (auth) return { auth };
     if (error instanceof ApiError && error.status === 413) {
       return { report: { ...base, status: 'too_large', error: message }, entry: entry('too_large', candidate, info, { error: message }) };

@@ -1,4 +1,4 @@
-import type { AuthError } from '../errors.js';
+import type { AuthError, ConfigError } from '../errors.js';
 import type { Ledger } from './ledger.js';
 import type { Logger } from './logger.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -154,7 +154,7 @@ export async function uploadSessions(options: UploadOptions, deps: UploadDeps): 
     return summarise(reports);
   }
 
-  let authError: AuthError | undefined;
+  let authError: AuthError | ConfigError | undefined;
   let lastSave = Date.now();
   const saveEveryMs = deps.saveEveryMs ?? 2000;
   const rule = options.failFast ? new UnreachableRule<SessionReport>((r) => deps.onSession?.(r)) : undefined;

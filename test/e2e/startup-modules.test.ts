@@ -30,8 +30,14 @@ function commandChunk(name: string): string {
 }
 
 // sql.js (opencode's database reader, a WASM build) loads only when a database is read; the
-// secret rules only when something is redacted or scanned.
-const HEAVY = ['undici', 'chokidar', 'conf', 'zod', 'sql.js', '@secretlint/secretlint-rule-preset-recommend'];
+// secret rules only when something is redacted or scanned; the AWS SDK (every @aws-sdk/ package)
+// only when an s3:// store is used.
+const HEAVY = ['undici', 'chokidar', 'conf', 'zod', 'sql.js', '@secretlint/secretlint-rule-preset-recommend', '@aws-sdk'];
+
+/** Whether the graph holds `pkg`, or, for a scope such as `@aws-sdk`, any package of it. */
+function loads(graph: Set<string>, pkg: string): boolean {
+  return [...graph].some((m) => m === pkg || m.startsWith(`${pkg}/`));
+}
 
 describe('start-up cost (DESIGN §4: lazy loading)', () => {
   beforeAll(assertBuilt);
@@ -39,17 +45,23 @@ describe('start-up cost (DESIGN §4: lazy loading)', () => {
   it('`traces --version` loads commander and nothing heavy', () => {
     const graph = staticGraph('cli.js');
     expect(graph.has('commander')).toBe(true);
-    for (const pkg of HEAVY) expect(graph.has(pkg), pkg).toBe(false);
+    for (const pkg of HEAVY) expect(loads(graph, pkg), pkg).toBe(false);
   });
 
   it('`traces hook` loads no HTTP, watcher, spinner or schema module', () => {
     const graph = new Set([...staticGraph('cli.js'), ...staticGraph(commandChunk('hook'))]);
-    for (const pkg of HEAVY) expect(graph.has(pkg), pkg).toBe(false);
+    for (const pkg of HEAVY) expect(loads(graph, pkg), pkg).toBe(false);
   });
 
   it('`traces upload` leaves undici to the first request', () => {
     const graph = new Set([...staticGraph('cli.js'), ...staticGraph(commandChunk('upload'))]);
     expect(graph.has('undici')).toBe(false);
+    expect(loads(graph, '@aws-sdk')).toBe(false);
     expect(graph.has('zod')).toBe(true); // settings are validated
+  });
+
+  it('`traces serve` leaves the AWS SDK to an s3:// store', () => {
+    const graph = new Set([...staticGraph('cli.js'), ...staticGraph(commandChunk('serve'))]);
+    expect(loads(graph, '@aws-sdk')).toBe(false);
   });
 });

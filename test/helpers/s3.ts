@@ -43,6 +43,23 @@ export interface S3Fixture extends S3Endpoints {
   /** Writes the object unconditionally and returns its ETag. */
   putText(bucket: string, key: string, text: string): Promise<string>;
   deleteKey(bucket: string, key: string): Promise<void>;
+  /**
+   * Makes the layer fail the next `times` requests of `method` in `bucket` whose key contains
+   * `key`: answered `status` (an S3 error `code`), or, with `reset`, cut off after `afterBytes`
+   * bytes of their body. Replaces the faults set before.
+   */
+  faults(list: S3Fault[]): Promise<void>;
+}
+
+export interface S3Fault {
+  bucket: string;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+  key: string;
+  times: number;
+  status?: number;
+  code?: string;
+  reset?: boolean;
+  afterBytes?: number;
 }
 
 export interface S3Server extends S3Fixture {
@@ -165,6 +182,10 @@ export function s3Fixture(endpoints: S3Endpoints): S3Fixture {
     },
     deleteKey: async (bucket, key) => {
       await client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    faults: async (list) => {
+      const answer = await fetch(`${endpoints.endpoint}/__faults`, { method: 'POST', body: JSON.stringify(list) });
+      if (answer.status !== 204) throw new Error(`the S3 layer refused the faults: ${answer.status}`);
     },
   };
 }

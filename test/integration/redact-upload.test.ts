@@ -2,7 +2,7 @@ import { readFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { header, uuidFrom } from '../../fixtures/builder.mjs';
-import { createUploadTarget } from '../../src/backend/connect.js';
+import { uploadTargetIn } from '../../src/backend/connect.js';
 import { LocalStore } from '../../src/backend/store/index.js';
 import { knownSecrets } from '../../src/config/credentials.js';
 import { readSettings, settingsPath } from '../../src/config/settings.js';
@@ -139,7 +139,7 @@ describe('whole-file uploads send redacted bytes', () => {
         agents: { scan: ['prime'], paths: ['prime'] },
         redactor,
       },
-      { logger: silentLogger, connect: createUploadTarget },
+      { logger: silentLogger, connect: uploadTargetIn(env) },
     );
   }
 

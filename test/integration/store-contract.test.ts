@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TraceStore } from '../../src/backend/store/trace-store.js';
 import { LengthMismatchError } from '../../src/backend/store/trace-store.js';
 import type { TraceEvent } from '../../src/contracts/wire.js';
+import { openBucketStore, type BucketStore } from '../../src/backend/bucket/index.js';
+import { useS3 } from '../helpers/s3.js';
 import { storeKinds, type StorePlace } from '../helpers/stores.js';
 
 /**
@@ -206,5 +208,55 @@ describe('a bucket store on a store that ignores conditional writes', () => {
     await Promise.all(batches.map((batch, i) => (i % 2 ? other : place.store).events.append(s, batch)));
     const stored = (await place.store.events.list(s)).map((e) => e.event_id);
     expect(stored.sort()).toEqual([...ids].sort());
+  });
+});
+
+describe('a bucket store uploading large bodies in parts', () => {
+  const s3 = useS3();
+  const MiB = 1024 * 1024;
+  let store: BucketStore;
+  beforeEach(async () => {
+    const bucket = await s3.newBucket('parts');
+    store = await openBucketStore(
+      { bucket, prefix: '', endpoint: s3.endpoint, pathStyle: true },
+      { env: s3.env(), retries: 1, timeoutMs: 10_000, multipartThreshold: 5 * MiB },
+    );
+  });
+  afterEach(() => store.close());
+
+  /** `n` MiB of NDJSON lines, as chunks of 64 KiB (a stream, as a request body is). */
+  const chunks = (n: number, tag: string) => {
+    const one = Buffer.from(`${JSON.stringify({ type: 'message', tag, pad: 'x'.repeat(1000) })}\n`);
+    const chunk = Buffer.concat(Array.from({ length: Math.floor((64 * 1024) / one.length) }, () => one));
+    return Array.from({ length: Math.ceil((n * MiB) / chunk.length) }, () => chunk);
+  };
+
+  it('round-trips a body of several parts byte for byte', async () => {
+    const body = chunks(12, 'a');
+    const length = body.reduce((n, c) => n + c.length, 0);
+    const record = await store.sessions.put({ sessionId: 'big', traceId: 'big' }, Readable.from(body), length);
+    expect(record.bytes).toBe(length);
+    const text = await readAll((await store.sessions.openBody('big'))!.stream());
+    expect(text).toBe(Buffer.concat(body).toString());
+  });
+
+  it('keeps the previous version when a body of several parts falls short midway', async () => {
+    await store.sessions.put({ sessionId: 'big', traceId: 'big' }, bodyOf(line(1)), line(1).length);
+    const body = chunks(12, 'b');
+    const length = body.reduce((n, c) => n + c.length, 0);
+    await expect(store.sessions.put({ sessionId: 'big', traceId: 'big' }, Readable.from(body), length + 1)).rejects.toBeInstanceOf(
+      LengthMismatchError,
+    );
+    expect(await readAll((await store.sessions.openBody('big'))!.stream())).toBe(line(1));
+  });
+
+  it('keeps the previous version when a streamed body of one PUT falls short after sending most of it', async () => {
+    await store.sessions.put({ sessionId: 'small', traceId: 'small' }, bodyOf(line(1)), line(1).length);
+    const body = chunks(3, 'c');
+    const length = body.reduce((n, c) => n + c.length, 0);
+    await expect(store.sessions.put({ sessionId: 'small', traceId: 'small' }, Readable.from(body), length + 10)).rejects.toBeInstanceOf(
+      LengthMismatchError,
+    );
+    expect(await readAll((await store.sessions.openBody('small'))!.stream())).toBe(line(1));
   });
 });

@@ -11,6 +11,8 @@ export interface BucketOptions {
   retries: number;
   /** A connection that takes longer, or a request that sends or receives nothing for this long, fails. */
   timeoutMs: number;
+  /** Bodies of this size and above go up as multipart uploads. @default MULTIPART_THRESHOLD */
+  multipartThreshold?: number;
 }
 
 /** What a conditional write asks: create only (`If-None-Match: *`), or replace only this version (`If-Match`). */
@@ -31,12 +33,19 @@ export interface ListedObject {
   lastModified: Date;
 }
 
-/** Bodies at or above this size go up as a multipart upload, this many bytes a part. */
-export const PART_SIZE = 8 * 1024 * 1024;
-/** Parts in flight at once: what a large upload holds in memory is PART_SIZE times this. */
+/** Bodies of this size and above go up as a multipart upload (below: one streamed PUT). */
+export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+/** A multipart upload's part size (S3's smallest is 5 MiB), and the parts in flight at once: it holds their product in memory. */
+const PART_SIZE = 16 * 1024 * 1024;
+const MIN_PART_SIZE = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 
 type Sdk = typeof S3;
+
+/** Every key of a store is JSON (`.json`) or NDJSON (session bodies, events). */
+export function contentTypeOf(key: string): string {
+  return key.endsWith('.json') ? 'application/json' : 'application/x-ndjson';
+}
 
 /**
  * One bucket and key prefix, through the AWS SDK: the few operations the bucket store is made of,
@@ -51,7 +60,10 @@ export class Bucket {
   private constructor(
     private readonly sdk: Sdk,
     readonly client: S3.S3Client,
+    /** For streamed bodies, which cannot be sent twice: the same client without the SDK's retries (callers retry with a fresh stream). */
+    private readonly once: S3.S3Client,
     readonly location: S3Location,
+    private readonly multipartThreshold: number,
   ) {
     this.name = s3Url(location);
   }
@@ -74,7 +86,7 @@ export class Bucket {
             sessionToken: env.AWS_SESSION_TOKEN || undefined,
           }
         : undefined;
-    const client = new sdk.S3Client({
+    const config: S3.S3ClientConfig = {
       ...(region ? { region } : {}),
       ...(keys ? { credentials: keys } : env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}),
       ...(location.endpoint ? { endpoint: location.endpoint } : {}),
@@ -84,8 +96,9 @@ export class Bucket {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { connectionTimeout: options.timeoutMs, socketTimeout: options.timeoutMs },
-    });
-    return new Bucket(sdk, client, location);
+    };
+    const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD;
+    return new Bucket(sdk, new sdk.S3Client(config), new sdk.S3Client({ ...config, maxAttempts: 1 }), location, threshold);
   }
 
   private key(key: string): string {
@@ -117,11 +130,11 @@ export class Bucket {
     }
   }
 
-  /** The object's body as a stream, with its length; undefined when there is no such key. */
-  async open(key: string): Promise<{ size: number; stream: Readable } | undefined> {
+  /** The object's body as a stream, with its length and time; undefined when there is no such key. */
+  async open(key: string): Promise<{ size: number; lastModified: Date; stream: Readable } | undefined> {
     try {
       const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
-      return { size: out.ContentLength ?? 0, stream: out.Body as Readable };
+      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), stream: out.Body as Readable };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.fail(error, `reading ${key}`);
@@ -132,14 +145,14 @@ export class Bucket {
    * Writes a small object whole. With a condition, answers 'conflict' instead of writing when the
    * key exists (create) or holds another version (etag); else the new ETag.
    */
-  async put(key: string, body: string, condition?: Condition): Promise<Written> {
+  async put(key: string, body: string | Uint8Array, condition?: Condition): Promise<Written> {
     try {
       const out = await this.client.send(
         new this.sdk.PutObjectCommand({
           Bucket: this.location.bucket,
           Key: this.key(key),
           Body: body,
-          ContentType: key.endsWith('.json') ? 'application/json' : 'application/x-ndjson',
+          ContentType: contentTypeOf(key),
           ...(condition && 'create' in condition ? { IfNoneMatch: '*' } : {}),
           ...(condition && 'etag' in condition ? { IfMatch: condition.etag } : {}),
         }),
@@ -156,26 +169,29 @@ export class Bucket {
   }
 
   /**
-   * Streams `body` to `key`: one PUT when it fits in a part, else a multipart upload with a few
-   * parts in flight, never the whole body in memory. A body that fails midway (its stream errors)
-   * stores nothing: the upload is aborted and the key keeps its previous version.
+   * Streams `length` bytes of `body` to `key`: one PUT below the multipart threshold, else a multipart
+   * upload with a few parts in flight; never the whole body in memory. A body that fails midway
+   * (its stream errors: a length or NDJSON check) stores nothing, and the key keeps its previous
+   * version. The body is sent once: a failed upload is the caller's to retry with a new stream.
    */
-  async upload(key: string, body: Readable, contentType = 'application/x-ndjson'): Promise<string> {
-    const { Upload } = await import('@aws-sdk/lib-storage');
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.location.bucket, Key: this.key(key), Body: body, ContentType: contentType },
-      partSize: PART_SIZE,
-      queueSize: PARTS_IN_FLIGHT,
-      leavePartsOnError: false,
-    });
+  async upload(key: string, body: Readable, length: number): Promise<string> {
+    const params = { Bucket: this.location.bucket, Key: this.key(key), Body: body, ContentType: contentTypeOf(key) };
+    // A body that fails cuts its request off at once: the store sees a request shorter than its
+    // Content-Length, which it does not store.
+    const cut = new AbortController();
+    body.once('error', () => cut.abort());
     try {
-      const out = await upload.done();
-      return out.ETag ?? '';
+      if (length < this.multipartThreshold) {
+        const put = new this.sdk.PutObjectCommand({ ...params, ContentLength: length });
+        return (await this.once.send(put, { abortSignal: cut.signal })).ETag ?? '';
+      }
+      const { Upload } = await import('@aws-sdk/lib-storage');
+      const partSize = Math.max(MIN_PART_SIZE, Math.min(PART_SIZE, this.multipartThreshold));
+      const upload = new Upload({ client: this.client, params, partSize, queueSize: PARTS_IN_FLIGHT, leavePartsOnError: false });
+      return (await upload.done()).ETag ?? '';
     } catch (error) {
       // The body's own error (a length or NDJSON check) is the caller's to report, as it is.
-      const own = body.errored;
-      if (own) throw own;
+      if (body.errored) throw body.errored;
       throw this.fail(error, `uploading ${key}`);
     }
   }
@@ -238,5 +254,6 @@ export class Bucket {
 
   close(): void {
     this.client.destroy();
+    this.once.destroy();
   }
 }

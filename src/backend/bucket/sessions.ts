@@ -78,7 +78,7 @@ export class BucketSessions implements SessionStore {
     }
     const hash = createHash('sha256');
     const counted = countedBody(body, length, hash, check);
-    await this.bucket.upload(key, counted);
+    await this.bucket.upload(key, counted, length);
     const record: StoredSessionRecord = {
       session_id: input.sessionId,
       trace_id: input.traceId,
@@ -93,8 +93,10 @@ export class BucketSessions implements SessionStore {
       updated: new Date().toISOString(),
     };
     let replaced: StoredSessionRecord | undefined;
+    let read = false; // the first attempt goes on the record read before the upload
     await retryConflicts(`${this.bucket.name}: index of session ${input.sessionId}`, async () => {
-      const current = await this.bucket.getJson<StoredSessionRecord>(indexKey);
+      const current = read ? await this.bucket.getJson<StoredSessionRecord>(indexKey) : before;
+      read = true;
       replaced = current?.value;
       return this.bucket.putJson(indexKey, record, current ? { etag: current.etag } : { create: true });
     });
@@ -131,15 +133,22 @@ function countedBody(
   check?: Transform,
 ): PassThrough {
   let seen = 0;
+  // The last chunk is held back until the body has ended at exactly `length`: until then the
+  // store has not been sent the whole length, so a body that turns out short or long cannot be
+  // taken as complete by it.
+  let held: Buffer | undefined;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
       if (seen > length) return done(new LengthMismatchError(`body is longer than its Content-Length of ${length}`));
       hash.update(chunk);
-      done(null, chunk);
+      const previous = held;
+      held = chunk;
+      done(null, previous);
     },
     flush(done) {
-      done(seen === length ? null : new LengthMismatchError(`body has ${seen} bytes, Content-Length said ${length}`));
+      if (seen !== length) return done(new LengthMismatchError(`body has ${seen} bytes, Content-Length said ${length}`));
+      done(null, held);
     },
   });
   const out = new PassThrough();

@@ -1,4 +1,4 @@
-import { describeError, refusedCredential, type AuthError } from '../../errors.js';
+import { describeError, stopsTheRun, type AuthError, type ConfigError } from '../../errors.js';
 import type { EventsApi } from '../../contracts/apis.js';
 import type { TraceEvent } from '../../contracts/wire.js';
 import { finite, isObject, Ledger } from '../ledger.js';
@@ -98,7 +98,7 @@ export async function pushSessions(
   const stopped = deps.signal;
   const results: PushResult[] = [];
   const cross: { node: SessionNode; events: MappedEvent[]; mark: PushMark }[] = [];
-  let authError: AuthError | undefined;
+  let authError: AuthError | ConfigError | undefined;
   const rule = new UnreachableRule<PushResult>((r) => {
     if (!options.crossSession || r.status !== 'pushed') deps.onResult?.(r);
   });
@@ -158,7 +158,12 @@ export async function pushSessions(
       }
     } catch (error) {
       if (stopped?.aborted) return; // cut off by the stop: nothing recorded, the next run sends it
-      authError ??= refusedCredential(error);
+      // A failure every session would meet (a refused credential, a missing bucket) is said once, by the run.
+      const stop = stopsTheRun(error);
+      if (stop) {
+        authError ??= stop;
+        return;
+      }
       result.error = describeError(error);
       failure = error;
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The test suite's own S3-compatible server: s3rver, plus a small HTTP layer in front of it that
 // adds what s3rver 3.7.1 lacks and AWS S3 has: conditional writes (If-None-Match: *, If-Match) on
-// PutObject, CopyObject and CompleteMultipartUpload, and AbortMultipartUpload.
+// PutObject, CopyObject and CompleteMultipartUpload, AbortMultipartUpload, and whole-object writes
+// (s3rver writes an object's file in place, so a PUT cut off midway would leave half a body; S3
+// stores nothing of it).
 //
 //   node --openssl-legacy-provider test/helpers/s3/server.mjs [--dir DIR]
 //
@@ -11,10 +13,10 @@
 // OpenSSL provider, every listing with more keys than MaxKeys answers 500.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { parseArgs } from 'node:util';
 import S3rver from 's3rver';
@@ -33,6 +35,9 @@ const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directo
 const raw = await s3rver.run();
 const store = s3rver.store;
 const upstream = new http.Agent({ keepAlive: true });
+/** Where PUT bodies land first (a bucket of the layer's own, so listings never show them). */
+const STAGING = 'layer-staging';
+await store.putBucket(STAGING);
 
 /** Requests to one key run one at a time, so that a precondition and the write it guards are atomic. */
 const queues = new Map();
@@ -129,13 +134,13 @@ async function preconditionFailure(req, bucket, key) {
  * and streams the answer back. Resolves with s3rver's status once the answer has been relayed,
  * i.e. once s3rver has finished the write.
  */
-function forward(req, res, { relay = () => true } = {}) {
+function forward(req, res, { relay = () => true, path = req.url, beforeAnswer = async () => {} } = {}) {
   return new Promise((resolve) => {
     const out = http.request({
       host: raw.address,
       port: raw.port,
       method: req.method,
-      path: req.url,
+      path,
       headers: req.rawHeaders,
       agent: upstream,
     });
@@ -145,8 +150,17 @@ function forward(req, res, { relay = () => true } = {}) {
         answer.on('end', () => resolve(answer.statusCode));
         return;
       }
-      res.writeHead(answer.statusCode, answer.statusMessage, answer.rawHeaders);
-      pipeline(answer, res, () => resolve(answer.statusCode));
+      beforeAnswer(answer.statusCode).then(
+        () => {
+          res.writeHead(answer.statusCode, answer.statusMessage, answer.rawHeaders);
+          pipeline(answer, res, () => resolve(answer.statusCode));
+        },
+        (err) => {
+          answer.resume();
+          sendError(req, res, 500, 'InternalError', `layer: ${err.message}`);
+          resolve(500);
+        },
+      );
     });
     out.on('error', (err) => {
       if (!res.headersSent) sendError(req, res, 500, 'InternalError', `s3rver: ${err.message}`);
@@ -155,6 +169,33 @@ function forward(req, res, { relay = () => true } = {}) {
     });
     pipeline(req, out, () => {});
   });
+}
+
+/**
+ * A PutObject made whole-or-nothing, as on S3: the body goes to a staging object first; only a
+ * request whose body arrived complete and that s3rver stored moves it to its key (a rename of
+ * s3rver's files). A request cut off midway leaves the key as it was.
+ */
+async function stagedPut(req, res, { bucket, key }) {
+  const url = new URL(req.url, 'http://layer');
+  const staged = `${bucket}/${randomBytes(8).toString('hex')}`;
+  url.pathname = `/${STAGING}/${staged.split('/').map(encodeURIComponent).join('/')}`;
+  const files = ['object', 'metadata.json', 'object.md5'];
+  const move = async (status) => {
+    if (status !== 200 || !req.complete) return;
+    for (const file of files) {
+      const to = store.getResourcePath(bucket, key, file);
+      await mkdir(dirname(to), { recursive: true });
+      await rename(store.getResourcePath(STAGING, staged, file), to).catch((err) => {
+        if (err.code !== 'ENOENT' || file === 'object') throw err;
+      });
+    }
+  };
+  try {
+    await forward(req, res, { path: `${url.pathname}${url.search}`, beforeAnswer: move });
+  } finally {
+    await store.deleteObject(STAGING, staged).catch(() => {});
+  }
 }
 
 /**
@@ -189,8 +230,43 @@ async function readKey(folder) {
   }
 }
 
+/**
+ * Faults a test asks for (`POST /__faults` with a JSON list): the next `times` requests of
+ * `method` in `bucket` whose key contains `key` are answered `status` with the S3 error `code` (their body
+ * drained), or, with `reset`, have their connection cut after `afterBytes` bytes of the body.
+ */
+let faults = [];
+
+async function setFaults(req, res) {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  faults = JSON.parse(text || '[]');
+  res.writeHead(204);
+  res.end();
+}
+
+function injected(req, res, request) {
+  const at = faults.findIndex((f) => f.times > 0 && f.method === req.method && f.bucket === request.bucket && request.key.includes(f.key));
+  if (at < 0) return false;
+  const fault = faults[at];
+  fault.times -= 1;
+  if (fault.reset) {
+    let seen = 0;
+    req.on('data', (chunk) => {
+      seen += chunk.length;
+      if (seen >= (fault.afterBytes ?? 0)) req.socket.destroy();
+    });
+    if (!fault.afterBytes) req.socket.destroy();
+    return true;
+  }
+  sendError(req, res, fault.status ?? 500, fault.code ?? 'InternalError', 'We encountered an internal error. Please try again.');
+  return true;
+}
+
 async function handle(req, res, expectsContinue) {
+  if (req.method === 'POST' && req.url === '/__faults') return setFaults(req, res);
   const request = classify(req);
+  if (request.key && injected(req, res, request)) return;
   const proceed = () => {
     if (expectsContinue) res.writeContinue();
     return forward(req, res);
@@ -204,6 +280,11 @@ async function handle(req, res, expectsContinue) {
   return serialize(`${request.bucket}/${request.key}`, async () => {
     const failure = request.op === 'delete' ? undefined : await preconditionFailure(req, request.bucket, request.key);
     if (failure) return sendError(req, res, ...failure);
+    // A missing bucket is s3rver's to answer (NoSuchBucket): only writes to a real bucket are staged.
+    if (request.op === 'put' && req.headers['x-amz-copy-source'] === undefined && (await store.getBucket(request.bucket))) {
+      if (expectsContinue) res.writeContinue();
+      return stagedPut(req, res, request);
+    }
     await proceed();
   });
 }

@@ -28,7 +28,10 @@ export class RecordingServer {
   readonly traces: TracesServer;
 
   /** `served` is the folder store's folder, or a store (a bucket store from test/helpers/stores.ts). */
-  constructor(served: string | TraceStore, options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean; log?: (line: string) => void } = {}) {
+  constructor(
+    served: string | TraceStore,
+    options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean; log?: (line: string) => void } = {},
+  ) {
     this.traces = new TracesServer({
       ...(typeof served === 'string' ? { dataDir: served } : { store: served }),
       tokens: options.auth === false ? null : [this.token],

@@ -73,7 +73,7 @@ export function twoServerInvariants(servers: () => TwoServers): void {
       expect(statuses(answers)).toEqual(batches.map(() => '200'));
       for (const [s, sid] of sids.entries()) {
         const expected = [...new Set(batches.flatMap((ids) => ids.filter((_, j) => j % 2 === s)))].sort();
-        const held = await heldIds(servers().place, sid!);
+        const held = await heldIds(servers().place, sid);
         expect([...held.keys()].sort()).toEqual(expected);
         expect([...held.entries()].filter(([, n]) => n !== 1)).toEqual([]);
       }

@@ -16,7 +16,7 @@ function twoServers(kind: StoreKind, options: { raw?: boolean } = {}): () => Two
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     const place = await kind.open(options);
-    cleanup = place.cleanup;
+    cleanup = () => place.cleanup();
     running = [new TracesServer({ store: place.store, tokens: [token], maxBytes: 1024 ** 2 })];
     running.push(new TracesServer({ store: await place.another(), tokens: [token], maxBytes: 1024 ** 2 }));
     const urls = (await Promise.all(running.map((s) => s.listen('127.0.0.1', 0)))) as [string, string];

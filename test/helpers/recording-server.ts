@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TraceStore } from '../../src/backend/store/trace-store.js';
 import { TracesServer, type ServerFaults } from '../../src/server/server.js';
 
 export interface RecordedRequest {
@@ -26,12 +27,17 @@ export class RecordingServer {
   private server!: Server;
   readonly traces: TracesServer;
 
-  constructor(dataDir: string, options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean } = {}) {
+  /** `served` is the folder store's folder, or a store (a bucket store from test/helpers/stores.ts). */
+  constructor(
+    served: string | TraceStore,
+    options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean; log?: (line: string) => void } = {},
+  ) {
     this.traces = new TracesServer({
-      dataDir,
+      ...(typeof served === 'string' ? { dataDir: served } : { store: served }),
       tokens: options.auth === false ? null : [this.token],
       maxBytes: options.maxBytes ?? 1024 ** 3,
       faults: options.faults,
+      log: options.log,
     });
   }
 
@@ -63,6 +69,7 @@ export class RecordingServer {
   }
 
   async stop(): Promise<void> {
+    if (!this.server.listening) return; // stopped already, by a test that restarts it
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

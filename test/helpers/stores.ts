@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { openBucketStore, type BucketStore } from '../../src/backend/bucket/index.js';
 import { LocalStore } from '../../src/backend/store/index.js';
 import type { TraceStore } from '../../src/backend/store/trace-store.js';
@@ -22,7 +22,19 @@ export interface StorePlace {
   /** The backend value that names this place for `--to` / `--store`, and the env a traces process needs for it. */
   to: string;
   env: Record<string, string | undefined>;
+  /** Every key the store holds under `prefix` ('' for all), sorted: a file's path below the folder, an object's key below the bucket's prefix. */
+  keys(prefix: string): Promise<string[]>;
+  /** The text stored under `key`, or undefined when there is none. */
+  read(key: string): Promise<string | undefined>;
   cleanup(): Promise<void>;
+}
+
+/** Every file below `dir`, as `/`-separated paths relative to `root`. */
+function filesBelow(root: string, dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
 }
 
 export const folderStore: StoreKind = {
@@ -34,6 +46,8 @@ export const folderStore: StoreKind = {
       another: async () => new LocalStore(dir),
       to: dir,
       env: {},
+      keys: async (prefix) => filesBelow(dir, join(dir, prefix)).sort(),
+      read: async (key) => (existsSync(join(dir, key)) ? readFileSync(join(dir, key), 'utf8') : undefined),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },
@@ -60,6 +74,8 @@ export function bucketStoreKind(s3: S3Fixture = useS3()): StoreKind {
         another: make,
         to: `s3://${bucket}/traces`,
         env,
+        keys: async (prefix) => (await s3.listKeys(bucket, `traces/${prefix}`)).map((k) => k.slice('traces/'.length)).sort(),
+        read: (key) => s3.getText(bucket, `traces/${key}`),
         cleanup: async () => opened.forEach((s) => s.close()),
       };
     },

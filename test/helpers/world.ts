@@ -3,6 +3,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { buildHome } from '../../fixtures/builder.mjs';
 import { isolatedEnv, tempDir } from './cli.js';
 import { RecordingServer } from './recording-server.js';
+import type { StoreKind, StorePlace } from './stores.js';
 
 /** What most integration tests start from: a temp folder, traces serve behind a recorder, an agent home. */
 export interface World {
@@ -11,19 +12,29 @@ export interface World {
   home: ReturnType<typeof buildHome>;
   /** An isolated env with the server's URL and token and the home's sessions dir. */
   env: Record<string, string | undefined>;
+  /** The store the server serves, when the world was made on a store kind. */
+  place?: StorePlace;
 }
 
-export async function createWorld(options: { turns?: number } = {}): Promise<World> {
+export interface WorldOptions {
+  turns?: number;
+  /** Serve a store of this kind (a folder or a bucket); by default a folder in the world's temp folder. */
+  store?: StoreKind;
+}
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const tmp = tempDir();
-  const server = new RecordingServer(join(tmp.path, 'served'));
+  const place = await options.store?.open();
+  const server = new RecordingServer(place?.store ?? join(tmp.path, 'served'));
   await server.start();
   const home = buildHome(join(tmp.path, 'agent'), { turns: options.turns ?? 2 });
   const env = isolatedEnv(tmp.path, { TRACES_TOKEN: server.token, TRACES_API_URL: server.url, TRACES_SESSIONS_DIR: home.sessions });
-  return { tmp, server, home, env };
+  return { tmp, server, home, env, place };
 }
 
 export async function destroyWorld(world: World): Promise<void> {
   await world.server.stop();
+  await world.place?.cleanup();
   world.tmp.cleanup();
 }
 
@@ -32,7 +43,7 @@ export async function destroyWorld(world: World): Promise<void> {
  * returns one object whose fields are replaced before each test (read them inside tests, not at
  * load time). An afterEach the file registers later runs before this one tears the world down.
  */
-export function useWorld(options: { turns?: number } = {}): World {
+export function useWorld(options: WorldOptions = {}): World {
   const world = {} as World;
   beforeEach(async () => {
     Object.assign(world, await createWorld(options));

@@ -119,7 +119,10 @@ export async function createEventsApi(spec: BackendSpec, options: ConnectOptions
 }
 
 /** The bucket store of an s3 backend, with the HTTP backends' patience. The AWS SDK loads here, on first use. */
-export async function openBucket(location: S3Location, options: Pick<ConnectOptions, 'retries' | 'timeoutMs' | 'env'> & { logger?: Logger }) {
+export async function openBucket(
+  location: S3Location,
+  options: Pick<ConnectOptions, 'retries' | 'timeoutMs' | 'env'> & { logger?: Logger },
+) {
   const { openBucketStore } = await import('./bucket/index.js');
   return openBucketStore(location, { env: options.env, retries: options.retries, timeoutMs: options.timeoutMs, logger: options.logger });
 }

@@ -4,7 +4,7 @@ import { DEFAULTS } from '../util/defaults.js';
 import { isLoopback } from '../util/loopback.js';
 import { LocalStore } from '../backend/store/index.js';
 import type { TraceStore } from '../backend/store/trace-store.js';
-import { describeError } from '../errors.js';
+import { ApiError, describeError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
 import { getSession, listSessions, putSession } from './routes/agent-traces.js';
@@ -198,6 +198,14 @@ export class TracesServer {
     if (OUT_OF_SPACE.has(code)) {
       this.options.log?.(`error: ${(error as Error).message}`);
       sendJson(res, 507, { detail: 'the server is out of disk space' });
+      return;
+    }
+    if (error instanceof ApiError && (error.status === 503 || error.status === 429)) {
+      // The store behind the server is busy (a bucket slowing down, a key many writers contend
+      // for): the client's retry after a pause is the cure.
+      this.options.log?.(`error: ${error.message}`);
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, { detail: 'the store is busy right now; try again shortly' });
       return;
     }
     if (error instanceof HttpProblem) {

@@ -26,6 +26,11 @@ export interface StorePlace {
   keys(prefix: string): Promise<string[]>;
   /** The text stored under `key`, or undefined when there is none. */
   read(key: string): Promise<string | undefined>;
+  /**
+   * What a later process does to the store as it opens it, with every leftover old enough: a
+   * bucket's sweep of the bodies that moves left behind (a folder removes them at once).
+   */
+  settle(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ export const folderStore: StoreKind = {
       env: {},
       keys: async (prefix) => filesBelow(dir, join(dir, prefix)).sort(),
       read: async (key) => (existsSync(join(dir, key)) ? readFileSync(join(dir, key), 'utf8') : undefined),
+      settle: async () => {},
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },
@@ -61,21 +67,24 @@ export function bucketStoreKind(s3: S3Fixture = useS3()): StoreKind {
       const endpoint = options.raw ? s3.raw : s3.endpoint;
       const env = s3.env({ AWS_ENDPOINT_URL_S3: endpoint });
       const opened: BucketStore[] = [];
-      const make = async () => {
+      const make = async (staleAfterMs?: number) => {
         const store = await openBucketStore(
           { bucket, prefix: 'traces', endpoint, pathStyle: true },
-          { env, retries: 2, timeoutMs: 10_000 },
+          { env, retries: 2, timeoutMs: 10_000, staleAfterMs },
         );
         opened.push(store);
         return store;
       };
       return {
         store: await make(),
-        another: make,
+        another: () => make(),
         to: `s3://${bucket}/traces`,
         env,
         keys: async (prefix) => (await s3.listKeys(bucket, `traces/${prefix}`)).map((k) => k.slice('traces/'.length)).sort(),
         read: (key) => s3.getText(bucket, `traces/${key}`),
+        settle: async () => {
+          await (await make(0)).sessions.list(); // opening the sessions sweeps
+        },
         cleanup: async () => opened.forEach((s) => s.close()),
       };
     },

@@ -63,6 +63,9 @@ describe.each(storeKinds())('the $name store', (kind) => {
       expect(await readAll((await store.sessions.openBody('s1'))!.stream())).toBe(line(2));
       const other = await place.another();
       expect((await other.sessions.get('s1'))?.trace_id).toBe('t2');
+      await place.settle();
+      expect(await place.keys('agent-traces/')).toEqual(['agent-traces/t2/s1.jsonl']);
+      expect(await place.keys('index/pending/')).toEqual([]);
     });
 
     it('hostile ids stay inside their folder of keys', async () => {

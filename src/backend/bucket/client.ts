@@ -16,6 +16,8 @@ export interface BucketOptions {
   multipartThreshold?: number;
   /** Where the SDK's own remarks go (--verbose); never the terminal directly. */
   logger?: Logger;
+  /** How old the bodies a session's move left behind must be before they are removed. @default 1 hour */
+  staleAfterMs?: number;
 }
 
 /** What a conditional write asks: create only (`If-None-Match: *`), or replace only this version (`If-Match`). */
@@ -141,6 +143,17 @@ export class Bucket {
     try {
       const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
       return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), stream: out.Body as Readable };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw this.fail(error, `reading ${key}`);
+    }
+  }
+
+  /** The object's size and last write; undefined when there is no such key. */
+  async stat(key: string): Promise<{ size: number; lastModified: Date } | undefined> {
+    try {
+      const out = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.fail(error, `reading ${key}`);

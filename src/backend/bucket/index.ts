@@ -23,9 +23,12 @@ export class BucketStore implements TraceStore {
   readonly events: BucketEvents;
   private conditional?: Promise<boolean>;
 
-  constructor(private readonly bucket: Bucket) {
+  constructor(
+    private readonly bucket: Bucket,
+    staleAfterMs?: number,
+  ) {
     this.location = s3Url(bucket.location);
-    this.sessions = new BucketSessions(bucket);
+    this.sessions = new BucketSessions(bucket, staleAfterMs);
     this.events = new BucketEvents(bucket, () => this.conditionalWrites());
   }
 
@@ -100,5 +103,5 @@ export class BucketStore implements TraceStore {
 
 /** Opens the bucket store at `location` (loading the AWS SDK now, not before). */
 export async function openBucketStore(location: S3Location, options: BucketOptions): Promise<BucketStore> {
-  return new BucketStore(await Bucket.open(location, options));
+  return new BucketStore(await Bucket.open(location, options), options.staleAfterMs);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, Transform, pipeline } from 'node:stream';
 import { layout } from '../store/layout.js';
 import {
@@ -8,28 +8,30 @@ import {
   type SessionStore,
   type StoredSessionRecord,
 } from '../store/trace-store.js';
-import type { Bucket, Versioned } from './client.js';
+import type { Bucket } from './client.js';
 import { mapLimit } from '../../util/map-limit.js';
-import { retryConflicts } from './conflicts.js';
-
-/**
- * A move's intent older than this was left by a PUT that died: its orphan bodies are removed.
- * Long, since a PUT that is still streaming a large body must not lose it.
- */
-const STALE_INTENT_MS = 60 * 60 * 1000;
 
 /**
  * Uploaded session files in a bucket, under the folder store's keys: the body at
  * `agent-traces/<trace>/<session>.jsonl`, its record at `index/sessions/<session>.json`. A body is
- * streamed to its key (an object appears whole or not at all), then the record is replaced with
- * `If-Match` on the version read, so two servers writing one session leave one record. A PUT that
- * moves a session to another trace writes an intent first, so the body it leaves behind is
- * removed even if the PUT dies midway (by the next store that opens the bucket).
+ * streamed to its key (an object appears whole or not at all), then the record is written: created
+ * with `If-None-Match: *` for a new session, else replaced (the last writer's record stands, as on
+ * a folder).
+ *
+ * A PUT never removes a body: another server may be writing that very key again for a PUT that
+ * moves the session back. A PUT that finds the session under another key (it moved to another
+ * trace) leaves an intent naming both keys (`index/pending/<session>/<unique>.json`); the bodies
+ * an intent names that the index no longer does are removed once they and the intent are
+ * `staleAfterMs` old (an hour), by any store that opens the bucket or goes on writing to it.
  */
 export class BucketSessions implements SessionStore {
-  private recovered?: Promise<void>;
+  private swept?: Promise<void>;
+  private sweptAt = 0;
 
-  constructor(private readonly bucket: Bucket) {}
+  constructor(
+    private readonly bucket: Bucket,
+    private readonly staleAfterMs = 60 * 60 * 1000,
+  ) {}
 
   keyOf(traceId: string, sessionId: string): string {
     return layout.sessionBody(traceId, sessionId);
@@ -73,8 +75,7 @@ export class BucketSessions implements SessionStore {
     const key = this.keyOf(input.traceId, input.sessionId);
     const indexKey = layout.sessionIndex(input.sessionId);
     const hash = createHash('sha256');
-    const counted = countedBody(body, length, hash, check);
-    await this.bucket.upload(key, counted, length);
+    await this.bucket.upload(key, countedBody(body, length, hash, check), length);
     const record: StoredSessionRecord = {
       session_id: input.sessionId,
       trace_id: input.traceId,
@@ -88,40 +89,50 @@ export class BucketSessions implements SessionStore {
       git_commit: input.gitCommit ?? null,
       updated: new Date().toISOString(),
     };
-    // The record is created as for a new session; only when one exists is it read and replaced
-    // with If-Match, so a first upload costs two requests. A record that names another key (the
-    // session moved to another trace) gets an intent first, so that the old body is removed even
-    // if this PUT dies before it does.
-    let current: Versioned<StoredSessionRecord> | undefined;
-    let attempt = 0;
-    const moved = new Set<string>();
-    await retryConflicts(`${this.bucket.name}: index of session ${input.sessionId}`, async () => {
-      if (attempt++ > 0) current = await this.bucket.getJson<StoredSessionRecord>(indexKey);
-      const old = current?.value.key;
-      if (old !== undefined && old !== key && !moved.has(old)) {
-        moved.add(old);
-        await this.bucket.putJson(layout.pendingMove(input.sessionId), { session_id: input.sessionId, keys: [key, ...moved] });
-      }
-      return this.bucket.putJson(indexKey, record, current ? { etag: current.etag } : { create: true });
-    });
-    for (const old of moved) if (old !== key) await this.bucket.delete(old);
-    if (moved.size) await this.bucket.delete(layout.pendingMove(input.sessionId));
+    // A new session costs two requests: the body, and its record created.
+    if ((await this.bucket.putJson(indexKey, record, { create: true })) !== 'conflict') return record;
+    const current = (await this.bucket.getJson<StoredSessionRecord>(indexKey))?.value;
+    if (current && current.key !== key) {
+      const intent = layout.pendingMoveOf(input.sessionId, randomUUID());
+      await this.bucket.putJson(intent, { session_id: input.sessionId, keys: [key, current.key] });
+    }
+    await this.bucket.putJson(indexKey, record);
     return record;
   }
 
-  /** Once per process: the bodies that PUTs which died mid-move left behind are removed. */
+  /** Once per process, and again every `staleAfterMs` while it writes: the sweep of old moves. */
   private open(): Promise<void> {
-    return (this.recovered ??= (async () => {
-      const before = Date.now() - STALE_INTENT_MS;
-      for await (const item of this.bucket.list(layout.pendingPrefix)) {
-        if (item.lastModified.getTime() > before) continue;
-        const intent = await this.bucket.getJson<{ session_id: string; keys: string[] }>(item.key);
-        if (!intent) continue;
-        const current = (await this.bucket.getJson<StoredSessionRecord>(layout.sessionIndex(intent.value.session_id)))?.value;
-        for (const key of intent.value.keys) if (key !== current?.key) await this.bucket.delete(key);
-        await this.bucket.delete(item.key);
+    if (this.swept && Date.now() - this.sweptAt < this.staleAfterMs) return this.swept;
+    this.sweptAt = Date.now();
+    this.swept = this.sweep().catch((error: unknown) => {
+      this.swept = undefined; // not remembered: the next call tries again
+      throw error;
+    });
+    return this.swept;
+  }
+
+  /**
+   * Removes the bodies that moves left behind: those an intent names, the index does not, and
+   * nobody has written for `staleAfterMs`; then the intent.
+   */
+  private async sweep(): Promise<void> {
+    const before = Date.now() - this.staleAfterMs;
+    for await (const item of this.bucket.list(layout.pendingPrefix)) {
+      if (!item.key.endsWith('.json') || item.lastModified.getTime() > before) continue;
+      const intent = (await this.bucket.getJson<{ session_id?: string; keys?: string[] }>(item.key))?.value;
+      let settled = true;
+      if (intent?.session_id && Array.isArray(intent.keys)) {
+        const named = (await this.bucket.getJson<StoredSessionRecord>(layout.sessionIndex(intent.session_id)))?.value?.key;
+        for (const key of intent.keys) {
+          if (key === named) continue;
+          const body = await this.bucket.stat(key);
+          if (body && body.lastModified.getTime() > before)
+            settled = false; // written again lately: not ours to judge yet
+          else if (body) await this.bucket.delete(key);
+        }
       }
-    })());
+      if (settled) await this.bucket.delete(item.key);
+    }
   }
 }
 

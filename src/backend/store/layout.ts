@@ -12,6 +12,8 @@ export const layout = {
   sessionIndexPrefix: 'index/sessions/',
   /** A PUT that moves a session to another key says so here first, so a crash leaves no body unnamed. */
   pendingMove: (sessionId: string) => `index/pending/${safeName(sessionId)}.json`,
+  /** The bucket store's form: one intent per PUT (`unique`), since PUTs of one session do not wait for each other there. */
+  pendingMoveOf: (sessionId: string, unique: string) => `index/pending/${safeName(sessionId)}/${unique}.json`,
   pendingPrefix: 'index/pending/',
   metadata: (org: string, workspace: string, id: string) => `metadata/${safeName(org)}/${safeName(workspace)}/${safeName(id)}.json`,
   metadataIndex: (id: string) => `index/metadata/${safeName(id)}.json`,

@@ -172,13 +172,32 @@ function forward(req, res, { relay = () => true, path = req.url, beforeAnswer = 
 }
 
 /**
+ * s3rver removes a deleted object's folders when they are left empty, racing with a write of
+ * another key into the same folder (which then fails with 500); S3 has no folders. The layer
+ * removes an object's files itself and leaves the folders.
+ */
+async function unlinkObject(bucket, key) {
+  for (const file of ['object', 'object.md5', 'metadata.json']) await rm(store.getResourcePath(bucket, key, file), { force: true });
+}
+
+async function deleteObject(req, res, { bucket, key }) {
+  const keyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+  // An unknown access key or a missing bucket: s3rver's own answer.
+  if (keyId !== 'S3RVER' || !(await store.getBucket(bucket))) return forward(req, res);
+  req.resume();
+  await unlinkObject(bucket, key);
+  res.writeHead(204, { 'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase() });
+  res.end();
+}
+
+/**
  * A PutObject made whole-or-nothing, as on S3: the body goes to a staging object first; only a
  * request whose body arrived complete and that s3rver stored moves it to its key (a rename of
  * s3rver's files). A request cut off midway leaves the key as it was.
  */
 async function stagedPut(req, res, { bucket, key }) {
   const url = new URL(req.url, 'http://layer');
-  const staged = `${bucket}/${randomBytes(8).toString('hex')}`;
+  const staged = randomBytes(12).toString('hex');
   url.pathname = `/${STAGING}/${staged.split('/').map(encodeURIComponent).join('/')}`;
   const files = ['object', 'metadata.json', 'object.md5'];
   const move = async (status) => {
@@ -194,7 +213,7 @@ async function stagedPut(req, res, { bucket, key }) {
   try {
     await forward(req, res, { path: `${url.pathname}${url.search}`, beforeAnswer: move });
   } finally {
-    await store.deleteObject(STAGING, staged).catch(() => {});
+    await unlinkObject(STAGING, staged).catch(() => {});
   }
 }
 
@@ -281,6 +300,7 @@ async function handle(req, res, expectsContinue) {
     const failure = request.op === 'delete' ? undefined : await preconditionFailure(req, request.bucket, request.key);
     if (failure) return sendError(req, res, ...failure);
     // A missing bucket is s3rver's to answer (NoSuchBucket): only writes to a real bucket are staged.
+    if (request.op === 'delete') return deleteObject(req, res, request);
     if (request.op === 'put' && req.headers['x-amz-copy-source'] === undefined && (await store.getBucket(request.bucket))) {
       if (expectsContinue) res.writeContinue();
       return stagedPut(req, res, request);

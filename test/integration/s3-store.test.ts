@@ -1,3 +1,5 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { entries, header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { until } from '../helpers/until.js';
 import { join } from 'node:path';
@@ -69,6 +71,30 @@ describe('traces upload --to s3://bucket/prefix', () => {
     const again = await runCli(['upload', '--to', `s3://${other}`, '--json'], { env: env() });
     expect(again.code).toBe(0);
     expect(again.json().uploaded).toBe(1);
+  });
+
+  it('an endpoint nobody answers for stops the run early, keeps the rest pending, and the next run sends them', async () => {
+    const bucket = await s3.newBucket('dead');
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const dead = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const many = Array.from({ length: 12 }, (_, i) => {
+      const id = uuidFrom(`s3-dead:${i}`);
+      return writeSession(join(world.env.TRACES_SESSIONS_DIR!, `${id}.jsonl`), header({ id }), entries(`s3-dead:${i}`, 1));
+    });
+    const stopped = await runCli(['upload', '--to', `s3://${bucket}`, '--json', '--retries', '0'], {
+      env: { ...env(), AWS_ENDPOINT_URL_S3: dead },
+    });
+    expect(stopped.code).toBe(1);
+    const report = stopped.json();
+    expect(report.unreachable).toBe('ECONNREFUSED');
+    expect(report.pending).toBeGreaterThan(0);
+    expect(stopped.stderr.split('\n').filter((l) => /unreachable/.test(l))).toHaveLength(1);
+    const next = await runCli(['upload', '--to', `s3://${bucket}`, '--json'], { env: env() });
+    expect(next.code).toBe(0);
+    expect(next.json().uploaded).toBe(report.total);
+    expect(report.total).toBeGreaterThanOrEqual(many.length);
   });
 
   it('with AWS_ENDPOINT_URL alone, and with the s3_endpoint setting', async () => {

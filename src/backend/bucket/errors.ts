@@ -71,7 +71,8 @@ export function bucketError(error: unknown, store: string, doing: string): Error
 function systemCode(error: unknown): string | undefined {
   let current = error as SdkError | undefined;
   for (let depth = 0; current && depth < 4; depth++) {
-    if (typeof current.code === 'string' && !current.$metadata) return current.code;
+    // The SDK puts its $metadata on every error, a socket's too: a system code is what says which.
+    if (typeof current.code === 'string' && (/^E[A-Z0-9_]+$/.test(current.code) || neverConnected(current.code))) return current.code;
     const errors = (current as { errors?: unknown[] }).errors;
     if (Array.isArray(errors) && errors.length) current = errors[0] as SdkError;
     else current = current.cause as SdkError | undefined;

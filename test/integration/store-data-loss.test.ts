@@ -106,9 +106,11 @@ describe.each(storeKinds())('traces serve on a $name store', (kind) => {
 
   describe('concurrent PUTs of one session with different trace ids', () => {
     it('always reads back one whole body that one PUT sent, with the index naming it and no orphan', async () => {
+      // s3rver behind its layer takes ~10 ms a request: fewer writers keep the bucket's run short.
+      const writers = kind.name === 'bucket' ? 60 : 200;
       for (let round = 0; round < 3; round++) {
         const bodies = Array.from(
-          { length: 200 },
+          { length: writers },
           (_, i) => `{"type":"session","round":${round},"n":${i}}\n${`{"pad":"${'x'.repeat(i * 7)}"}\n`}`,
         );
         const answers = await Promise.all(bodies.map((b, i) => put(i % 2 ? 'trace-b' : 'trace-a', b)));
@@ -128,7 +130,7 @@ describe.each(storeKinds())('traces serve on a $name store', (kind) => {
 
     it('answers every GET with a whole body while PUTs move the session between traces', async () => {
       expect((await put('trace-a', '{"type":"session","n":-1}\n')).status).toBe(200);
-      const bodies = Array.from({ length: 150 }, (_, i) => `{"type":"session","n":${i}}\n`);
+      const bodies = Array.from({ length: kind.name === 'bucket' ? 60 : 150 }, (_, i) => `{"type":"session","n":${i}}\n`);
       let putting = true;
       const answers: { status: number; text: string }[] = [];
       // Four readers GET the session over and over for as long as the PUTs go on.

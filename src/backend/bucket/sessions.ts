@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, Transform, pipeline } from 'node:stream';
 import { layout } from '../store/layout.js';
+import { sessionRecord } from '../store/rules.js';
 import {
   LengthMismatchError,
   type OpenedBody,
@@ -76,19 +77,7 @@ export class BucketSessions implements SessionStore {
     const indexKey = layout.sessionIndex(input.sessionId);
     const hash = createHash('sha256');
     await this.bucket.upload(key, countedBody(body, length, hash, check), length);
-    const record: StoredSessionRecord = {
-      session_id: input.sessionId,
-      trace_id: input.traceId,
-      parent_session: input.parentId ?? null,
-      bytes: length,
-      sha256: hash.digest('hex'),
-      key,
-      cwd: input.cwd ?? null,
-      agent_version: input.agentVersion ?? null,
-      git_repo: input.gitRepo ?? null,
-      git_commit: input.gitCommit ?? null,
-      updated: new Date().toISOString(),
-    };
+    const record = sessionRecord(input, key, length, hash.digest('hex'));
     // A new session costs two requests: the body, and its record created.
     if ((await this.bucket.putJson(indexKey, record, { create: true })) !== 'conflict') return record;
     const current = (await this.bucket.getJson<StoredSessionRecord>(indexKey))?.value;

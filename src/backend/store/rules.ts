@@ -10,12 +10,29 @@ import {
   type SessionStart,
   type TraceEvent,
 } from '../../contracts/wire.js';
-import type { MetadataRecord, PatchedSession, SessionEvent } from './trace-store.js';
+import type { MetadataRecord, PatchedSession, PutSessionInput, SessionEvent, StoredSessionRecord } from './trace-store.js';
 
 /**
  * The rules that decide what a store keeps, shared by the folder store and the bucket store, so
  * the two give the same answers: they differ only in how a write is made safe against others.
  */
+
+/** The record of an uploaded session file: what its PUT said, where its body is, its size and hash. */
+export function sessionRecord(input: PutSessionInput, key: string, bytes: number, sha256: string): StoredSessionRecord {
+  return {
+    session_id: input.sessionId,
+    trace_id: input.traceId,
+    parent_session: input.parentId ?? null,
+    bytes,
+    sha256,
+    key,
+    cwd: input.cwd ?? null,
+    agent_version: input.agentVersion ?? null,
+    git_repo: input.gitRepo ?? null,
+    git_commit: input.gitCommit ?? null,
+    updated: new Date().toISOString(),
+  };
+}
 
 /** A new metadata record, as the first save of an id creates it. */
 export function metadataRecord(

@@ -8,6 +8,7 @@ import { fsyncDir } from '../../util/atomic-write.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 import { layout } from './layout.js';
+import { sessionRecord } from './rules.js';
 import { StoreDir } from './store-dir.js';
 import { LengthMismatchError, type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from './trace-store.js';
 
@@ -168,19 +169,7 @@ export class SessionFiles implements SessionStore {
       } finally {
         await handle.close();
       }
-      const record: StoredSessionRecord = {
-        session_id: input.sessionId,
-        trace_id: input.traceId,
-        parent_session: input.parentId ?? null,
-        bytes: length,
-        sha256: hash.digest('hex'),
-        key,
-        cwd: input.cwd ?? null,
-        agent_version: input.agentVersion ?? null,
-        git_repo: input.gitRepo ?? null,
-        git_commit: input.gitCommit ?? null,
-        updated: new Date().toISOString(),
-      };
+      const record = sessionRecord(input, key, length, hash.digest('hex'));
       return await this.dir.lock(this.lockName(input.sessionId), async () => {
         await this.finishMove(input.sessionId); // what a PUT that crashed mid-move left
         const previous = await this.read(input.sessionId);

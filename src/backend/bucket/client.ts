@@ -224,8 +224,8 @@ export class Bucket {
     }
   }
 
-  /** Every object under `prefix` (relative to the store's), in key order, page by page. */
-  async *list(prefix: string): AsyncGenerator<ListedObject> {
+  /** Every object under `prefix` (relative to the store's), in key order, page by page; `doing` names the work in an error. */
+  async *list(prefix: string, doing = `listing ${prefix || '/'}`): AsyncGenerator<ListedObject> {
     const full = this.key(prefix);
     const strip = this.location.prefix ? this.location.prefix.length + 1 : 0;
     let token: string | undefined;
@@ -236,7 +236,7 @@ export class Bucket {
           new this.sdk.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: full, ContinuationToken: token }),
         );
       } catch (error) {
-        throw this.fail(error, `listing ${prefix || '/'}`);
+        throw this.fail(error, doing);
       }
       for (const item of out.Contents ?? []) {
         if (item.Key === undefined) continue;

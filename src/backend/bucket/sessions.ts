@@ -106,7 +106,8 @@ export class BucketSessions implements SessionStore {
    */
   private async sweep(): Promise<void> {
     const before = Date.now() - this.staleAfterMs;
-    for await (const item of this.bucket.list(layout.pendingPrefix)) {
+    // The first request a store makes: its failure (no such bucket, access denied) is the store's, said so.
+    for await (const item of this.bucket.list(layout.pendingPrefix, 'opening the store')) {
       if (!item.key.endsWith('.json') || item.lastModified.getTime() > before) continue;
       const intent = (await this.bucket.getJson<{ session_id?: string; keys?: string[] }>(item.key))?.value;
       let settled = true;

@@ -13,8 +13,8 @@ import { nearMisses, PLACES, plantedSecrets, TRACES_TOKEN, uEscaped, USER_PATTER
 
 /**
  * What the events, metadata and patch commands send, checked where it lands: `traces serve` on
- * port 0 and a `--to` store, each over a folder and over a bucket. The token in use is the corpus's own (`traces-token`), so the
- * server runs without authentication.
+ * port 0 and a `--to` store, each over a folder and over a bucket. The token in use is the
+ * corpus's own (`traces-token`), so the server runs without authentication.
  */
 let tmp: ReturnType<typeof tempDir>;
 let env: Record<string, string | undefined>;

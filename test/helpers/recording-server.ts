@@ -9,6 +9,15 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
 }
 
+/** The bytes `store` holds for a session (a folder's or a bucket's), or undefined when it has none. */
+export async function storedBody(store: TraceStore, sessionId: string): Promise<Buffer | undefined> {
+  const found = await store.sessions.openBody(sessionId);
+  if (!found) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of found.stream()) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
 /** What the next request meets instead of the normal answer. */
 export type Fault = (
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
@@ -60,12 +69,8 @@ export class RecordingServer {
   }
 
   /** The bytes the store holds for a session, read back from the store. */
-  async body(sessionId: string): Promise<Buffer | undefined> {
-    const found = await this.traces.store.sessions.openBody(sessionId);
-    if (!found) return undefined;
-    const chunks: Buffer[] = [];
-    for await (const chunk of found.stream()) chunks.push(Buffer.from(chunk as Uint8Array));
-    return Buffer.concat(chunks);
+  body(sessionId: string): Promise<Buffer | undefined> {
+    return storedBody(this.traces.store, sessionId);
   }
 
   async stop(): Promise<void> {

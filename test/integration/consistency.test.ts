@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { uuidFrom, writeLargeSession } from '../../fixtures/builder.mjs';
 import { describe, expect, it } from 'vitest';
 import { TracesServer } from '../../src/server/server.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { useWorld } from '../helpers/world.js';
+import { storeKinds } from '../helpers/stores.js';
 
+// Most of these test what the client says and its ledger, not what a store keeps: one folder store serves them.
 const world = useWorld();
 const cli = (...args: string[]) => runCli(args, { env: world.env });
 
@@ -69,11 +71,11 @@ describe('a session over --max-bytes', () => {
   });
 });
 
-describe('traces serve request log', () => {
+describe.each(storeKinds())('traces serve request log on a $name store', (kind) => {
   it('counts the body bytes it sends, not only those it reads', async () => {
-    const tmp = tempDir();
+    const place = await kind.open();
     const lines: string[] = [];
-    const server = new TracesServer({ dataDir: join(tmp.path, 'data'), tokens: null, maxBytes: 1024 ** 2, log: (l) => lines.push(l) });
+    const server = new TracesServer({ store: place.store, tokens: null, maxBytes: 1024 ** 2, log: (l) => lines.push(l) });
     const url = await server.listen('127.0.0.1', 0);
     try {
       const logged = new Promise<void>((resolve) => {
@@ -96,7 +98,7 @@ describe('traces serve request log', () => {
       expect(line).toContain(`out ${Buffer.byteLength(body)} B`);
     } finally {
       await server.close(0);
-      tmp.cleanup();
+      await place.cleanup();
     }
   });
 });

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entries, header, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
-import { SessionFiles } from '../../src/backend/store/sessions.js';
 import { USER_AGENT } from '../../src/version.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { RawServer } from '../helpers/raw-server.js';
 import { RecordingServer } from '../helpers/recording-server.js';
+import { storeKinds, type StorePlace } from '../helpers/stores.js';
 
 // What a prime-agent user sees when `traces` replaces prime-agent's own uploader: the same
 // request line and the same header bytes for every value prime-agent can send, one documented
-// encoding (RFC 8187's `UTF-8''...`) for the values it cannot, and `traces serve` and a folder
-// backend storing the same strings.
+// encoding (RFC 8187's `UTF-8''...`) for the values it cannot, and `traces serve` and a `--to`
+// store, each on a folder and on a bucket, storing the same strings.
 
 let tmp: ReturnType<typeof tempDir>;
 let raw: RawServer;
@@ -78,9 +78,16 @@ const IDS: [string, string, string][] = [
 
 const wire = (value: string, expected: string) => (expected === 'latin1' ? Buffer.from(value, 'latin1') : Buffer.from(expected, 'latin1'));
 
+/** Per kind of store: traces serve over one store of it, and another as a `--to` store. */
+const KINDS = storeKinds().map((kind) => ({
+  kind,
+  name: kind.name,
+  served: undefined as unknown as RecordingServer,
+  places: [] as StorePlace[],
+}));
+
 describe('header values, against the raw bytes on the wire', () => {
   const sessions = () => join(tmp.path, 'values', 'agent', 'sessions');
-  const folder = () => join(tmp.path, 'folder-store');
 
   beforeAll(async () => {
     CWDS.forEach(([, cwd], i) => writeSession(join(sessions(), `cwd-${i}.jsonl`), header({ id: `cwd-${i}`, cwd }), entries(`cwd-${i}`, 1)));
@@ -89,19 +96,31 @@ describe('header values, against the raw bytes on the wire', () => {
       const child = join(tmp.path, 'values', 'agent', 'session-artifacts', uuidFrom(id), 'sub-0000abcd', 'child.jsonl');
       writeSession(child, header({ id: `child-of-${uuidFrom(id)}`, parentSession: root, rlmDepth: 1 }), entries(`${id}:child`, 1));
     }
-    for (const to of [raw.url, served.url, folder()]) {
-      const result = await cli('values', ['upload', '--to', to, '--json'], { TRACES_SESSIONS_DIR: sessions() });
+    const targets: [string, Record<string, string | undefined>][] = [[raw.url, {}]];
+    for (const k of KINDS) {
+      const [servedPlace, to] = [await k.kind.open(), await k.kind.open()];
+      k.places = [servedPlace, to];
+      k.served = new RecordingServer(servedPlace.store);
+      targets.push([await k.served.start(), {}], [to.to, to.env]);
+    }
+    for (const [to, extra] of targets) {
+      const result = await cli('values', ['upload', '--to', to, '--json'], { TRACES_SESSIONS_DIR: sessions(), ...extra });
       expect(result.code, result.stderr).toBe(0);
       expect(result.json()).toMatchObject({ failed: 0, uploaded: CWDS.length + 2 * IDS.length });
     }
   });
 
-  it.each(CWDS)('X-Cwd with %s: the exact bytes, and both stores keep the string', async (_what, cwd, expected) => {
+  afterAll(async () => {
+    for (const k of KINDS) {
+      await k.served?.stop();
+      for (const place of k.places) await place.cleanup();
+    }
+  });
+
+  it.each(CWDS)('X-Cwd with %s: the exact bytes', (_what, cwd, expected) => {
     const i = CWDS.findIndex(([, c]) => c === cwd);
     const [put] = putsOf(`cwd-${i}`);
     expect(put!.headers.get('x-cwd')).toEqual(wire(cwd, expected));
-    expect((await served.traces.store.sessions.get(`cwd-${i}`))?.cwd).toBe(cwd);
-    expect((await new SessionFiles(folder()).get(`cwd-${i}`))?.cwd).toBe(cwd);
   });
 
   it.each(CWDS.filter(([, , e]) => e === 'latin1'))('X-Cwd with %s: the same bytes prime-agent (Node fetch) sends', async (_what, cwd) => {
@@ -115,27 +134,40 @@ describe('header values, against the raw bytes on the wire', () => {
     expect(await fetchSends('/tmp/dir ')).toEqual(Buffer.from('/tmp/dir'));
   });
 
-  it.each(IDS)('%s: the path, X-Trace-Id and X-Parent-Session name the same id, in both stores', async (_what, id, expected) => {
+  it.each(IDS)('%s: the path, X-Trace-Id and X-Parent-Session name the same id', (_what, id, expected) => {
     const [root] = putsOf(id);
     expect(root!.target).toBe(`/api/v1/agent-traces/sessions/${encodeURIComponent(id)}`);
     expect(root!.headers.get('x-trace-id')).toEqual(wire(id, expected));
     const [child] = putsOf(`child-of-${uuidFrom(id)}`);
     expect(child!.headers.get('x-trace-id')).toEqual(wire(id, expected));
     expect(child!.headers.get('x-parent-session')).toEqual(wire(id, expected));
-    for (const store of [served.traces.store.sessions, new SessionFiles(folder())]) {
-      expect(await store.get(id)).toMatchObject({ session_id: id, trace_id: id });
-      expect(await store.get(`child-of-${uuidFrom(id)}`)).toMatchObject({ trace_id: id, parent_session: id });
-    }
   });
 
-  it.each(IDS)('%s: traces serve answers a GET of it with the same X-Trace-Id encoding', async (_what, id, expected) => {
-    const res = await fetch(`${served.url}/api/v1/agent-traces/sessions/${encodeURIComponent(id)}`, {
-      headers: { authorization: `Bearer ${served.token}` },
+  describe.each(KINDS)('on a $name store', (k) => {
+    /** The sessions of traces serve's store and of the `--to` store, read by stores of their own. */
+    const both = async () => [(await k.places[0]!.another()).sessions, (await k.places[1]!.another()).sessions];
+
+    it.each(CWDS)('X-Cwd with %s: traces serve and a --to store keep the string', async (_what, cwd) => {
+      const i = CWDS.findIndex(([, c]) => c === cwd);
+      for (const store of await both()) expect((await store.get(`cwd-${i}`))?.cwd).toBe(cwd);
     });
-    expect(res.status).toBe(200);
-    await res.arrayBuffer();
-    // fetch reads header bytes as Latin-1, as Node's server and client do.
-    expect(Buffer.from(res.headers.get('x-trace-id')!, 'latin1')).toEqual(wire(id, expected));
+
+    it.each(IDS)('%s: traces serve and a --to store name the same id', async (_what, id) => {
+      for (const store of await both()) {
+        expect(await store.get(id)).toMatchObject({ session_id: id, trace_id: id });
+        expect(await store.get(`child-of-${uuidFrom(id)}`)).toMatchObject({ trace_id: id, parent_session: id });
+      }
+    });
+
+    it.each(IDS)('%s: traces serve answers a GET of it with the same X-Trace-Id encoding', async (_what, id, expected) => {
+      const res = await fetch(`${k.served.url}/api/v1/agent-traces/sessions/${encodeURIComponent(id)}`, {
+        headers: { authorization: `Bearer ${k.served.token}` },
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      // fetch reads header bytes as Latin-1, as Node's server and client do.
+      expect(Buffer.from(res.headers.get('x-trace-id')!, 'latin1')).toEqual(wire(id, expected));
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { header, hex8, uuidFrom, writeSession } from '../../fixtures/builder.mjs';
@@ -6,19 +6,21 @@ import { eventSchema } from '../../src/contracts/wire.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 import { until } from '../helpers/until.js';
-import { storeText } from '../helpers/store-text.js';
+import { placeText } from '../helpers/store-text.js';
+import { storeKinds, type StoreKind, type StorePlace } from '../helpers/stores.js';
 import { tryLock } from '../../src/util/lock.js';
 import { nearMisses, PLACES, plantedSecrets, TRACES_TOKEN, uEscaped, USER_PATTERN, type Planted } from '../helpers/secrets-corpus.js';
 
 /**
  * What the events, metadata and patch commands send, checked where it lands: `traces serve` on
- * port 0 and a `--to DIR` store. The token in use is the corpus's own (`traces-token`), so the
- * server runs without authentication.
+ * port 0 and a `--to` store, each over a folder and over a bucket. The token in use is the
+ * corpus's own (`traces-token`), so the server runs without authentication.
  */
 let tmp: ReturnType<typeof tempDir>;
 let env: Record<string, string | undefined>;
 let sessions: string;
 const servers: RecordingServer[] = [];
+const places: StorePlace[] = [];
 const planted = plantedSecrets();
 
 beforeEach(async () => {
@@ -30,6 +32,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
+  await Promise.all(places.splice(0).map((p) => p.cleanup()));
   tmp.cleanup();
 });
 
@@ -99,28 +102,27 @@ function writeEventsFile(): string {
 const forms = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1)];
 const leaked = (text: string) => planted.filter((p) => forms(p.secret).some((form) => text.includes(form)));
 
-/** Every stored event line of the store, parsed. */
-function storedEvents(dir: string): unknown[] {
+/** Every stored event line under `prefix` of the store (the folder's events files, the bucket's log segments), parsed. */
+async function storedEvents(place: StorePlace, prefix = 'events/'): Promise<unknown[]> {
   const events: unknown[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name === 'events.ndjson') for (const line of readFileSync(path, 'utf8').split('\n')) if (line) events.push(JSON.parse(line));
-    }
-  };
-  walk(dir);
+  for (const key of await place.keys(prefix)) {
+    if (!key.endsWith('.ndjson')) continue;
+    for (const line of ((await place.read(key)) ?? '').split('\n')) if (line) events.push(JSON.parse(line));
+  }
   return events;
 }
 
-type Backend = { kind: 'http' | 'dir'; dir: string; args: string[] };
+/** Where the commands send: `traces serve` over a store, or the store itself with `--to`; `env` is what the commands need for it. */
+type Backend = { place: StorePlace; args: string[]; env: Record<string, string | undefined> };
+type Door = 'traces serve' | '--to';
 
-async function backend(kind: 'http' | 'dir', name: string): Promise<Backend> {
-  const dir = join(tmp.path, name);
-  if (kind === 'dir') return { kind, dir, args: ['--to', dir] };
-  const server = new RecordingServer(dir, { auth: false });
+async function backend(kind: StoreKind, door: Door): Promise<Backend> {
+  const place = await kind.open();
+  places.push(place);
+  if (door === '--to') return { place, args: ['--to', place.to], env: { ...env, ...place.env } };
+  const server = new RecordingServer(place.store, { auth: false });
   servers.push(server);
-  return { kind, dir, args: ['--to', await server.start()] };
+  return { place, args: ['--to', await server.start()], env };
 }
 
 /** upload, events push, events send, sessions save, sessions create, sessions patch, hook --wait: each must succeed. */
@@ -128,7 +130,7 @@ async function sendEverything(to: Backend, extra: string[] = []): Promise<{ corp
   const corpus = writeCorpusSessions();
   writeNearMissSession();
   const run = async (...args: string[]) => {
-    const r = await runCli([...args, ...to.args, ...extra], { env });
+    const r = await runCli([...args, ...to.args, ...extra], { env: to.env });
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r;
   };
@@ -144,76 +146,80 @@ async function sendEverything(to: Backend, extra: string[] = []): Promise<{ corp
   return { corpus };
 }
 
-describe.each(['http', 'dir'] as const)('what reaches a %s backend', (kind) => {
+const doors = storeKinds().flatMap((kind) => (['traces serve', '--to'] as const).map((door) => ({ kind, door, name: kind.name })));
+
+describe.each(doors)('what reaches $door on a $name store', ({ kind, door }) => {
   it('holds no planted secret, raw or JSON-escaped; every stored event validates; near-misses arrive as they were', async () => {
-    const to = await backend(kind, 'store');
+    const to = await backend(kind, door);
     await sendEverything(to);
-    const text = storeText(to.dir);
+    const text = await placeText(to.place);
     expect(leaked(text).map((p) => p.rule)).toEqual([]);
     expect(text).toContain('[REDACTED:');
-    const events = storedEvents(to.dir);
+    const events = await storedEvents(to.place);
     expect(events.length).toBeGreaterThan(planted.length * 6);
     for (const event of events) expect(eventSchema.safeParse(event).success, JSON.stringify(event).slice(0, 200)).toBe(true);
     for (const line of nearMisses()) expect(text).toContain(JSON.stringify(line).slice(1, -1));
   });
 
   it('with --no-redact, sends the session data as it is', async () => {
-    const to = await backend(kind, 'raw-store');
+    const to = await backend(kind, door);
     await sendEverything(to, ['--no-redact']);
-    const text = storeText(to.dir);
+    const text = await placeText(to.place);
     expect(leaked(text).map((p) => p.rule)).toEqual(planted.map((p) => p.rule));
     expect(text).not.toContain('[REDACTED:');
   });
 });
 
-describe('the redact setting', () => {
-  it('turns redaction off; status and dry runs say whether it is on', async () => {
-    const to = await backend('dir', 'store');
-    const { file } = writeNearMissSession();
-    const on = await runCli(['status', '--json', ...to.args], { env });
-    expect(on.json()).toMatchObject({ redact: true });
-    expect((await runCli(['status', ...to.args], { env })).stdout).toContain('redaction: on (default)');
-    const dry = await runCli(['sessions', 'save', file, '--dry-run', '--json', ...to.args], { env });
-    expect(dry.json()).toMatchObject({ redact: true });
-    const dryOff = await runCli(['upload', '--dry-run', '--no-redact', ...to.args], { env });
-    expect(dryOff.stderr).toContain('dry run: redaction: off (--no-redact)');
-    expect((await runCli(['upload', '--dry-run', '--json', ...to.args], { env })).json()).toMatchObject({ redact: true });
+describe.each(storeKinds())('on a $name store', (kind) => {
+  describe('the redact setting', () => {
+    it('turns redaction off; status and dry runs say whether it is on', async () => {
+      const to = await backend(kind, '--to');
+      const { file } = writeNearMissSession();
+      const on = await runCli(['status', '--json', ...to.args], { env: to.env });
+      expect(on.json()).toMatchObject({ redact: true });
+      expect((await runCli(['status', ...to.args], { env: to.env })).stdout).toContain('redaction: on (default)');
+      const dry = await runCli(['sessions', 'save', file, '--dry-run', '--json', ...to.args], { env: to.env });
+      expect(dry.json()).toMatchObject({ redact: true });
+      const dryOff = await runCli(['upload', '--dry-run', '--no-redact', ...to.args], { env: to.env });
+      expect(dryOff.stderr).toContain('dry run: redaction: off (--no-redact)');
+      expect((await runCli(['upload', '--dry-run', '--json', ...to.args], { env: to.env })).json()).toMatchObject({ redact: true });
 
-    expect((await runCli(['config', 'set', 'redact', 'false'], { env })).code).toBe(0);
-    expect((await runCli(['status', '--json', ...to.args], { env })).json()).toMatchObject({ redact: false });
-    expect((await runCli(['status', ...to.args], { env })).stdout).toContain('redaction: off (setting redact)');
-    const corpus = writeCorpusSessions();
-    expect((await runCli(['sessions', 'create', corpus[0]!.file, ...to.args], { env })).code).toBe(0);
-    expect(leaked(storeText(to.dir)).map((p) => p.rule)).toContain(corpus[0]!.planted.rule);
+      expect((await runCli(['config', 'set', 'redact', 'false'], { env })).code).toBe(0);
+      expect((await runCli(['status', '--json', ...to.args], { env: to.env })).json()).toMatchObject({ redact: false });
+      expect((await runCli(['status', ...to.args], { env: to.env })).stdout).toContain('redaction: off (setting redact)');
+      const corpus = writeCorpusSessions();
+      expect((await runCli(['sessions', 'create', corpus[0]!.file, ...to.args], { env: to.env })).code).toBe(0);
+      expect(leaked(await placeText(to.place)).map((p) => p.rule)).toContain(corpus[0]!.planted.rule);
 
-    const bad = await runCli(['config', 'set', 'redact', 'maybe'], { env });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('redact: must be true or false');
+      const bad = await runCli(['config', 'set', 'redact', 'maybe'], { env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('redact: must be true or false');
+    });
   });
-});
 
-describe("the hook's worker", () => {
-  it('pushes the events of a session queued with --no-redact as they are, and of one queued without it redacted', async () => {
-    const corpus = writeCorpusSessions();
-    const [raw, kept] = [corpus[0]!, corpus[2]!];
-    const store = join(tmp.path, 'store');
-    // Another worker holds the lock: the hooks' own workers give way, and the one run below drains both.
-    mkdirSync(join(tmp.path, 'state'), { recursive: true });
-    const release = tryLock(join(tmp.path, 'state', 'worker.lock'))!;
-    expect((await runCli(['hook', '--events', '--no-redact', '--session', raw.file, '--to', store], { env })).code).toBe(0);
-    expect((await runCli(['hook', '--events', '--session', kept.file, '--to', store], { env })).code).toBe(0);
-    const log = () => readFileSync(join(tmp.path, 'state', 'hook.log'), 'utf8');
-    await until(() => log().split('another worker is running').length > 2, "the hooks' own workers to give way");
-    const queued = readFileSync(join(tmp.path, 'state', 'queue.ndjson'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(queued.map((e) => e.redact)).toEqual([false, undefined]);
-    release();
-    expect((await runCli(['hook', '--worker', '--give-up-after', '1s'], { env })).code).toBe(0);
-    // The events and session starts only: the whole-file upload is not this test's concern.
-    const events = JSON.stringify(storedEvents(join(store, 'events')));
-    expect(leaked(events).map((p) => p.secret)).toContain(raw.planted.secret);
-    expect(leaked(events).map((p) => p.secret)).not.toContain(kept.planted.secret);
+  describe("the hook's worker", () => {
+    it('pushes the events of a session queued with --no-redact as they are, and of one queued without it redacted', async () => {
+      const corpus = writeCorpusSessions();
+      const [raw, kept] = [corpus[0]!, corpus[2]!];
+      const to = await backend(kind, '--to');
+      // Another worker holds the lock: the hooks' own workers give way, and the one run below drains both.
+      mkdirSync(join(tmp.path, 'state'), { recursive: true });
+      const release = tryLock(join(tmp.path, 'state', 'worker.lock'))!;
+      expect((await runCli(['hook', '--events', '--no-redact', '--session', raw.file, ...to.args], { env: to.env })).code).toBe(0);
+      expect((await runCli(['hook', '--events', '--session', kept.file, ...to.args], { env: to.env })).code).toBe(0);
+      const log = () => readFileSync(join(tmp.path, 'state', 'hook.log'), 'utf8');
+      await until(() => log().split('another worker is running').length > 2, "the hooks' own workers to give way");
+      const queued = readFileSync(join(tmp.path, 'state', 'queue.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(queued.map((e) => e.redact)).toEqual([false, undefined]);
+      release();
+      expect((await runCli(['hook', '--worker', '--give-up-after', '1s'], { env: to.env })).code).toBe(0);
+      // The events and session starts only: the whole-file upload is not this test's concern.
+      const events = JSON.stringify(await storedEvents(to.place));
+      expect(leaked(events).map((p) => p.secret)).toContain(raw.planted.secret);
+      expect(leaked(events).map((p) => p.secret)).not.toContain(kept.planted.secret);
+    });
   });
 });

@@ -3,16 +3,16 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { header, uuidFrom } from '../../fixtures/builder.mjs';
 import { uploadTargetIn } from '../../src/backend/connect.js';
-import { LocalStore } from '../../src/backend/store/index.js';
 import { knownSecrets } from '../../src/config/credentials.js';
 import { readSettings, settingsPath } from '../../src/config/settings.js';
-import type { BackendSpec } from '../../src/contracts/backend-id.js';
+import { parseBackend, type BackendSpec } from '../../src/config/backend.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Redactor } from '../../src/core/redact/redactor.js';
 import { openUploadRun } from '../../src/core/upload-run.js';
 import { listEntries } from '../../src/util/pattern-list.js';
 import { isolatedEnv, tempDir } from '../helpers/cli.js';
-import { RecordingServer } from '../helpers/recording-server.js';
+import { RecordingServer, storedBody } from '../helpers/recording-server.js';
+import { storeKinds, type StorePlace } from '../helpers/stores.js';
 import { nearMisses, PLACES, plantedSecrets, TRACES_TOKEN, uEscaped, USER_PATTERN, type Planted } from '../helpers/secrets-corpus.js';
 
 /** Every way a planted secret could be written in a JSON line: raw, JSON-escaped, \u-escaped. */
@@ -85,46 +85,41 @@ function scanRedactor(env: Record<string, string | undefined>): Redactor {
   });
 }
 
-describe('whole-file uploads send redacted bytes', () => {
+const doors = storeKinds().flatMap((kind) => (['traces serve', '--to'] as const).map((door) => ({ kind, door, name: kind.name })));
+
+describe.each(doors)('whole-file uploads to $door on a $name store send redacted bytes', ({ kind, door }) => {
   let tmp: ReturnType<typeof tempDir>;
   let env: Record<string, string | undefined>;
-  let server: RecordingServer;
-  let url: string;
+  let server: RecordingServer | undefined;
+  let place: StorePlace;
   beforeEach(async () => {
     tmp = tempDir();
     env = isolatedEnv(tmp.path, { TRACES_TOKEN });
     mkdirSync(dirname(settingsPath(env)), { recursive: true });
     writeFileSync(settingsPath(env), JSON.stringify({ redact_patterns: USER_PATTERN }));
-    server = new RecordingServer(join(tmp.path, 'server'));
-    url = await server.start();
+    server = undefined;
   });
   afterEach(async () => {
-    await server.stop();
+    await server?.stop();
+    await place.cleanup();
     tmp.cleanup();
   });
 
-  const backends: Record<
-    string,
-    () => { spec: BackendSpec; body(id: string): Promise<Buffer | undefined>; meta(id: string): Promise<unknown> }
-  > = {
-    'traces serve': () => ({
-      spec: { kind: 'http', url: new URL(url), source: '--url' },
-      body: (id) => server.body(id),
-      meta: (id) => server.traces.store.sessions.get(id),
-    }),
-    'a --to DIR store': () => {
-      const dir = join(tmp.path, 'store');
-      const store = new LocalStore(dir);
-      return {
-        spec: { kind: 'dir', dir, source: '--to' },
-        body: async (id) => {
-          const record = await store.sessions.get(id);
-          return record && readFileSync(store.sessions.bodyPath(record));
-        },
-        meta: (id) => store.sessions.get(id),
-      };
-    },
-  };
+  /** Where the run sends (traces serve over a fresh store of `kind`, or that store as `--to`), and what it holds, read back. */
+  async function open() {
+    place = await kind.open();
+    env = { ...env, ...place.env };
+    if (door === 'traces serve') {
+      const served = new RecordingServer(place.store);
+      server = served;
+      const spec: BackendSpec = { kind: 'http', url: new URL(await served.start()), source: '--url' };
+      return { spec, body: (id: string) => served.body(id), meta: (id: string) => served.traces.store.sessions.get(id) };
+    }
+    const spec = parseBackend(place.to, '--to', { allowHttp: false, cwd: tmp.path, env });
+    const store = await place.another();
+    return { spec, body: (id: string) => storedBody(store, id), meta: (id: string) => store.sessions.get(id) };
+  }
+  const puts = () => server?.puts() ?? [];
 
   async function openRun(spec: BackendSpec, redactor: Redactor | undefined) {
     return openUploadRun(
@@ -133,7 +128,7 @@ describe('whole-file uploads send redacted bytes', () => {
         roots: [],
         stateDir: env.TRACES_STATE_DIR!,
         settings: readSettings(env),
-        credential: spec.kind === 'http' ? { source: 'test', token: server.token } : undefined,
+        credential: server ? { source: 'test', token: server.token } : undefined,
         retries: 0,
         timeout: 30_000,
         agents: { scan: ['prime'], paths: ['prime'] },
@@ -143,61 +138,58 @@ describe('whole-file uploads send redacted bytes', () => {
     );
   }
 
-  it.each(Object.keys(backends))(
-    'to %s: no planted secret arrives, every line keeps its structure, near-misses are intact',
-    async (name) => {
-      const backend = backends[name]!();
-      const sessions = writeCorpus(join(tmp.path, 'sessions'));
-      const run = await openRun(backend.spec, scanRedactor(env));
-      try {
-        const report = await run.send([join(tmp.path, 'sessions')]);
-        expect(report.sessions.filter((s) => s.status !== 'uploaded').map((s) => `${s.file}: ${s.error}`)).toEqual([]);
-        expect(report.failed).toBe(0);
-        expect(report.uploaded).toBe(sessions.length);
-        const secrets = plantedSecrets().flatMap((p) => forms(p.secret));
-        for (const session of sessions) {
-          const body = (await backend.body(session.id))!;
-          const text = body.toString('utf8');
-          for (const secret of secrets) expect(text, `${session.file}`).not.toContain(secret);
-          // The headers sent with the body (cwd, git remote) are stored as the session's record.
-          const meta = JSON.stringify(await backend.meta(session.id));
-          for (const secret of secrets) expect(meta).not.toContain(secret);
-          const stored = text.split('\n');
-          expect(stored.pop()).toBe('');
-          expect(stored).toHaveLength(session.lines.length);
-          stored.forEach((line, i) => {
-            if (session.untouched.includes(i)) expect(line).toBe(session.lines[i]);
-            else expect(shape(JSON.parse(line)), `${session.file}:${i + 1}`).toEqual(shape(JSON.parse(session.lines[i]!)));
-          });
-          const report1 = report.sessions.find((s) => s.session_id === session.id)!;
-          expect(report1.bytes).toBe(body.length);
-        }
-        expect((await backend.body(sessions[0]!.id))!.toString('utf8')).toContain('[REDACTED:github]');
-        if (backend.spec.kind === 'http') {
-          // The length announced is the length the server stored (it refuses any other).
-          for (const put of server.puts()) {
-            const id = decodeURIComponent(put.url.split('/').pop()!);
-            expect(Number(put.headers['content-length'])).toBe((await backend.body(id))!.length);
-          }
-        }
-
-        // A rerun sends nothing; nor does one after the files' mtime moved with their bytes unchanged.
-        const puts = server.puts().length;
-        expect((await run.send([join(tmp.path, 'sessions')])).uploaded).toBe(0);
-        const later = new Date(Date.now() + 60_000);
-        for (const session of sessions) utimesSync(session.file, later, later);
-        const again = await run.send([join(tmp.path, 'sessions')]);
-        expect(again.uploaded).toBe(0);
-        expect(again.sessions.every((s) => s.status === 'unchanged')).toBe(true);
-        expect(server.puts().length).toBe(puts);
-      } finally {
-        await run.close();
+  it('no planted secret arrives, every line keeps its structure, near-misses are intact', async () => {
+    const backend = await open();
+    const sessions = writeCorpus(join(tmp.path, 'sessions'));
+    const run = await openRun(backend.spec, scanRedactor(env));
+    try {
+      const report = await run.send([join(tmp.path, 'sessions')]);
+      expect(report.sessions.filter((s) => s.status !== 'uploaded').map((s) => `${s.file}: ${s.error}`)).toEqual([]);
+      expect(report.failed).toBe(0);
+      expect(report.uploaded).toBe(sessions.length);
+      const secrets = plantedSecrets().flatMap((p) => forms(p.secret));
+      for (const session of sessions) {
+        const body = (await backend.body(session.id))!;
+        const text = body.toString('utf8');
+        for (const secret of secrets) expect(text, `${session.file}`).not.toContain(secret);
+        // The headers sent with the body (cwd, git remote) are stored as the session's record.
+        const meta = JSON.stringify(await backend.meta(session.id));
+        for (const secret of secrets) expect(meta).not.toContain(secret);
+        const stored = text.split('\n');
+        expect(stored.pop()).toBe('');
+        expect(stored).toHaveLength(session.lines.length);
+        stored.forEach((line, i) => {
+          if (session.untouched.includes(i)) expect(line).toBe(session.lines[i]);
+          else expect(shape(JSON.parse(line)), `${session.file}:${i + 1}`).toEqual(shape(JSON.parse(session.lines[i]!)));
+        });
+        const report1 = report.sessions.find((s) => s.session_id === session.id)!;
+        expect(report1.bytes).toBe(body.length);
       }
-    },
-  );
+      expect((await backend.body(sessions[0]!.id))!.toString('utf8')).toContain('[REDACTED:github]');
+      if (server) {
+        // The length announced is the length the server stored (it refuses any other).
+        for (const put of puts()) {
+          const id = decodeURIComponent(put.url.split('/').pop()!);
+          expect(Number(put.headers['content-length'])).toBe((await backend.body(id))!.length);
+        }
+      }
 
-  it.each(Object.keys(backends))('to %s with no redactor: the bytes sent are the file’s own', async (name) => {
-    const backend = backends[name]!();
+      // A rerun sends nothing; nor does one after the files' mtime moved with their bytes unchanged.
+      const sent = puts().length;
+      expect((await run.send([join(tmp.path, 'sessions')])).uploaded).toBe(0);
+      const later = new Date(Date.now() + 60_000);
+      for (const session of sessions) utimesSync(session.file, later, later);
+      const again = await run.send([join(tmp.path, 'sessions')]);
+      expect(again.uploaded).toBe(0);
+      expect(again.sessions.every((s) => s.status === 'unchanged')).toBe(true);
+      expect(puts().length).toBe(sent);
+    } finally {
+      await run.close();
+    }
+  });
+
+  it('with no redactor: the bytes sent are the file’s own', async () => {
+    const backend = await open();
     const sessions = writeCorpus(join(tmp.path, 'sessions'));
     const run = await openRun(backend.spec, undefined);
     try {

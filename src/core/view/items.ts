@@ -120,7 +120,12 @@ export class ViewItems {
         item.text = this.cut(asText(message.output));
         const exit = message.exitCode;
         item.error = typeof exit === 'number' && exit !== 0 ? `exit code ${exit}` : message.cancelled === true ? 'cancelled' : null;
-        const args = { command: message.command ?? null, exit_code: exit ?? null, cancelled: message.cancelled === true, truncated: message.truncated === true };
+        const args = {
+          command: message.command ?? null,
+          exit_code: exit ?? null,
+          cancelled: message.cancelled === true,
+          truncated: message.truncated === true,
+        };
         item.tools = [{ id: item.id, name: 'bash', arguments: jsonText(args, this.maxText), result: null, is_error: item.error !== null }];
         break;
       }
@@ -138,7 +143,13 @@ export class ViewItems {
       if (block.type === 'text') text.push(asText(block.text));
       else if (block.type === 'thinking') thinking.push(asText(block.thinking));
       else if (block.type === 'toolCall') {
-        const call: ViewToolCall = { id: asText(block.id), name: asText(block.name, 'tool'), arguments: jsonText(block.arguments ?? {}, this.maxText), result: null, is_error: false };
+        const call: ViewToolCall = {
+          id: asText(block.id),
+          name: asText(block.name, 'tool'),
+          arguments: jsonText(block.arguments ?? {}, this.maxText),
+          result: null,
+          is_error: false,
+        };
         item.tools.push(call);
         this.waiting.set(call.id, { call, item: item.id });
       }

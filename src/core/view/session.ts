@@ -5,6 +5,7 @@ import type { SessionInfo } from '../agents/types.js';
 import { isObject } from '../events/context.js';
 import { MetadataTally } from '../metadata.js';
 import { scanEntryTree, timeOf } from '../sessions/entry-tree.js';
+import { InfoCache, resolveLineage } from '../sessions/tree.js';
 import { addCost, addTokens, costOfUsage, isoOf, noTokens, tokensOfUsage } from './figures.js';
 import { ViewItems } from './items.js';
 
@@ -54,6 +55,7 @@ export async function readSessionView(path: string, info: SessionInfo, options: 
     const tokens = noTokens();
     let cost: number | null = null;
     let conversation = 0;
+    // The session's own start, as its file states it; else its first entry's time.
     const start = Date.parse(info.timestamp);
     let first = Number.isNaN(start) ? undefined : start;
     let last = first;
@@ -65,7 +67,7 @@ export async function readSessionView(path: string, info: SessionInfo, options: 
       items?.push(entry);
       const at = timeOf(value);
       if (at !== undefined) {
-        first = first === undefined ? at : Math.min(first, at);
+        first ??= at;
         last = last === undefined ? at : Math.max(last, at);
       }
       const message = isObject(value.message) ? value.message : undefined;
@@ -78,7 +80,7 @@ export async function readSessionView(path: string, info: SessionInfo, options: 
     }
     const facts: ViewFacts = {
       session_id: info.id,
-      parent_session: info.parentId ?? null,
+      parent_session: parentOf(path, info),
       kind: info.kind,
       agent: agentLabel(info.agent),
       agent_version: info.agentVersion ?? null,
@@ -97,6 +99,12 @@ export async function readSessionView(path: string, info: SessionInfo, options: 
     if (error instanceof TracesError) throw error;
     throw new SessionFileError(`${path}: ${describeError(error)}`, error);
   }
+}
+
+/** The parent's id: as the file states it, else from the parent's file where the adapter located one (prime-agent). */
+function parentOf(path: string, info: SessionInfo): string | null {
+  if (info.parentId !== undefined || info.parentPath === undefined) return info.parentId ?? null;
+  return resolveLineage(path, info, new InfoCache([info.agent], new Scope())).parentId ?? null;
 }
 
 /** Reads a file as a session of any agent, then as {@link readSessionView} does. */

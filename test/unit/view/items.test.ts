@@ -17,7 +17,8 @@ const entry = (id: string, parentId: string | null, rest: Record<string, unknown
   parentId,
   timestamp: new Date((clock += 1000)).toISOString(),
 });
-const user = (id: string, parent: string | null, text: string) => entry(id, parent, { type: 'message', message: { role: 'user', content: text } });
+const user = (id: string, parent: string | null, text: string) =>
+  entry(id, parent, { type: 'message', message: { role: 'user', content: text } });
 const usage = { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, totalTokens: 110, cost: { total: 0.001 } };
 const assistant = (id: string, parent: string, content: unknown[], more: Record<string, unknown> = {}) =>
   entry(id, parent, { type: 'message', message: { role: 'assistant', model: 'm-1', content, usage, stopReason: 'stop', ...more } });
@@ -88,7 +89,9 @@ describe('the items of a session with branches and a compaction', () => {
       usage: { input: 100, output: 10, cache_read: 0, cache_write: 0, total: 110 },
       cost: 0.001,
       error: null,
-      tools: [{ id: 'c1', name: 'read', arguments: '{\n  "path": "src/parser.ts"\n}', result: 'export function parse() {}', is_error: false }],
+      tools: [
+        { id: 'c1', name: 'read', arguments: '{\n  "path": "src/parser.ts"\n}', result: 'export function parse() {}', is_error: false },
+      ],
     });
     expect(at.get('a4')!.tools).toEqual([
       { id: 'c2', name: 'read', arguments: '{\n  "path": "test/parser.test.ts"\n}', result: 'ENOENT: no such file', is_error: true },
@@ -122,7 +125,10 @@ describe('hostile content', () => {
     const huge = 'x'.repeat(10 * 1024 * 1024);
     const path = writeSession(join(dir, `${id}.jsonl`), header({ id }), [
       user('h1', null, nasty),
-      assistant('h2', 'h1', [{ type: 'text', text: huge }, { type: 'toolCall', id: 'c', name: 'write', arguments: { content: huge } }]),
+      assistant('h2', 'h1', [
+        { type: 'text', text: huge },
+        { type: 'toolCall', id: 'c', name: 'write', arguments: { content: huge } },
+      ]),
     ]);
     const { items } = await readSessionFileView(path, { maxText: 1000, items: true });
     expect(items[0]!.text).toBe(nasty);

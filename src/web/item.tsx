@@ -36,7 +36,7 @@ export function Item({ item, target, maxText, openBranches, onToggleBranch }: It
         {item.cost !== null && <span class="cost">{formatCost(item.cost)}</span>}
         {!item.active && <span class="badge">other branch</span>}
         <a class="anchor" href={`#entry-${encodeURIComponent(item.id)}`} title="link to this entry" aria-label="link to this entry">
-          🔗
+          #
         </a>
       </header>
       {item.thinking && (

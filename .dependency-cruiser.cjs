@@ -39,6 +39,20 @@ module.exports = {
       from: { path: '^src/output' },
       to: { path: '^src/(commands|server)' },
     },
+    {
+      name: 'web-stands-apart',
+      comment: 'The browser client is bundled on its own (dist/web): nothing else imports it, so the CLI never loads it.',
+      severity: 'error',
+      from: { path: '^src', pathNot: '^src/web' },
+      to: { path: '^src/web' },
+    },
+    {
+      name: 'web-takes-only-shapes',
+      comment: 'The browser bundle takes the shapes and ids it renders, nothing written for Node.',
+      severity: 'error',
+      from: { path: '^src/web' },
+      to: { path: '^src', pathNot: '^src/(web/|contracts/(view|patch-id)\\.ts$)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -12,7 +12,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -29,6 +29,11 @@ export default tseslint.config(
       // handler) without awaiting anything themselves; that is not a defect here.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // The browser client runs in a page, not in Node.
+    files: ['src/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // People read stderr and stdout through src/output (and the CLI's entry point); nothing else prints.

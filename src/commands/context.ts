@@ -38,16 +38,21 @@ export interface ContextFlags {
 }
 
 export async function loadContext(io: Io, flags: ContextFlags, operation: Operation = 'upload'): Promise<Context> {
-  const settings = readSettings(io.env);
+  const local = localContext(io, flags);
   const backend =
-    flags.backend ?? resolveBackend(flags.to, io.env, settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
+    flags.backend ?? resolveBackend(flags.to, io.env, local.settings, { allowHttp: Boolean(flags.allowHttp), cwd: io.cwd, operation });
+  if (backend.kind === 'dir') refuseStoreOverRoots(backend.dir, local.roots, backend.source);
+  return { ...local, backend };
+}
+
+/** The context of a command that only reads sessions on this machine: no backend is resolved. */
+export function localContext(io: Io, flags: Pick<ContextFlags, 'sessionsDir' | 'agent'>): Omit<Context, 'backend'> {
+  const settings = readSettings(io.env);
   const sessions = sessionsDir(flags.sessionsDir, io.env, settings.sessions_dir);
   const agents = chooseAgents(flags.agent, settings.agents);
   const roots = agentHomes(agents.scan, io.env, homeDir(io.env), primeRoots(sessions.dir));
-  if (backend.kind === 'dir') refuseStoreOverRoots(backend.dir, roots, backend.source);
   return {
     settings,
-    backend,
     sessionsDir: sessions.dir,
     sessionsDirSource: sessions.source,
     roots,

@@ -12,6 +12,7 @@ import { copyCommand } from './store.def.js';
 import { treeCommand } from './tree.def.js';
 import { uploadCommand } from './upload.def.js';
 import { versionCommand } from './version.def.js';
+import { viewCommand } from './view.def.js';
 import { watchCommand, type watchOptions } from './watch.def.js';
 
 /** The commands that only group others (`traces sessions save`), with their help line. */
@@ -60,6 +61,7 @@ export const COMMANDS: CommandSpec<any>[] = [
       ),
     ),
   ),
+  handledBy(viewCommand, () => import('./view.js').then((m) => m.view)),
   handledBy(serveCommand, () =>
     import('./serve.js').then(
       (m): Handler<typeof serveOptions> =>

@@ -27,7 +27,7 @@ export const patchSchema = z.strictObject({
 });
 export type SessionPatch = z.infer<typeof patchSchema>;
 
-export const PATCH_ID = /^session_[0-9a-f]{32}$/;
+export { PATCH_ID, patchIdOf, uuidOfPatchId } from './patch-id.js';
 
 /** A UUID in its usual text form (any version): what header ids must be for metadata saves and session starts. */
 export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -115,19 +115,6 @@ export const crossSessionBatchSchema = z.strictObject({
   single_session: z.boolean().optional(),
   session_properties: sessionStartSchema.optional(),
 });
-
-/** A UUID's patchable form: `session_` + its 32 hex digits. */
-export function patchIdOf(uuid: string): string | undefined {
-  const hex = uuid.toLowerCase().replace(/-/g, '');
-  return /^[0-9a-f]{32}$/.test(hex) ? `session_${hex}` : undefined;
-}
-
-/** The UUID behind a `session_<32 hex>` id. */
-export function uuidOfPatchId(id: string): string | undefined {
-  if (!PATCH_ID.test(id)) return undefined;
-  const h = id.slice('session_'.length);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** zod issues as `{loc, msg, type}` (the metadata contract's error details). */
 export function issueDetails(error: z.ZodError, root = 'body'): { loc: (string | number)[]; msg: string; type: string }[] {

@@ -112,10 +112,13 @@ describe(`npm pack + npm install -g (${pkg.name})`, () => {
   it('the tarball holds the shim, the built dist/, package.json, README and LICENSE, and nothing else', () => {
     expect(entries).toContain('package/bin/traces.js');
     expect(entries).toContain('package/dist/cli.js');
+    expect(entries).toContain('package/dist/web/app.js');
     expect(entries).toContain('package/package.json');
     expect(entries).toContain('package/README.md');
     expect(entries).toContain('package/LICENSE');
-    const others = entries.filter((e) => !/^package\/(bin\/traces\.js|dist\/[^/]+\.js(\.map)?|package\.json|README\.md|LICENSE)$/.test(e));
+    const others = entries.filter(
+      (e) => !/^package\/(bin\/traces\.js|dist\/[^/]+\.js(\.map)?|dist\/web\/app\.(js|css)|package\.json|README\.md|LICENSE)$/.test(e),
+    );
     expect(others).toEqual([]);
   });
 

@@ -168,7 +168,7 @@ export function rows({ large, many }) {
   return [
     [
       `upload one ${sizeLabel(large.bytes)} session to a local S3 server (s3rver) with \`--to s3://\`, \`--no-redact\`, wall time (median of ${CFG.uploadReps})`,
-      `${fmtS(large.traces.ms)} (${(large.bytes / MiB / (large.traces.ms / 1000)).toFixed(0)} MiB/s; multipart, 16 MiB parts; peak RSS ${fmtMiB(large.traces.rssKiB)})`,
+      `${fmtS(large.traces.ms)} (${(large.bytes / MiB / (large.traces.ms / 1000)).toFixed(0)} MiB/s; multipart, 8 MiB parts; peak RSS ${fmtMiB(large.traces.rssKiB)})`,
       `${fmtS(large.curl.ms)} (curl -T, one signed PutObject; peak RSS ${fmtMiB(large.curl.rssKiB)})`,
       fmtRatio(ratio),
       '(info)',
@@ -196,7 +196,7 @@ export function rows({ large, many }) {
 export const how = () => [
   '- s3: s3rver 3.7.1 on 127.0.0.1 (test/helpers/s3/server.mjs, its own process, data on this disk; its raw endpoint, not the test layer). ' +
     "`traces upload FILE --to s3://bench-large/traces --max-bytes 1G --force --no-redact` (AWS_ENDPOINT_URL_S3 and s3rver's keys in the environment) vs " +
-    '`curl -T FILE --aws-sigv4 aws:amz:us-east-1:s3` to the same server, alternating, after one untimed curl warm-up. traces sends bodies of 64 MiB and more as a multipart upload (4 parts of 16 MiB in flight), which s3rver then joins on disk; curl sends one PUT. ' +
+    '`curl -T FILE --aws-sigv4 aws:amz:us-east-1:s3` to the same server, alternating, after one untimed curl warm-up. traces sends bodies of 64 MiB and more as a multipart upload (4 parts of 8 MiB in flight), which s3rver then joins on disk; curl sends one PUT. ' +
     'Then the 10,000 sessions of the many-sessions case to another bucket, first upload (next to bench/s3-put-loop.mjs: the bare SDK putting the same number of objects, a body and an index record per session, 4 in flight, as traces by default) and rerun (next to the same stat walk).',
 ];
 

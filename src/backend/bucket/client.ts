@@ -41,7 +41,7 @@ export interface ListedObject {
 /** Bodies of this size and above go up as a multipart upload (below: one streamed PUT). */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 /** A multipart upload's part size (S3's smallest is 5 MiB), and the parts in flight at once: it holds their product in memory. */
-const PART_SIZE = 16 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TraceStore } from '../../src/backend/store/trace-store.js';
@@ -270,5 +273,55 @@ describe('a bucket store uploading large bodies in parts', () => {
       LengthMismatchError,
     );
     expect(await readAll((await store.sessions.openBody('small'))!.stream())).toBe(line(1));
+  });
+});
+
+describe.each(storeKinds())('the $name store, given records it did not write', (kind) => {
+  let place: StorePlace;
+  let outside: string;
+  beforeEach(async () => {
+    place = await kind.open();
+    // A file outside the store that a hostile record names.
+    outside = join(mkdtempSync(join(tmpdir(), 'traces-outside-')), 'victim.txt');
+    writeFileSync(outside, 'precious\n');
+  });
+  afterEach(async () => {
+    await place.cleanup();
+    rmSync(dirname(outside), { recursive: true, force: true });
+  });
+
+  /** Writes `text` under `key` as the store's own bytes would be (a bucket copied in, a hand edit). */
+  const plant = async (key: string, text: string) => {
+    if (kind.name === 'folder') {
+      mkdirSync(dirname(join(place.to, key)), { recursive: true });
+      writeFileSync(join(place.to, key), text);
+    } else {
+      const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(place.to)!;
+      await useS3().putText(bucket!, `${prefix}/${key}`, text);
+    }
+  };
+
+  it('never opens nor removes what a record or a move intent names outside its session bodies', async () => {
+    const hostile = relative(place.to, outside); // ../../…/victim.txt from a folder; a plain key from a bucket
+    for (const key of [hostile, outside, '../victim.txt', 'agent-traces/../../victim.txt']) {
+      const record = {
+        session_id: 'abc',
+        trace_id: 't',
+        parent_session: null,
+        bytes: 9,
+        sha256: '',
+        key,
+        updated: new Date().toISOString(),
+      };
+      await plant('index/sessions/abc.json', JSON.stringify(record));
+      await plant('index/pending/abc.json', JSON.stringify({ session_id: 'abc', keys: [key] }));
+      await plant('index/pending/abc/one.json', JSON.stringify({ session_id: 'abc', keys: [key] }));
+      const store = await place.another();
+      expect(await store.sessions.openBody('abc')).toBeUndefined();
+      await store.sessions.list();
+      await store.sessions.put({ sessionId: 'abc', traceId: 't2' }, bodyOf(line(1)), line(1).length);
+      await place.settle();
+      expect(readFileSync(outside, 'utf8')).toBe('precious\n');
+    }
   });
 });

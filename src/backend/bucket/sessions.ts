@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, Transform, pipeline } from 'node:stream';
-import { layout } from '../store/layout.js';
+import { isSessionBodyKey, layout } from '../store/layout.js';
 import { sessionRecord } from '../store/rules.js';
 import {
   LengthMismatchError,
@@ -47,7 +47,7 @@ export class BucketSessions implements SessionStore {
   async openBody(sessionId: string): Promise<OpenedBody | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const record = await this.get(sessionId);
-      if (!record) return undefined;
+      if (!record || !isSessionBodyKey(record.key)) return undefined;
       const body = await this.bucket.open(record.key);
       if (body) return { record, size: body.size, stream: () => body.stream, close: async () => void body.stream.destroy() };
     }
@@ -114,7 +114,7 @@ export class BucketSessions implements SessionStore {
       if (intent?.session_id && Array.isArray(intent.keys)) {
         const named = (await this.bucket.getJson<StoredSessionRecord>(layout.sessionIndex(intent.session_id)))?.value?.key;
         for (const key of intent.keys) {
-          if (key === named) continue;
+          if (key === named || !isSessionBodyKey(key)) continue;
           const body = await this.bucket.stat(key);
           if (body && body.lastModified.getTime() > before)
             settled = false; // written again lately: not ours to judge yet

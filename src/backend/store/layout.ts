@@ -39,3 +39,16 @@ export function segmentSeq(key: string): number | undefined {
   const match = /\/(\d{10})(?:-[A-Za-z0-9]+)?\.ndjson$/.exec(key);
   return match ? Number(match[1]) : undefined;
 }
+
+/** What safeName makes of any id: the only characters a key part of ours can hold. */
+const SAFE_PART = '[A-Za-z0-9_%~-]+';
+const SESSION_BODY = new RegExp(`^agent-traces/${SAFE_PART}/${SAFE_PART}\\.jsonl$`);
+
+/**
+ * Whether `key`, read from a stored record or intent, has the form of a session body's key. A
+ * store's records may come from elsewhere (a bucket copied into a folder): a key of any other
+ * form (`../x`, an absolute path) is never opened or removed, as if the record were absent.
+ */
+export function isSessionBodyKey(key: unknown): key is string {
+  return typeof key === 'string' && SESSION_BODY.test(key);
+}

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../../util/atomic-write.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
-import { layout } from './layout.js';
+import { isSessionBodyKey, layout } from './layout.js';
 import { sessionRecord } from './rules.js';
 import { StoreDir } from './store-dir.js';
 import { LengthMismatchError, type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from './trace-store.js';
@@ -70,7 +70,8 @@ export class SessionFiles implements SessionStore {
     const intent = readJson<{ keys: string[] }>(this.intentPath(sessionId));
     if (!intent) return;
     const current = await this.read(sessionId);
-    for (const key of intent.keys) if (key !== current?.key) await rm(join(this.dataDir, key), { force: true });
+    const keys = Array.isArray(intent.keys) ? intent.keys.filter(isSessionBodyKey) : [];
+    for (const key of keys) if (key !== current?.key) await rm(join(this.dataDir, key), { force: true });
     await rm(this.intentPath(sessionId), { force: true });
   }
 
@@ -95,7 +96,7 @@ export class SessionFiles implements SessionStore {
    */
   async openBody(sessionId: string): Promise<OpenedBody | undefined> {
     let record = await this.get(sessionId);
-    for (let attempt = 0; record && attempt < 5; attempt++) {
+    for (let attempt = 0; record && isSessionBodyKey(record.key) && attempt < 5; attempt++) {
       try {
         return await opened(record, await open(this.bodyPath(record), 'r'));
       } catch (error) {

@@ -39,7 +39,14 @@ export class RecordingServer {
   /** `served` is the folder store's folder, or a store (a bucket store from test/helpers/stores.ts). */
   constructor(
     served: string | TraceStore,
-    options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean; log?: (line: string) => void; webDir?: string } = {},
+    options: {
+      faults?: ServerFaults;
+      maxBytes?: number;
+      auth?: boolean;
+      log?: (line: string) => void;
+      webDir?: string;
+      viewRefreshMs?: number;
+    } = {},
   ) {
     this.traces = new TracesServer({
       ...(typeof served === 'string' ? { dataDir: served } : { store: served }),
@@ -48,6 +55,7 @@ export class RecordingServer {
       faults: options.faults,
       log: options.log,
       webDir: options.webDir,
+      viewRefreshMs: options.viewRefreshMs,
     });
   }
 

@@ -5,7 +5,10 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { LocalStore } from '../../backend/store/index.js';
+import { isSessionBodyKey } from '../../backend/store/layout.js';
 import type { StoredSessionRecord, TraceStore } from '../../backend/store/trace-store.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /** A stored session body as a file the session readers can open, and the record it is the body of. */
 export interface BodyFile {
@@ -24,8 +27,13 @@ export class BodyFiles {
 
   constructor(private readonly store: TraceStore) {}
 
-  /** The body of `record` (or of a newer version, when the session was replaced meanwhile); undefined when gone. */
+  /**
+   * The body of `record` (or of a newer version, when the session was replaced meanwhile);
+   * undefined when gone, or when the record names no session body (a record from elsewhere may
+   * name `../anything`: that path is never opened, here or in the cache).
+   */
   async fileOf(record: StoredSessionRecord): Promise<BodyFile | undefined> {
+    if (!isSessionBodyKey(record.key) || !SHA256.test(record.sha256)) return undefined;
     if (this.store instanceof LocalStore) return { path: this.store.sessions.bodyPath(record), record };
     const path = await this.cachePath(record);
     if (existsSync(path)) return { path, record };
@@ -39,7 +47,7 @@ export class BodyFiles {
 
   /** Forgets the cached copy of `record`'s body (the session was replaced or removed). */
   async drop(record: StoredSessionRecord): Promise<void> {
-    if (this.store instanceof LocalStore) return;
+    if (this.store instanceof LocalStore || !isSessionBodyKey(record.key) || !SHA256.test(record.sha256)) return;
     await rm(await this.cachePath(record), { force: true });
   }
 
@@ -61,6 +69,10 @@ export class BodyFiles {
   private async download(sessionId: string): Promise<BodyFile | undefined> {
     const opened = await this.store.sessions.openBody(sessionId);
     if (!opened) return undefined;
+    if (!SHA256.test(opened.record.sha256)) {
+      await opened.close();
+      return undefined;
+    }
     const target = await this.cachePath(opened.record);
     if (existsSync(target)) {
       await opened.close();

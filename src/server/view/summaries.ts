@@ -123,7 +123,7 @@ export class SummaryIndex {
     if (known?.sha256 === record.sha256) return { ...known, record };
     try {
       const body = await this.bodies.fileOf(record);
-      if (!body) return { sha256: record.sha256, record, facts: null, problem: 'the stored file is gone' };
+      if (!body) return { sha256: record.sha256, record, facts: null, problem: 'the stored file is gone, or its record names none' };
       const view = await readSessionFileView(body.path, FACTS_ONLY);
       return { sha256: body.record.sha256, record: body.record, facts: view.facts, problem: null };
     } catch (error) {

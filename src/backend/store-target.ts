@@ -27,10 +27,11 @@ export class StoreUploadTarget implements UploadTarget {
 
   async put(session: SessionToUpload, open: () => Promise<Snapshot>): Promise<StoredSession> {
     if (!this.retry) return this.putOnce(session, open);
-    // A store that cannot be reached at all was tried again by its own client already: the run's
-    // fail-fast rule takes it from there.
+    // Only a body that failed on its way is sent again (the store's client already retried its
+    // other requests), and not to a store that cannot be reached at all: the run's fail-fast rule
+    // takes that from here.
     return withRetries(() => this.putOnce(session, open), this.retry, {
-      retryable: (error) => isRetryable(error) && !unreachableReason(error),
+      retryable: (error) => isRetryable(error) && !unreachableReason(error) && (error as { resendable?: boolean }).resendable === true,
     });
   }
 

@@ -55,6 +55,8 @@ export interface S3Fault {
   bucket: string;
   method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
   key: string;
+  /** Match requests on the bucket itself (a listing, HeadBucket), not on a key. */
+  bucketLevel?: boolean;
   times: number;
   status?: number;
   code?: string;

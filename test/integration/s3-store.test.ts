@@ -97,6 +97,25 @@ describe('traces upload --to s3://bucket/prefix', () => {
     expect(report.total).toBeGreaterThanOrEqual(many.length);
   });
 
+  it('credentials that may write objects but not list or probe the bucket still upload; events, which need the listing, say so (exit 4)', async () => {
+    const bucket = await s3.newBucket('narrow');
+    const denied = { bucket, key: '', bucketLevel: true, times: 1000, status: 403, code: 'AccessDenied' };
+    await s3.faults([
+      { ...denied, method: 'GET' as const },
+      { ...denied, method: 'HEAD' as const },
+    ]);
+    try {
+      const up = await runCli(['upload', '--to', `s3://${bucket}/n`, '--json'], { env: env() });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.json().uploaded).toBe(up.json().total);
+      const push = await runCli(['events', 'push', '--to', `s3://${bucket}/n`], { env: env() });
+      expect(push.code).toBe(4);
+      expect(push.stderr).toMatch(/listing events\/[^ ]+\/log\/: access denied \(AccessDenied\)/);
+    } finally {
+      await s3.faults([]);
+    }
+  });
+
   it('with AWS_ENDPOINT_URL alone, and with the s3_endpoint setting', async () => {
     const bucket = await s3.newBucket('endpoint');
     const viaEnv = await runCli(['upload', '--to', `s3://${bucket}/a`], {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,17 @@ describe('store copy', () => {
 
     expect(await copy(dirOf(source), bucket)).toMatchObject({ copied: 0, skipped: first.copied, failed: [] });
     expect(await copy(bucket, dirOf(restored))).toMatchObject({ copied: 0, skipped: first.copied, failed: [] });
+  });
+
+  it('copies only the keys of the store: what else lies in the bucket (a marker synced by another tool, a note) neither fails nor holds back the index', async () => {
+    expect((await copy(dirOf(source), bucket)).failed).toEqual([]);
+    for (const stray of ['.traces-store', 'README.txt', '.locks/x.lock', 'agent-traces/'])
+      await s3.putText(bucket.bucket, `archive/${stray}`, 'x');
+    const restored = join(tmp.path, 'restored');
+    const back = await copy(bucket, dirOf(restored));
+    expect(back).toMatchObject({ failed: [], pending: [] });
+    expect((await new LocalStore(restored).sessions.list()).length).toBe(5);
+    expect(existsSync(join(restored, 'README.txt'))).toBe(false);
   });
 
   it('streams a body larger than one part through a bucket and on to another prefix, byte for byte', async () => {

@@ -69,6 +69,8 @@ export class Bucket {
     private readonly once: S3.S3Client,
     readonly location: S3Location,
     private readonly multipartThreshold: number,
+    /** For what the bucket store notes along the way (--verbose). */
+    readonly logger?: Logger,
   ) {
     this.name = s3Url(location);
   }
@@ -106,7 +108,7 @@ export class Bucket {
       logger: sdkLogger(options.logger),
     };
     const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD;
-    return new Bucket(sdk, new sdk.S3Client(config), new sdk.S3Client({ ...config, maxAttempts: 1 }), location, threshold);
+    return new Bucket(sdk, new sdk.S3Client(config), new sdk.S3Client({ ...config, maxAttempts: 1 }), location, threshold, options.logger);
   }
 
   private key(key: string): string {
@@ -150,10 +152,10 @@ export class Bucket {
   }
 
   /** The object's size and last write; undefined when there is no such key. */
-  async stat(key: string): Promise<{ size: number; lastModified: Date } | undefined> {
+  async stat(key: string): Promise<{ size: number; lastModified: Date; etag: string } | undefined> {
     try {
       const out = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
-      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
+      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), etag: out.ETag ?? '' };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.fail(error, `reading ${key}`);
@@ -211,16 +213,34 @@ export class Bucket {
     } catch (error) {
       // The body's own error (a length or NDJSON check) is the caller's to report, as it is.
       if (body.errored) throw body.errored;
-      throw this.fail(error, `uploading ${key}`);
+      // Only this step sends a body the SDK could not send again: a caller may resend it, from a new stream.
+      throw Object.assign(this.fail(error, `uploading ${key}`), { resendable: true });
     }
   }
 
-  async delete(key: string): Promise<void> {
+  /**
+   * Removes `key`; with `etag`, only that version (`If-Match`, where the store honours it on
+   * deletes: a version written meanwhile stays). Removing what is not there is no error.
+   */
+  async delete(key: string, etag?: string): Promise<void> {
     try {
-      await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      await this.client.send(
+        new this.sdk.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), ...(etag ? { IfMatch: etag } : {}) }),
+      );
     } catch (error) {
-      if (isMissing(error)) return;
+      if (isMissing(error) || (etag && isConflict(error))) return;
       throw this.fail(error, `removing ${key}`);
+    }
+  }
+
+  /** The store's own clock: the time it gives an object written now (local clocks may be off by any amount). */
+  async now(): Promise<number> {
+    const key = `.traces-probe/clock-${randomUUID()}`;
+    try {
+      await this.put(key, 'clock\n');
+      return (await this.stat(key))?.lastModified.getTime() ?? Date.now();
+    } finally {
+      await this.delete(key);
     }
   }
 
@@ -279,6 +299,13 @@ export class Bucket {
 
 /** The SDK's logger interface over the project's: debug and info dropped, warnings and errors as detail. */
 function sdkLogger(logger: Logger | undefined): { debug(): void; info(): void; warn(...a: unknown[]): void; error(...a: unknown[]): void } {
-  const detail = (...args: unknown[]) => logger?.debug(`aws sdk: ${args.map(String).join(' ')}`);
+  // An SDK error object's name and message only: the whole object may carry the request's input.
+  const text = (arg: unknown) =>
+    arg instanceof Error
+      ? `${arg.name}: ${arg.message}`
+      : typeof arg === 'object' && arg !== null
+        ? '(details at the SDK level)'
+        : String(arg);
+  const detail = (...args: unknown[]) => logger?.debug(`aws sdk: ${args.map(text).join(' ')}`);
   return { debug: () => {}, info: () => {}, warn: detail, error: detail };
 }

@@ -1,4 +1,5 @@
 import { s3Url, type S3Location } from '../../contracts/backend-id.js';
+import { AuthError } from '../../errors.js';
 import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { layout } from '../store/layout.js';
 import { metadataRecord, patched } from '../store/rules.js';
@@ -34,13 +35,10 @@ export class BucketStore implements TraceStore {
 
   /**
    * Whether the bucket exists, takes writes and honours conditional writes (checked once, by
-   * writing a probe object). Throws the store's error when it cannot be used at all.
+   * writing a probe object). Throws the store's error when it cannot be used at all: `traces
+   * serve` checks its store with this before it listens.
    */
   async probe(): Promise<{ conditionalWrites: boolean }> {
-    return { conditionalWrites: await this.conditionalWrites() };
-  }
-
-  private conditionalWrites(): Promise<boolean> {
     this.conditional ??= this.bucket.probe().then(
       (found) => found.conditionalWrites,
       (error: unknown) => {
@@ -48,7 +46,23 @@ export class BucketStore implements TraceStore {
         throw error;
       },
     );
-    return this.conditional;
+    return { conditionalWrites: await this.conditional };
+  }
+
+  /**
+   * The probe's answer for writers: credentials that may write sessions but not probe (no
+   * HeadBucket, no DeleteObject) go on as on a store without conditional writes, which never
+   * overwrites an event.
+   */
+  private async conditionalWrites(): Promise<boolean> {
+    try {
+      return (await this.probe()).conditionalWrites;
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      this.bucket.logger?.debug(`${this.location}: could not check for conditional writes (${error.message}); events get unique names`);
+      this.conditional = Promise.resolve(false);
+      return false;
+    }
   }
 
   /** A metadata save: the record is created with `If-None-Match: *`, so of two saves of one id exactly one creates it. */

@@ -1,12 +1,10 @@
 import { Transform } from 'node:stream';
 import type { KeyInfo, KeyView, OpenedKey } from '../store/key-view.js';
+import { isStoreKey } from '../store/layout.js';
 import type { Bucket } from './client.js';
 
 /** Bodies under this size are read whole and written with one PUT; larger ones are streamed. */
 const SMALL = 1024 * 1024;
-
-/** Objects the bucket store writes for itself (the conditional-write probe), which are not keys. */
-const PROBES = '.traces-probe/';
 
 /**
  * A bucket store as keys: the objects under its prefix. A small body is written with one PUT; a
@@ -21,8 +19,8 @@ export class BucketKeys implements KeyView {
 
   async *list(): AsyncIterable<KeyInfo> {
     for await (const object of this.bucket.list('')) {
-      // A key ending in `/` is a folder placeholder some tools make, never a store's key.
-      if (object.key.startsWith(PROBES) || object.key.endsWith('/') || object.key === '') continue;
+      // Probes, folder placeholders (`x/`) and what other tools put beside the store are not its keys.
+      if (!isStoreKey(object.key)) continue;
       yield { key: object.key, size: object.size, modified: object.lastModified };
     }
   }

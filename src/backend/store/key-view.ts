@@ -2,8 +2,9 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { isStoreRoot, STORE_MARKER } from '../../contracts/store-marker.js';
+import { isStoreRoot } from '../../contracts/store-marker.js';
 import { fsyncDir } from '../../util/atomic-write.js';
+import { isStoreKey } from './layout.js';
 import { StoreDir } from './store-dir.js';
 
 /** One key of a store as a copy sees it: its length and when it was last written. */
@@ -33,9 +34,6 @@ export interface KeyView {
   write(from: OpenedKey): Promise<void>;
   close(): void;
 }
-
-/** The folder store's own working files, which are not keys: temp files, lock files, the marker. */
-const NOT_KEYS = new Set(['.staging', '.locks', STORE_MARKER]);
 
 /** Does the folder hold a store (this version's marker, or an older version's layout)? */
 export function isStoreFolder(dir: string): boolean {
@@ -76,7 +74,7 @@ export class FolderKeys implements KeyView {
         .slice(this.root.length + 1)
         .split(sep)
         .join('/');
-      if (NOT_KEYS.has(key.split('/')[0]!)) continue;
+      if (!isStoreKey(key)) continue; // the marker, locks, staging, what other tools left here
       let stat;
       try {
         stat = statSync(join(this.root, key));
@@ -132,7 +130,7 @@ export class FolderKeys implements KeyView {
   /** The key's file; a key that would name a place outside the store, or one of its working files, is refused. */
   private pathOf(key: string): string {
     const parts = key.split('/');
-    if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\')) || NOT_KEYS.has(parts[0]!) || key.endsWith('.tmp')) {
+    if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\')) || !isStoreKey(key)) {
       throw new Error(`${key}: not a key a folder store can hold`);
     }
     return join(this.root, ...parts);

@@ -52,3 +52,15 @@ const SESSION_BODY = new RegExp(`^agent-traces/${SAFE_PART}/${SAFE_PART}\\.jsonl
 export function isSessionBodyKey(key: unknown): key is string {
   return typeof key === 'string' && SESSION_BODY.test(key);
 }
+
+/** The folders a store keeps its keys in: anything else under a store's root is not the store's. */
+export const STORE_FOLDERS = ['agent-traces', 'index', 'metadata', 'patches', 'events'];
+const STORE_TOP = new Set(STORE_FOLDERS);
+
+/**
+ * Whether `key` is one a store holds (not a working file: a temp file, a lock, the marker, a
+ * probe, something another tool left beside it). `store copy` copies only these.
+ */
+export function isStoreKey(key: string): boolean {
+  return STORE_TOP.has(key.split('/')[0]!) && !key.endsWith('.tmp') && !key.endsWith('/');
+}

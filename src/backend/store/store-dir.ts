@@ -1,12 +1,10 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isStoreRoot, STORE_MARKER } from '../../contracts/store-marker.js';
+import { STORE_FOLDERS } from './layout.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { withLock } from '../../util/lock.js';
 import { uniqueSuffix } from '../../util/unique.js';
-
-/** The store's own folders: the only places an older version left temp files. */
-const STORE_FOLDERS = ['agent-traces', 'index', 'events', 'patches', 'metadata'];
 
 /** Where every writer of the store stages its bytes before a rename puts them in place. */
 const STAGING = '.staging';

@@ -251,7 +251,8 @@ async function readKey(folder) {
 
 /**
  * Faults a test asks for (`POST /__faults` with a JSON list): the next `times` requests of
- * `method` in `bucket` whose key contains `key` are answered `status` with the S3 error `code` (their body
+ * `method` in `bucket` whose key contains `key` (or, with `bucketLevel`, those on the bucket
+ * itself: a listing, HeadBucket) are answered `status` with the S3 error `code` (their body
  * drained), or, with `reset`, have their connection cut after `afterBytes` bytes of the body.
  */
 let faults = [];
@@ -265,7 +266,13 @@ async function setFaults(req, res) {
 }
 
 function injected(req, res, request) {
-  const at = faults.findIndex((f) => f.times > 0 && f.method === req.method && f.bucket === request.bucket && request.key.includes(f.key));
+  const at = faults.findIndex(
+    (f) =>
+      f.times > 0 &&
+      f.method === req.method &&
+      f.bucket === request.bucket &&
+      (f.bucketLevel ? request.key === '' : request.key !== '' && request.key.includes(f.key)),
+  );
   if (at < 0) return false;
   const fault = faults[at];
   fault.times -= 1;
@@ -285,7 +292,7 @@ function injected(req, res, request) {
 async function handle(req, res, expectsContinue) {
   if (req.method === 'POST' && req.url === '/__faults') return setFaults(req, res);
   const request = classify(req);
-  if (request.key && injected(req, res, request)) return;
+  if (injected(req, res, request)) return;
   const proceed = () => {
     if (expectsContinue) res.writeContinue();
     return forward(req, res);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
+import type { NodeHttpHandlerOptions } from '@smithy/types';
 import { s3Url, type S3Location } from '../../contracts/backend-id.js';
 import type { Logger } from '../../contracts/logger.js';
 import { bucketError, isConflict, isMissing } from './errors.js';
@@ -102,13 +105,21 @@ export class Bucket {
       maxAttempts: options.retries + 1,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: options.timeoutMs, socketTimeout: options.timeoutMs },
+      requestHandler: { connectionTimeout: options.timeoutMs, socketTimeout: options.timeoutMs } as NodeHttpHandlerOptions,
       // Without a logger of its own the SDK writes some warnings to the console (a streamed body
       // that failed, say): those are for --verbose, the failure itself is reported as an error.
       logger: sdkLogger(options.logger),
     };
     const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD;
-    return new Bucket(sdk, new sdk.S3Client(config), new sdk.S3Client({ ...config, maxAttempts: 1 }), location, threshold, options.logger);
+    // A streamed body is sent once, on a connection of its own: a kept-alive one the store closes
+    // as it goes idle would reset the PUT just as it starts, and the body cannot be sent again.
+    const fresh = { keepAlive: false };
+    const once = new sdk.S3Client({
+      ...config,
+      maxAttempts: 1,
+      requestHandler: { ...config.requestHandler, httpAgent: new HttpAgent(fresh), httpsAgent: new HttpsAgent(fresh) },
+    });
+    return new Bucket(sdk, new sdk.S3Client(config), once, location, threshold, options.logger);
   }
 
   private key(key: string): string {

@@ -87,6 +87,17 @@ const MAX_JSON_BODY = 16 * 1024 * 1024;
 
 /** Reads a JSON request body (at most 16 MiB). Throws HttpProblem with the route's envelope on bad input. */
 export async function readJsonBody(ex: Exchange, problem: (status: number, message: string) => HttpProblem): Promise<unknown> {
+  const text = await readBodyText(ex, problem);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw problem(400, 'body is not valid JSON');
+  }
+}
+
+/** Reads a request body as UTF-8 text (at most 16 MiB). Throws HttpProblem with the route's envelope when too long or too slow. */
+export async function readBodyText(ex: Exchange, problem: (status: number, message: string) => HttpProblem): Promise<string> {
   const declared = Number(ex.req.headers['content-length'] ?? Number.NaN);
   if (declared > MAX_JSON_BODY) throw problem(413, `body of ${declared} bytes is over the limit of ${MAX_JSON_BODY}`);
   const chunks: Buffer[] = [];
@@ -100,23 +111,21 @@ export async function readJsonBody(ex: Exchange, problem: (status: number, messa
     if (error instanceof BodyTimeoutError) throw problem(408, error.message);
     throw error;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw problem(400, 'body is not valid JSON');
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Constant-time check of `Authorization: Bearer <token>` against the accepted tokens. */
 export function tokenIndex(req: IncomingMessage, tokens: string[]): number {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (!match) return -1;
-  const given = Buffer.from(match[1]!);
+  return match ? indexOfToken(match[1]!, tokens) : -1;
+}
+
+/** The index of `given` among the accepted tokens (-1 when none), compared in constant time. */
+export function indexOfToken(given: string, tokens: string[]): number {
+  const bytes = Buffer.from(given);
   return tokens.findIndex((token) => {
     const want = Buffer.from(token);
-    return want.length === given.length && timingSafeEqual(want, given);
+    return want.length === bytes.length && timingSafeEqual(want, bytes);
   });
 }
 

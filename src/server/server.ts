@@ -1,16 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULTS } from '../util/defaults.js';
-import { isLoopback } from '../util/loopback.js';
 import { LocalStore } from '../backend/store/index.js';
 import type { TraceStore } from '../backend/store/trace-store.js';
 import { ApiError, describeError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
-import { BodyTimeoutError, HttpProblem, sendJson, tokenIndex, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
+import { Auth, type User } from './auth.js';
+import { BodyTimeoutError, HttpProblem, sendJson, type Exchange, OUT_OF_DESCRIPTORS, OUT_OF_SPACE } from './http.js';
 import { getSession, listSessions, putSession } from './routes/agent-traces.js';
 import { crossSessionBatch, sessionBatch, startSession, type ServerFaults } from './routes/events.js';
-import { metadataProblem, saveMetadata } from './routes/metadata.js';
+import { saveMetadata } from './routes/metadata.js';
 import { patchSession } from './routes/patch.js';
+import { signIn, signOut } from './routes/sign-in.js';
+import { eventsView, listView, sessionView } from './routes/view.js';
+import { defaultWebDir, SECURITY_HEADERS, sendAsset, sendShell } from './routes/web.js';
+import { SummaryIndex } from './view/summaries.js';
 import { plural } from '../util/plural.js';
 
 export type { ServerFaults };
@@ -31,15 +35,27 @@ export interface ServeOptions {
   /** One line per request; never contains a token. */
   log?: (line: string) => void;
   faults?: ServerFaults;
+  /** The built web client (app.js, app.css). @default dist/web/ of this installation */
+  webDir?: string;
+  /** The read API lists the store again at most this often, unless a change came through this server. @default 10 s */
+  viewRefreshMs?: number;
 }
 
-type Handler = (ex: Exchange, user: { id: string; email: string | null }) => Promise<void>;
+type Handler = (ex: Exchange, user: User) => Promise<void>;
 
-/** `traces serve`: every route of the four wire contracts (see docs/ARCHITECTURE.md) over the embedded store. */
+/** A route: method, path, handler, and whether it is served without credentials (the page, its assets, sign-in). */
+type Route = [string, RegExp, Handler, 'public'?];
+
+/**
+ * `traces serve`: every route of the four wire contracts (see docs/ARCHITECTURE.md) over the
+ * embedded store, the read API of the web view, and the web view itself.
+ */
 export class TracesServer {
   readonly store: TraceStore;
   private readonly server: Server;
-  private readonly routes: [string, RegExp, Handler][];
+  private readonly routes: Route[];
+  private readonly auth: Auth;
+  private readonly view: SummaryIndex;
   /** Responses not finished yet: told to close their connection once the server is closing. */
   private readonly inFlight = new Set<ServerResponse>();
   private closing = false;
@@ -50,17 +66,33 @@ export class TracesServer {
     this.store = options.store ?? new LocalStore(options.dataDir!);
     const store = this.store;
     const faults = options.faults ?? {};
+    const auth = (this.auth = new Auth(options.tokens));
+    const view = (this.view = new SummaryIndex(store, { refreshMs: options.viewRefreshMs ?? 10_000, readers: 4, log: options.log }));
+    const webDir = options.webDir ?? defaultWebDir();
     const seg = '([^/]+)';
+    // What a PUT or PATCH changed is in the very next answer of the read API.
+    const changing =
+      (handler: Handler): Handler =>
+      (ex, user) =>
+        handler(ex, user).finally(() => view.changed());
     this.routes = [
-      ['PUT', new RegExp(`^/api/v1/agent-traces/sessions/${seg}$`), (ex) => putSession(ex, store, options.maxBytes)],
+      ['PUT', new RegExp(`^/api/v1/agent-traces/sessions/${seg}$`), changing((ex) => putSession(ex, store, options.maxBytes))],
       ['GET', new RegExp(`^/api/v1/agent-traces/sessions/${seg}$`), (ex) => getSession(ex, store)],
       ['GET', /^\/api\/v1\/agent-traces\/sessions\/?$/, (ex) => listSessions(ex, store)],
       ['POST', new RegExp(`^/api/v1/org/${seg}/ws/${seg}/sessions$`), (ex, user) => saveMetadata(ex, store, user)],
-      ['PATCH', new RegExp(`^/v1/sessions/${seg}$`), (ex) => patchSession(ex, store)],
+      ['PATCH', new RegExp(`^/v1/sessions/${seg}$`), changing((ex) => patchSession(ex, store))],
       ['POST', /^\/v1\/sessions\/?$/, (ex) => startSession(ex, store)],
       ['POST', new RegExp(`^/v1/sessions/${seg}/events/batch$`), (ex) => sessionBatch(ex, store, faults)],
       ['POST', /^\/v1\/events\/batch$/, (ex) => crossSessionBatch(ex, store)],
       ['GET', /^\/api\/v1\/user\/whoami$/, async (ex, user) => sendJson(ex.res, 200, { ...user, name: 'traces serve' })],
+      ['GET', /^\/api\/v1\/view\/sessions\/?$/, (ex) => listView(ex, view)],
+      ['GET', new RegExp(`^/api/v1/view/sessions/${seg}$`), (ex) => sessionView(ex, view)],
+      ['GET', new RegExp(`^/api/v1/view/sessions/${seg}/events$`), (ex) => eventsView(ex, store)],
+      ['GET', new RegExp(`^/api/v1/view/sessions/${seg}/raw$`), (ex) => getSession(ex, store)],
+      ['POST', /^\/api\/v1\/view\/sign-in$/, (ex) => signIn(ex, auth), 'public'],
+      ['POST', /^\/api\/v1\/view\/sign-out$/, (ex) => signOut(ex, auth), 'public'],
+      ['GET', /^\/(?:s\/[^/]+\/?)?$/, (ex) => sendShell(ex, webDir), 'public'],
+      ['GET', /^\/assets\/(.+)$/, (ex) => sendAsset(ex, webDir), 'public'],
     ];
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULTS.bodyTimeout;
     // How often Node looks for connections whose headers are late; by default only every 30 s.
@@ -111,6 +143,7 @@ export class TracesServer {
     const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
     await closed;
     clearTimeout(timer);
+    await this.view.close();
   }
 
   /** The request handler, for embedding the routes in another server (the test recorder). */
@@ -119,6 +152,7 @@ export class TracesServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const ex: Exchange = { req, res, params: [], bytesIn: 0, bodyTimeoutMs: this.bodyTimeoutMs };
     if (this.closing) res.shouldKeepAlive = false;
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     this.inFlight.add(res);
     const bytesOut = countBodyBytes(res);
     res.on('close', () => {
@@ -128,52 +162,31 @@ export class TracesServer {
       this.options.log?.(`${req.method} ${path} ${outcome} ${sizes} ${Math.round(performance.now() - started)}ms`);
     });
     try {
-      const user = this.authenticate(req);
-      const route = this.route(req.method ?? 'GET', path, ex);
-      await route(ex, user);
+      const route = this.route(req.method ?? 'GET', path);
+      // Credentials are checked before a missing route is told apart from a forbidden method.
+      const user = route?.[3] === 'public' ? this.auth.visitor(req) : this.auth.authenticate(req);
+      if (!route || route[0] !== req.method) throw this.noRoute(req.method ?? 'GET', path, route);
+      ex.params = route[1].exec(path)!.slice(1);
+      await route[2](ex, user);
     } catch (error) {
       this.fail(ex, error);
     }
   }
 
-  private authenticate(req: IncomingMessage): { id: string; email: string | null } {
-    if (this.options.tokens === null) {
-      // No token guards a server on loopback, so a page a browser was tricked into sending here
-      // (a DNS name rebound to 127.0.0.1) must not read the sessions: only this machine's names.
-      const host = hostOf(req.headers.host);
-      if (host !== undefined && !isLoopback(host)) {
-        throw new HttpProblem(403, {
-          detail: `requests for host "${host}" are refused: with --no-auth only localhost, 127.0.0.0/8 and ::1 are served`,
-        });
-      }
-      return { id: 'anonymous', email: null };
+  /** The route for `method` on `path`; else one of another method on it; else undefined. */
+  private route(method: string, path: string): Route | undefined {
+    let other: Route | undefined;
+    for (const route of this.routes) {
+      if (!route[1].test(path)) continue;
+      if (route[0] === method) return route;
+      other ??= route;
     }
-    const index = tokenIndex(req, this.options.tokens);
-    if (index < 0) {
-      const status = 401;
-      const message = req.headers.authorization ? 'invalid token' : 'missing bearer token';
-      const path = req.url ?? '';
-      if (path.startsWith('/api/v1/org/')) throw metadataProblem(status, message, [], 'unauthorized');
-      if (path.startsWith('/v1/sessions/') && req.method === 'PATCH') {
-        throw new HttpProblem(status, { type: 'about:blank', title: 'Unauthorized', status, detail: message }, 'application/problem+json');
-      }
-      throw new HttpProblem(status, path.startsWith('/v1/') ? { error: { message } } : { detail: message });
-    }
-    return { id: `token-${index + 1}`, email: null };
+    return other;
   }
 
-  private route(method: string, path: string, ex: Exchange): Handler {
-    let pathMatched = false;
-    for (const [m, pattern, handler] of this.routes) {
-      const match = pattern.exec(path);
-      if (!match) continue;
-      pathMatched = true;
-      if (m !== method) continue;
-      ex.params = match.slice(1);
-      return handler;
-    }
-    if (pathMatched) throw new HttpProblem(405, { detail: `${method} is not allowed on ${path}` });
-    throw new HttpProblem(404, { detail: `no route for ${method} ${path}` });
+  private noRoute(method: string, path: string, other: Route | undefined): HttpProblem {
+    if (other) return new HttpProblem(405, { detail: `${method} is not allowed on ${path}` });
+    return new HttpProblem(404, { detail: `no route for ${method} ${path}` });
   }
 
   private fail(ex: Exchange, error: unknown): void {
@@ -264,14 +277,4 @@ function rateLimited(
     log?.(line(unlogged, detail));
     unlogged = 0;
   };
-}
-
-/** The host name of a Host header (`name:port`, `[v6]:port`), or undefined when there is none. */
-function hostOf(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  try {
-    return new URL(`http://${header}/`).hostname;
-  } catch {
-    return header;
-  }
 }

@@ -33,7 +33,10 @@ export function call(
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (typeof v === 'string') h.set(k, v);
+          else for (const one of v ?? []) h.append(k, one); // set-cookie
+        }
         resolve({ status: res.statusCode ?? 0, headers: h, text, json: () => JSON.parse(text) });
       });
       res.on('error', reject);

@@ -39,7 +39,14 @@ export class RecordingServer {
   /** `served` is the folder store's folder, or a store (a bucket store from test/helpers/stores.ts). */
   constructor(
     served: string | TraceStore,
-    options: { faults?: ServerFaults; maxBytes?: number; auth?: boolean; log?: (line: string) => void } = {},
+    options: {
+      faults?: ServerFaults;
+      maxBytes?: number;
+      auth?: boolean;
+      log?: (line: string) => void;
+      webDir?: string;
+      viewRefreshMs?: number;
+    } = {},
   ) {
     this.traces = new TracesServer({
       ...(typeof served === 'string' ? { dataDir: served } : { store: served }),
@@ -47,6 +54,8 @@ export class RecordingServer {
       maxBytes: options.maxBytes ?? 1024 ** 3,
       faults: options.faults,
       log: options.log,
+      webDir: options.webDir,
+      viewRefreshMs: options.viewRefreshMs,
     });
   }
 
@@ -77,6 +86,7 @@ export class RecordingServer {
     if (!this.server.listening) return; // stopped already, by a test that restarts it
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.traces.close(); // what the routes keep (the read API's cache of bucket bodies)
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

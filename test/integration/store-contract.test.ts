@@ -114,6 +114,15 @@ describe.each(storeKinds())('the $name store', (kind) => {
       expect(out).toMatchObject({ status: 'patched', session: { title: 'kept', tags: ['a'] } });
     });
 
+    it('reads back what the patches came to, through another store too', async () => {
+      expect(await store.getPatch(patchId(6))).toBeUndefined();
+      expect(await store.getPatch('session_../../x')).toBeUndefined();
+      await store.events.startSession({ session_id: uuid(6) });
+      await store.patch(patchId(6), { title: 'named', tags: ['x', 'y'] });
+      const other = await place.another();
+      expect(await other.getPatch(patchId(6))).toMatchObject({ id: patchId(6), title: 'named', tags: ['x', 'y'] });
+    });
+
     it('loses no patch to a concurrent one through another store', async () => {
       await store.events.startSession({ session_id: uuid(4) });
       const other = await place.another();

@@ -1,6 +1,6 @@
 import { s3Url, type S3Location } from '../../contracts/backend-id.js';
 import { AuthError } from '../../errors.js';
-import { metadataSaveSchema, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
+import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { layout } from '../store/layout.js';
 import { metadataRecord, patched } from '../store/rules.js';
 import type { MetadataRecord, MetadataSaveOutcome, PatchedSession, PatchOutcome, TraceStore } from '../store/trace-store.js';
@@ -100,6 +100,10 @@ export class BucketStore implements TraceStore {
       const written = await this.bucket.putJson(key, next, current ? { etag: current.etag } : { create: true });
       return written === 'conflict' ? 'conflict' : { status: 'patched', session: next };
     });
+  }
+
+  async getPatch(id: string): Promise<PatchedSession | undefined> {
+    return PATCH_ID.test(id) ? (await this.bucket.getJson<PatchedSession>(layout.patch(id)))?.value : undefined;
   }
 
   async knownSince(uuid: string): Promise<string | undefined> {

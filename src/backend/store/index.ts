@@ -1,10 +1,10 @@
-import { metadataSaveSchema, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
+import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { EventFiles } from './events.js';
 import { MetadataFiles } from './metadata.js';
 import { PatchFiles } from './patches.js';
 import { SessionFiles } from './sessions.js';
 import { StoreDir } from './store-dir.js';
-import type { MetadataSaveOutcome, PatchOutcome, TraceStore } from './trace-store.js';
+import type { MetadataSaveOutcome, PatchedSession, PatchOutcome, TraceStore } from './trace-store.js';
 
 export type * from './trace-store.js';
 
@@ -67,6 +67,11 @@ export class LocalStore implements TraceStore {
       if (since === undefined && !this.patches.get(id)) return { status: 'not_found' };
       return { status: 'patched', session: this.patches.apply(id, patch, since ?? new Date().toISOString()) };
     });
+  }
+
+  async getPatch(id: string): Promise<PatchedSession | undefined> {
+    // The id names a file: only the checked form may reach the path.
+    return PATCH_ID.test(id) ? this.patches.get(id) : undefined;
   }
 
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */

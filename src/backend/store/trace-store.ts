@@ -155,6 +155,8 @@ export interface TraceStore {
   readonly events: EventStore;
   saveMetadata(org: string, workspace: string, body: unknown, user: { id: string; email: string | null }): Promise<MetadataSaveOutcome>;
   patch(id: string, patch: SessionPatch): Promise<PatchOutcome>;
+  /** What the patches of `id` (`session_<32 hex>`) came to; undefined when never patched or not such an id. */
+  getPatch(id: string): Promise<PatchedSession | undefined>;
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */
   knownSince(uuid: string): Promise<string | undefined>;
 }

@@ -81,7 +81,9 @@ describe('the web view: the list of sessions', () => {
     await page.keyboard.press('Backspace');
     await page.select('#filter-agent', 'codex');
     await page.click('#filters button[type=submit]');
-    await page.waitForFunction(`location.search === '?agent=codex' && [...document.querySelectorAll('${rows} .agent')].every((c) => c.textContent === 'codex')`);
+    await page.waitForFunction(
+      `location.search === '?agent=codex' && [...document.querySelectorAll('${rows} .agent')].every((c) => c.textContent === 'codex')`,
+    );
     const codex = await apiIds('&agent=codex');
     expect(codex.length).toBeGreaterThan(0);
     expect(await attributes(page, rows, 'data-session-id')).toEqual(codex);

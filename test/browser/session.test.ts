@@ -35,7 +35,10 @@ describe('the web view: a session with sub-agents', () => {
       id,
       parentId,
       timestamp: at(n),
-      message: role === 'user' ? { role, content: [{ type: 'text', text }] } : { role, provider: 'anthropic', model: 'claude-sonnet-4-5', content: [{ type: 'text', text }], stopReason: 'stop' },
+      message:
+        role === 'user'
+          ? { role, content: [{ type: 'text', text }] }
+          : { role, provider: 'anthropic', model: 'claude-sonnet-4-5', content: [{ type: 'text', text }], stopReason: 'stop' },
     });
     writeSession(join(world.tmp.path, 'branched', `${BRANCHED}.jsonl`), header({ id: BRANCHED, cwd: '/work/branched' }), [
       q!,

@@ -51,7 +51,13 @@ export function writeBulkSessions(dir: string, count: number): string[] {
   for (let i = 0; i < count; i++) {
     const id = bulkId(i);
     const at = new Date(Date.parse('2026-11-01T09:00:00.000Z') + i * 10_000).toISOString();
-    const title = { type: 'session_info', name: `bulk session ${i}`, id: hex8(`bulk:${i}:title`), parentId: null, timestamp: '2026-11-01T10:00:30.000Z' };
+    const title = {
+      type: 'session_info',
+      name: `bulk session ${i}`,
+      id: hex8(`bulk:${i}:title`),
+      parentId: null,
+      timestamp: '2026-11-01T10:00:30.000Z',
+    };
     writeSession(join(dir, `${id}.jsonl`), header({ id, cwd: `/work/bulk/${i}`, timestamp: at }), [...entries(`bulk:${i}`, 2), title]);
     ids.push(id);
   }

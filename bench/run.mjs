@@ -27,6 +27,7 @@ import * as claude from './cases/claude.mjs';
 import * as scan from './cases/scan.mjs';
 import * as redactUpload from './cases/redact-upload.mjs';
 import * as s3 from './cases/s3.mjs';
+import * as view from './cases/view.mjs';
 import {
   DIST_CLI,
   RUN,
@@ -62,6 +63,7 @@ const CASES = [
   scan,
   redactUpload,
   s3,
+  view,
 ];
 /** The order of the table. */
 const TABLE = [
@@ -79,6 +81,7 @@ const TABLE = [
   scan,
   redactUpload,
   s3,
+  view,
 ];
 
 function usage(stream, code) {

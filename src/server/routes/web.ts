@@ -44,7 +44,10 @@ export function defaultWebDir(): string {
   return fileURLToPath(found ?? candidates[0]!);
 }
 
-/** The shell: links the bundle and says, in plain HTML, when there is no bundle to link. */
+/**
+ * The shell: links the bundle and says, in plain HTML, when there is no bundle to link. Its icon
+ * is an empty data: URL, so the browser asks for no /favicon.ico (a 404 in every page's console).
+ */
 export function shellHtml(webDir: string): string {
   const built = existsSync(join(webDir, 'app.js'));
   const missing = built
@@ -57,6 +60,7 @@ export function shellHtml(webDir: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>traces</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>

@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ViewItem, ViewSession } from '../contracts/view.js';
 import { Item } from './item.js';
+import { decoded } from './text.js';
 
 /** Items rendered at once; the rest follow a slice at a time, so a long session shows its start at once. */
 const STEP = 150;
 
 /** The entry a `#entry-<id>` address names, if any. */
 export function entryOfHash(hash: string): string | null {
-  return hash.startsWith('#entry-') ? decodeURIComponent(hash.slice('#entry-'.length)) : null;
+  return hash.startsWith('#entry-') ? decoded(hash.slice('#entry-'.length)) : null;
 }
 
 interface Index {

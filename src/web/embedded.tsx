@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ViewPage, ViewSession } from '../contracts/view.js';
 import { entryOfHash } from './conversation.js';
+import { decoded } from './text.js';
 import { SessionView } from './session.js';
 
 /** The session a page address names: `#session-<id>`, or the one holding `#entry-<id>`, else the first. */
 function sessionOfHash(hash: string, byId: Map<string, ViewSession>, first: string): string {
   if (hash.startsWith('#session-')) {
-    const id = decodeURIComponent(hash.slice('#session-'.length));
-    if (byId.has(id)) return id;
+    const id = decoded(hash.slice('#session-'.length));
+    if (id !== null && byId.has(id)) return id;
   }
   const entry = entryOfHash(hash);
   if (entry !== null) {

@@ -1,4 +1,5 @@
 import type { ViewQuery } from '../contracts/view.js';
+import { decoded } from './text.js';
 
 /** Where the served page is: the list (its filters in the query string) or one session (`/s/<id>`). */
 export type Route = { page: 'list'; query: ViewQuery } | { page: 'session'; id: string };
@@ -7,7 +8,8 @@ const SORTS = ['started', 'tokens', 'cost', 'duration'] as const;
 
 export function routeOf(location: { pathname: string; search: string }): Route {
   const session = /^\/s\/([^/]+)\/?$/.exec(location.pathname);
-  if (session) return { page: 'session', id: decodeURIComponent(session[1]!) };
+  // A malformed escape stays as written: the server finds no such session and the page says so.
+  if (session) return { page: 'session', id: decoded(session[1]!) ?? session[1]! };
   return { page: 'list', query: queryOf(location.search) };
 }
 

@@ -59,3 +59,12 @@ export function formatTime(iso: string | null): string {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+/** A percent-encoded part of an address, decoded; null when it is malformed (`%E0`): an address anyone can write must not throw. */
+export function decoded(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+}

@@ -121,6 +121,15 @@ describe('the web view: hostile content', () => {
     await tab.page.waitForSelector('#entry-hostile1.target');
   });
 
+  it('an address with a malformed percent-escape shows a message, not a blank page, and throws nothing', async () => {
+    const missing = await chromium.open(`${world.url}/s/%E0`);
+    await missing.page.waitForSelector('.problem');
+    expect(missing.errors.filter((e) => e.startsWith('uncaught'))).toEqual([]);
+    const entry = await chromium.open(`${world.url}/s/${HOSTILE_ID}#entry-%E0`);
+    await entry.page.waitForSelector('#entry-hostile1');
+    expect(entry.errors.filter((e) => e.startsWith('uncaught'))).toEqual([]);
+  });
+
   it('the list shows a hostile title and cwd as text', async () => {
     const tab = await chromium.open(`${world.url}/?q=__pwned`);
     await tab.page.waitForSelector('tr.session-row');

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLoopback, parseBackend, type BackendSpec } from '../config/backend.js';
-import { homeDir } from '../config/paths.js';
+import { homeDir, stateDir } from '../config/paths.js';
 import { readSettings } from '../config/settings.js';
 import { openBucket } from '../backend/connect.js';
 import { s3Url } from '../contracts/backend-id.js';
@@ -49,6 +49,7 @@ export async function serve(flags: ServeFlags, io: Io, signals: NodeJS.EventEmit
     maxBytes: flags.maxBytes,
     bodyTimeoutMs,
     maxConnections: flags.maxConnections,
+    stateDir: stateDir(io.env),
     log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const url = await server.listen(host, flags.port).catch((error: unknown) => {

@@ -15,6 +15,7 @@ import { signIn, signOut } from './routes/sign-in.js';
 import { eventsView, listView, sessionView } from './routes/view.js';
 import { defaultWebDir, SECURITY_HEADERS, sendAsset, sendShell } from './routes/web.js';
 import { SummaryIndex } from './view/summaries.js';
+import { SummaryCache } from './view/summary-cache.js';
 import { plural } from '../util/plural.js';
 
 export type { ServerFaults };
@@ -39,6 +40,8 @@ export interface ServeOptions {
   webDir?: string;
   /** The read API lists the store again at most this often, unless a change came through this server. @default 10 s */
   viewRefreshMs?: number;
+  /** The state folder: the list's figures are kept there between runs (a file per store). None: read every file again at each start. */
+  stateDir?: string;
 }
 
 type Handler = (ex: Exchange, user: User) => Promise<void>;
@@ -67,7 +70,12 @@ export class TracesServer {
     const store = this.store;
     const faults = options.faults ?? {};
     const auth = (this.auth = new Auth(options.tokens));
-    const view = (this.view = new SummaryIndex(store, { refreshMs: options.viewRefreshMs ?? 10_000, readers: 4, log: options.log }));
+    const view = (this.view = new SummaryIndex(store, {
+      refreshMs: options.viewRefreshMs ?? 10_000,
+      readers: 4,
+      log: options.log,
+      cache: options.stateDir === undefined ? undefined : new SummaryCache(options.stateDir, store.location),
+    }));
     const webDir = options.webDir ?? defaultWebDir();
     const seg = '([^/]+)';
     // What a PUT or PATCH changed is in the very next answer of the read API.
@@ -124,7 +132,13 @@ export class TracesServer {
       (n, error) => `error: ${plural(n, 'connection')} not accepted: ${(error as Error).message}`,
     );
     this.server.on('error', (error) => failed(error));
+    this.warmView();
     return this.url;
+  }
+
+  /** Starts building the read API's list now, so the first request does not wait for all of it (called by listen). */
+  warmView(): void {
+    this.view.warm();
   }
 
   get url(): string {

@@ -46,6 +46,7 @@ export class RecordingServer {
       log?: (line: string) => void;
       webDir?: string;
       viewRefreshMs?: number;
+      stateDir?: string;
     } = {},
   ) {
     this.traces = new TracesServer({
@@ -56,6 +57,7 @@ export class RecordingServer {
       log: options.log,
       webDir: options.webDir,
       viewRefreshMs: options.viewRefreshMs,
+      stateDir: options.stateDir,
     });
   }
 

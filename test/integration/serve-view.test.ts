@@ -117,6 +117,19 @@ describe.each(storeKinds())('the read API on a $name store', (kind) => {
     expect(ids(await list('?all=true'))).toHaveLength(7);
   });
 
+  it('shows no agent version when the uploader sent the word "unknown" for one', async () => {
+    const spec: Spec = { id: uuid(1) };
+    const body = sessionText(spec);
+    const answer = await call(`${served.url}/api/v1/agent-traces/sessions/${spec.id}`, {
+      method: 'PUT',
+      ...auth(),
+      body,
+      headers: { 'x-trace-id': spec.id, 'x-agent-version': 'unknown' },
+    });
+    expect(answer.status).toBe(200);
+    expect((await list()).sessions[0]).toMatchObject({ session_id: uuid(1), agent: 'prime-agent', agent_version: null });
+  });
+
   it('filters by agent, cwd, model, dates, text and tags, and pages with a cursor', async () => {
     await storeSome();
     expect(ids(await list('?cwd=/work/a'))).toEqual([uuid(2), uuid(1)]);

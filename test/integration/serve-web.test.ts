@@ -55,6 +55,9 @@ describe('traces serve: the web page and its assets', () => {
     // No inline script: the policy would refuse it, and the page needs none.
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html).not.toContain('npm run build');
+    // The client renders its own <main>: the root it mounts in is not one (no main inside a main).
+    expect(html).toContain('<div id="app"></div>');
+    expect(html).not.toContain('<main');
   });
 
   it('serves the assets with their content types and the security headers, and revalidates them', async () => {

@@ -5,12 +5,16 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../../util/atomic-write.js';
+import { mapLimit } from '../../util/map-limit.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
 import { isSessionBodyKey, layout } from './layout.js';
 import { sessionRecord } from './rules.js';
 import { StoreDir } from './store-dir.js';
 import { LengthMismatchError, type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from './trace-store.js';
+
+/** Index records read at once by `list`: enough to keep the disk busy, few enough to leave descriptors for the requests. */
+const LIST_READERS = 32;
 
 /**
  * Uploaded session files (the PUT contract) in a folder: `<data>/agent-traces/<trace>/<session>.jsonl`,
@@ -123,14 +127,15 @@ export class SessionFiles implements SessionStore {
       return [];
     }
     const records: StoredSessionRecord[] = [];
-    for (const name of names) {
-      if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    const wanted = names.filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+    // Several reads in flight: one after another, a store of 10,000 sessions takes seconds to list.
+    await mapLimit(wanted, LIST_READERS, async (name) => {
       try {
         records.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as StoredSessionRecord);
       } catch {
         // a record removed while listing
       }
-    }
+    });
     return records.sort((a, b) => a.session_id.localeCompare(b.session_id));
   }
 

@@ -66,7 +66,7 @@ export function shellHtml(webDir: string): string {
 </head>
 <body>
 <noscript>The traces web view needs JavaScript.</noscript>
-<main id="app"></main>${missing}
+<div id="app"></div>${missing}
 </body>
 </html>
 `;

@@ -5,6 +5,7 @@ import { readSessionFileView, type ViewFacts } from '../../core/view/session.js'
 import { describeError } from '../../errors.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { BodyFiles } from './body-files.js';
+import type { CachedFacts, SummaryCache } from './summary-cache.js';
 
 /** What one stored file was found to say, for the version (sha256) it was read at. */
 interface ReadFile {
@@ -19,8 +20,10 @@ export interface SummaryIndexOptions {
   refreshMs: number;
   /** Session files read at once on a (cold) refresh. */
   readers: number;
-  /** For a refresh that failed in the background (the requests went on with the list they had). */
+  /** For a refresh that failed in the background (the requests went on with the list they had), and a cache not read or written. */
   log?: (line: string) => void;
+  /** The figures read in earlier runs: loaded before the first build, replaced after a build that read or dropped a file. */
+  cache?: SummaryCache;
 }
 
 /** Texts of a summary read are not kept: only the figures. */
@@ -42,12 +45,23 @@ export class SummaryIndex {
   private done = 0;
   private running?: Promise<void>;
   private listedAt = 0;
+  /** What the cache said, until the first build has taken what still matches. */
+  private cached?: Promise<Map<string, CachedFacts>>;
+  private saved = false;
 
   constructor(
     private readonly store: TraceStore,
     private readonly options: SummaryIndexOptions,
   ) {
     this.bodies = new BodyFiles(store);
+  }
+
+  /**
+   * Builds the list in the background now (as the server starts listening), so the first request
+   * finds it built or under way; a failure is logged and the next request tries again.
+   */
+  warm(): void {
+    if (this.done < this.wanted) this.refresh().catch((error: unknown) => this.logFailure(error));
   }
 
   /** The store changed through this server: the next request lists it again before it answers. */
@@ -76,8 +90,12 @@ export class SummaryIndex {
   private async current(): Promise<void> {
     while (this.done < this.wanted) await this.refresh();
     if (Date.now() - this.listedAt >= this.options.refreshMs && !this.running) {
-      this.refresh().catch((error: unknown) => this.options.log?.(`error: listing the store for the view: ${describeError(error)}`));
+      this.refresh().catch((error: unknown) => this.logFailure(error));
     }
+  }
+
+  private logFailure(error: unknown): void {
+    this.options.log?.(`error: listing the store for the view: ${describeError(error)}`);
   }
 
   /** One refresh at a time: a caller that finds one running waits for it (and asks again if it started too early). */
@@ -94,11 +112,21 @@ export class SummaryIndex {
   }
 
   private async rebuild(): Promise<void> {
+    const { cache, log } = this.options;
+    const cached = await (this.cached ??= cache ? cache.load(log) : Promise.resolve(new Map<string, CachedFacts>()));
     const records = await this.store.sessions.list();
     const files = new Map<string, ReadFile>();
     const patches = new Map<string, PatchedSession>();
+    let reads = 0;
     await mapLimit(records, this.options.readers, async (record) => {
-      files.set(record.session_id, await this.read(record));
+      const known = this.files.get(record.session_id);
+      const kept = cached.get(record.session_id);
+      if (known?.sha256 === record.sha256) files.set(record.session_id, { ...known, record });
+      else if (!known && kept?.sha256 === record.sha256) files.set(record.session_id, { ...kept, record, problem: null });
+      else {
+        reads++;
+        files.set(record.session_id, await this.read(record));
+      }
     });
     await mapLimit(records, 16, async (record) => {
       const id = patchIdOf(record.session_id);
@@ -108,7 +136,13 @@ export class SummaryIndex {
     for (const [id, old] of this.files) {
       if (files.get(id)?.sha256 !== old.sha256) await this.bodies.drop(old.record);
     }
+    const dropped = [...(this.files.size ? this.files.keys() : cached.keys())].some((id) => !files.has(id));
     this.files = files;
+    cached.clear();
+    if (cache && (reads > 0 || dropped || !this.saved)) {
+      cache.save(readFacts(files), log);
+      this.saved = true;
+    }
     const children = new Map<string, number>();
     const summaries = records.map((record) => summaryOf(files.get(record.session_id)!, patches.get(record.session_id)));
     for (const s of summaries) if (s.parent_session !== null) children.set(s.parent_session, (children.get(s.parent_session) ?? 0) + 1);
@@ -117,10 +151,8 @@ export class SummaryIndex {
     this.byId = new Map(summaries.map((s) => [s.session_id, s]));
   }
 
-  /** The file's figures, read again only when its content changed. */
+  /** The file's figures, read (again) since its content is new to this server. */
   private async read(record: StoredSessionRecord): Promise<ReadFile> {
-    const known = this.files.get(record.session_id);
-    if (known?.sha256 === record.sha256) return { ...known, record };
     try {
       const body = await this.bodies.fileOf(record);
       if (!body) return { sha256: record.sha256, record, facts: null, problem: 'the stored file is gone, or its record names none' };
@@ -142,6 +174,11 @@ export function problemText(error: unknown, record: StoredSessionRecord): string
   return at < 0 ? text : `${record.key}${text.slice(at + record.key.length)}`;
 }
 
+/** The figures worth keeping between runs: those of files read whole (a problem is looked at again next time). */
+function* readFacts(files: Map<string, ReadFile>): Iterable<[string, CachedFacts]> {
+  for (const [id, file] of files) if (file.facts && file.problem === null) yield [id, { sha256: file.sha256, facts: file.facts }];
+}
+
 /** One list row: the file's figures, the upload's record where the file says nothing, the patch's title and tags over both. */
 function summaryOf(file: ReadFile, patch: PatchedSession | undefined): ViewSummary {
   const { record, facts } = file;
@@ -151,7 +188,7 @@ function summaryOf(file: ReadFile, patch: PatchedSession | undefined): ViewSumma
     parent_session: record.parent_session ?? facts?.parent_session ?? null,
     kind: facts?.kind ?? (record.parent_session ? 'sub-agent' : 'root'),
     agent: facts?.agent ?? 'unknown',
-    agent_version: facts?.agent_version ?? record.agent_version,
+    agent_version: knownVersion(facts?.agent_version) ?? knownVersion(record.agent_version),
     title: patch?.title ?? facts?.title ?? null,
     cwd: facts?.cwd ?? record.cwd,
     model: facts?.model ?? null,
@@ -167,4 +204,12 @@ function summaryOf(file: ReadFile, patch: PatchedSession | undefined): ViewSumma
     updated: record.updated,
     problem: file.problem,
   };
+}
+
+/**
+ * A version that says something: uploaders send the word `unknown` when they know no version (the
+ * header is expected), which is no version to show.
+ */
+function knownVersion(version: string | null | undefined): string | null {
+  return version && version !== 'unknown' ? version : null;
 }

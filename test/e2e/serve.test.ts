@@ -87,3 +87,26 @@ describe('traces serve as a process', () => {
     expect(await served.exited).toBe(0);
   });
 });
+
+describe('traces serve keeps its web list current for the next start', () => {
+  it('reads a burst of uploads in the background once quiet, so the cache a restart starts from holds them', async () => {
+    const state = join(tmp.path, 'state');
+    const data = join(tmp.path, 'data');
+    served = await spawnServe(['--data', data, '--no-auth'], { TRACES_STATE_DIR: state });
+    const put = (n: number) =>
+      call(`${served!.url}/api/v1/agent-traces/sessions/0b7e5f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5${n}`, {
+        method: 'PUT',
+        body: `{"type":"session","version":3,"id":"0b7e5f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5${n}","timestamp":"2026-11-01T10:00:00.000Z","cwd":"/w"}\n`,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+    for (const n of [1, 2, 3]) expect((await put(n)).status).toBe(200);
+    // Nobody asks for the list: the server reads the uploads by itself once they stop.
+    const entries = () => {
+      const dir = join(state, 'view-cache');
+      if (!existsSync(dir)) return 0;
+      const files = readdirSync(dir);
+      return files.length ? Object.keys(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')).entries ?? {}).length : 0;
+    };
+    await until(() => entries() === 3, 'the view cache to hold the 3 uploads', { ms: 15_000, detail: () => served!.stderr() });
+  });
+});

@@ -35,6 +35,9 @@ const FACTS_ONLY = { maxText: 0, items: false } as const;
  * the sub-agents counted from the parent links. A request answers from memory; the store is listed
  * again when a PUT or PATCH went through this server, or in the background once `refreshMs` passed.
  */
+/** How long the store must be quiet after changes through this server before they are read in the background. */
+const SETTLE_MS = 2000;
+
 export class SummaryIndex {
   readonly bodies: BodyFiles;
   private files = new Map<string, ReadFile>();
@@ -45,6 +48,9 @@ export class SummaryIndex {
   private done = 0;
   private running?: Promise<void>;
   private listedAt = 0;
+  /** Set once the server listens: from then on changes are read in the background too. */
+  private warming = false;
+  private settle?: NodeJS.Timeout;
   /** What the cache said, until the first build has taken what still matches. */
   private cached?: Promise<Map<string, CachedFacts>>;
   private saved = false;
@@ -61,12 +67,21 @@ export class SummaryIndex {
    * finds it built or under way; a failure is logged and the next request tries again.
    */
   warm(): void {
+    this.warming = true;
     if (this.done < this.wanted) this.refresh().catch((error: unknown) => this.logFailure(error));
   }
 
-  /** The store changed through this server: the next request lists it again before it answers. */
+  /**
+   * The store changed through this server: the next request lists it again before it answers.
+   * Once warming, a burst of changes (a bulk upload) is also read in the background once it has
+   * been quiet for SETTLE_MS, so the list, and the cache a restart starts from, stay current.
+   */
   changed(): void {
     this.wanted++;
+    if (!this.warming) return;
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => this.warm(), SETTLE_MS);
+    this.settle.unref();
   }
 
   /** Every stored session's summary, sorted by session id. */
@@ -84,6 +99,7 @@ export class SummaryIndex {
   }
 
   close(): Promise<void> {
+    clearTimeout(this.settle);
     return this.bodies.close();
   }
 

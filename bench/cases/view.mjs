@@ -26,20 +26,8 @@ import {
   WORK,
   yesNo,
 } from '../harness.mjs';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../../test/helpers/chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-// The browser tests' flags (test/helpers/browser.ts): quiet, no GPU, no background traffic.
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 const LARGE_BYTES = 20 * MiB;
 const WARM_REPS = 5;
 const GOAL_LIST_MS = 1000;

@@ -4,28 +4,12 @@ import { join } from 'node:path';
 import { launch, type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
 
-/** Debian's Chromium (what `.ci/run` installs), or the one `CHROMIUM` names. */
-export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 /** Where the browser tests leave their screenshots for a reviewer (git-ignored). */
 export const SCREENSHOTS = join(REPO, 'test-results', 'screenshots');
-
-/**
- * Flags for a quiet, self-contained headless Chromium: no GPU, no sandbox (CI containers run as
- * root), and none of the background traffic (updates, sync, QUIC probes) a profile would start.
- */
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** A fresh headless Chromium with its own profile; `close()` ends it and removes the profile. */
 export async function startChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {

@@ -89,15 +89,7 @@ export class BucketEvents implements EventStore {
 
   async list(sessionId: string): Promise<StoredEvent[]> {
     const base = await this.bucket.getText(layout.eventsFile(sessionId));
-    const keys = await this.segmentKeys(sessionId);
-    const texts = new Array<string>(keys.length);
-    await mapLimit(
-      keys.map((key, i) => ({ key, i })),
-      16,
-      async ({ key, i }) => {
-        texts[i] = (await this.bucket.getText(key))?.value ?? '';
-      },
-    );
+    const texts = await this.readSegments(await this.segmentKeys(sessionId));
     return uniqueEvents([base?.value ?? '', ...texts].flatMap((text) => parseEventLines<StoredEvent>(text)));
   }
 
@@ -121,19 +113,25 @@ export class BucketEvents implements EventStore {
       state.baseRead = true;
     }
     const fresh = (await this.segmentKeys(sessionId)).filter((key) => !state.segments.has(key));
-    const texts = new Array<string>(fresh.length);
-    await mapLimit(
-      fresh.map((key, i) => ({ key, i })),
-      16,
-      async ({ key, i }) => {
-        texts[i] = (await this.bucket.getText(key))?.value ?? '';
-      },
-    );
+    const texts = await this.readSegments(fresh);
     fresh.forEach((key, i) => {
       for (const event of parseEventLines<StoredEvent>(texts[i]!)) state.ids.add(event.event_id);
       state.segments.add(key);
       state.last = Math.max(state.last, segmentSeq(key)!);
     });
+  }
+
+  /** The segments' texts, in the order of `keys`, a few read at once. */
+  private async readSegments(keys: string[]): Promise<string[]> {
+    const texts = new Array<string>(keys.length);
+    await mapLimit(
+      keys.map((key, i) => ({ key, i })),
+      16,
+      async ({ key, i }) => {
+        texts[i] = (await this.bucket.getText(key))?.value ?? '';
+      },
+    );
+    return texts;
   }
 
   /** The log's segments in order. */

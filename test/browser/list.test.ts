@@ -80,12 +80,14 @@ describe('the web view: the list of sessions', () => {
     await page.click('#filter-q', { count: 3 });
     await page.keyboard.press('Backspace');
     await page.select('#filter-agent', 'codex');
-    await page.click('#filters button[type=submit]');
-    await page.waitForFunction(
-      `location.search === '?agent=codex' && [...document.querySelectorAll('${rows} .agent')].every((c) => c.textContent === 'codex')`,
-    );
     const codex = await apiIds('&agent=codex');
     expect(codex.length).toBeGreaterThan(0);
+    await page.click('#filters button[type=submit]');
+    // As many rows as the API has, all codex's: while the page loads its list has none, and "every
+    // row is codex's" alone would hold then.
+    await page.waitForFunction(
+      `location.search === '?agent=codex' && document.querySelectorAll('${rows}').length === ${codex.length} && [...document.querySelectorAll('${rows} .agent')].every((c) => c.textContent === 'codex')`,
+    );
     expect(await attributes(page, rows, 'data-session-id')).toEqual(codex);
     await screenshot(page, 'list-filtered');
 

@@ -104,7 +104,8 @@ describe('traces serve keeps its web list current for the next start', () => {
     const entries = () => {
       const dir = join(state, 'view-cache');
       if (!existsSync(dir)) return 0;
-      const files = readdirSync(dir);
+      // The cache file only (it is written beside a temp file, then renamed over).
+      const files = readdirSync(dir).filter((name) => name.endsWith('.json'));
       return files.length ? Object.keys(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')).entries ?? {}).length : 0;
     };
     await until(() => entries() === 3, 'the view cache to hold the 3 uploads', { ms: 15_000, detail: () => served!.stderr() });

@@ -123,6 +123,19 @@ describe.each(storeKinds())('the $name store', (kind) => {
       expect(await other.getPatch(patchId(6))).toMatchObject({ id: patchId(6), title: 'named', tags: ['x', 'y'] });
     });
 
+    it('lists every patch it holds, and nothing else under its patches', async () => {
+      expect(await store.listPatches()).toEqual([]);
+      for (const n of [7, 8]) {
+        await store.events.startSession({ session_id: uuid(n) });
+        await store.patch(patchId(n), { title: `t${n}` });
+      }
+      const listed = await (await place.another()).listPatches();
+      expect(listed.map((p) => [p.id, p.title]).sort()).toEqual([
+        [patchId(7), 't7'],
+        [patchId(8), 't8'],
+      ]);
+    });
+
     it('loses no patch to a concurrent one through another store', async () => {
       await store.events.startSession({ session_id: uuid(4) });
       const other = await place.another();

@@ -1,6 +1,7 @@
 import { s3Url, type S3Location } from '../../contracts/backend-id.js';
 import { AuthError } from '../../errors.js';
 import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
+import { mapLimit } from '../../util/map-limit.js';
 import { layout } from '../store/layout.js';
 import { metadataRecord, patched } from '../store/rules.js';
 import type { MetadataRecord, MetadataSaveOutcome, PatchedSession, PatchOutcome, TraceStore } from '../store/trace-store.js';
@@ -104,6 +105,20 @@ export class BucketStore implements TraceStore {
 
   async getPatch(id: string): Promise<PatchedSession | undefined> {
     return PATCH_ID.test(id) ? (await this.bucket.getJson<PatchedSession>(layout.patch(id)))?.value : undefined;
+  }
+
+  async listPatches(): Promise<PatchedSession[]> {
+    const ids: string[] = [];
+    for await (const item of this.bucket.list(layout.patchPrefix)) {
+      const id = item.key.slice(layout.patchPrefix.length).replace(/\.json$/, '');
+      if (PATCH_ID.test(id) && item.key.endsWith('.json')) ids.push(id);
+    }
+    const found: PatchedSession[] = [];
+    await mapLimit(ids, 16, async (id) => {
+      const patch = (await this.bucket.getJson<PatchedSession>(layout.patch(id)))?.value;
+      if (patch) found.push(patch);
+    });
+    return found;
   }
 
   async knownSince(uuid: string): Promise<string | undefined> {

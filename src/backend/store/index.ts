@@ -1,3 +1,7 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapLimit } from '../../util/map-limit.js';
+import { layout } from './layout.js';
 import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { EventFiles } from './events.js';
 import { MetadataFiles } from './metadata.js';
@@ -72,6 +76,22 @@ export class LocalStore implements TraceStore {
   async getPatch(id: string): Promise<PatchedSession | undefined> {
     // The id names a file: only the checked form may reach the path.
     return PATCH_ID.test(id) ? this.patches.get(id) : undefined;
+  }
+
+  async listPatches(): Promise<PatchedSession[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.dataDir, layout.patchPrefix));
+    } catch {
+      return []; // nothing patched yet
+    }
+    const found: PatchedSession[] = [];
+    await mapLimit(names, 16, async (name) => {
+      const id = name.replace(/\.json$/, '');
+      const patch = name.endsWith('.json') ? await this.getPatch(id) : undefined;
+      if (patch) found.push(patch);
+    });
+    return found;
   }
 
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */

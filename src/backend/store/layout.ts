@@ -19,6 +19,7 @@ export const layout = {
   metadataIndex: (id: string) => `index/metadata/${safeName(id)}.json`,
   /** `id` is a checked `session_<32 hex>`. */
   patch: (id: string) => `patches/${id}.json`,
+  patchPrefix: 'patches/',
   sessionStart: (sessionId: string) => `events/${safeName(sessionId)}/session.json`,
   /** Events appended in place (the folder store); a bucket store reads it but never writes it. */
   eventsFile: (sessionId: string) => `events/${safeName(sessionId)}/events.ndjson`,

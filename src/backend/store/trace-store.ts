@@ -157,6 +157,8 @@ export interface TraceStore {
   patch(id: string, patch: SessionPatch): Promise<PatchOutcome>;
   /** What the patches of `id` (`session_<32 hex>`) came to; undefined when never patched or not such an id. */
   getPatch(id: string): Promise<PatchedSession | undefined>;
+  /** Every patch the store holds (one listing, not one read per session: a bucket's requests cost). */
+  listPatches(): Promise<PatchedSession[]>;
   /** When the session `uuid` first reached the store by any route; undefined if it never did. */
   knownSince(uuid: string): Promise<string | undefined>;
 }

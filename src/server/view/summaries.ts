@@ -144,11 +144,13 @@ export class SummaryIndex {
         files.set(record.session_id, await this.read(record));
       }
     });
-    await mapLimit(records, 16, async (record) => {
+    // One listing of the patches, not a read per session (on a bucket, 10,000 requests).
+    const byPatchId = new Map((await this.store.listPatches()).map((patch) => [patch.id, patch]));
+    for (const record of records) {
       const id = patchIdOf(record.session_id);
-      const patch = id === undefined ? undefined : await this.store.getPatch(id);
+      const patch = id === undefined ? undefined : byPatchId.get(id);
       if (patch) patches.set(record.session_id, patch);
-    });
+    }
     for (const [id, old] of this.files) {
       if (files.get(id)?.sha256 !== old.sha256) await this.bodies.drop(old.record);
     }

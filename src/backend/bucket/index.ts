@@ -3,7 +3,7 @@ import { AuthError } from '../../errors.js';
 import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { layout } from '../store/layout.js';
-import { metadataRecord, patched } from '../store/rules.js';
+import { metadataRecord, patched, saveOutcome } from '../store/rules.js';
 import type { MetadataRecord, MetadataSaveOutcome, PatchedSession, PatchOutcome, TraceStore } from '../store/trace-store.js';
 import { Bucket, type BucketOptions } from './client.js';
 import { retryConflicts } from './conflicts.js';
@@ -84,8 +84,7 @@ export class BucketStore implements TraceStore {
     if (created || !(await this.bucket.getJson(layout.metadataIndex(id)))) {
       await this.bucket.putJson(layout.metadataIndex(id), { org, workspace });
     }
-    const { org: _o, workspace: _w, ...session } = stored;
-    return { status: created ? 'created' : 'exists', session };
+    return saveOutcome(created, stored);
   }
 
   /** The patch contract: a read-modify-write of the patch object with `If-Match`, so no patch is lost to a concurrent one. */

@@ -4,6 +4,7 @@ import { mapLimit } from '../../util/map-limit.js';
 import { layout } from './layout.js';
 import { metadataSaveSchema, PATCH_ID, uuidOfPatchId, type SessionPatch } from '../../contracts/wire.js';
 import { EventFiles } from './events.js';
+import { saveOutcome } from './rules.js';
 import { MetadataFiles } from './metadata.js';
 import { PatchFiles } from './patches.js';
 import { SessionFiles } from './sessions.js';
@@ -54,8 +55,7 @@ export class LocalStore implements TraceStore {
     const { created, record } = await this.dir.lock(this.metadata.lockName(parsed.data.id), () =>
       this.metadata.create(org, workspace, parsed.data, user),
     );
-    const { org: _o, workspace: _w, ...session } = record;
-    return { status: created ? 'created' : 'exists', session };
+    return saveOutcome(created, record);
   }
 
   /**

@@ -10,7 +10,14 @@ import {
   type SessionStart,
   type TraceEvent,
 } from '../../contracts/wire.js';
-import type { MetadataRecord, PatchedSession, PutSessionInput, SessionEvent, StoredSessionRecord } from './trace-store.js';
+import type {
+  MetadataRecord,
+  MetadataSaveOutcome,
+  PatchedSession,
+  PutSessionInput,
+  SessionEvent,
+  StoredSessionRecord,
+} from './trace-store.js';
 
 /**
  * The rules that decide what a store keeps, shared by the folder store and the bucket store, so
@@ -67,6 +74,12 @@ export function metadataRecord(
       last_generation_input_tokens: 0,
     },
   };
+}
+
+/** What a metadata save answers: the record kept, without where it is filed. */
+export function saveOutcome(created: boolean, record: MetadataRecord): MetadataSaveOutcome {
+  const { org: _o, workspace: _w, ...session } = record;
+  return { status: created ? 'created' : 'exists', session };
 }
 
 /** A patch applied: only the fields present change; a title stays when only tags change, tags are replaced whole. */

@@ -1,15 +1,10 @@
 import { describeError } from '../../errors.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { PassThrough, Transform, pipeline } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { countedBody } from '../store/counted-body.js';
 import { isSessionBodyKey, layout } from '../store/layout.js';
 import { sessionRecord } from '../store/rules.js';
-import {
-  LengthMismatchError,
-  type OpenedBody,
-  type PutSessionInput,
-  type SessionStore,
-  type StoredSessionRecord,
-} from '../store/trace-store.js';
+import { type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from '../store/trace-store.js';
 import type { Bucket } from './client.js';
 import { mapLimit } from '../../util/map-limit.js';
 
@@ -77,7 +72,7 @@ export class BucketSessions implements SessionStore {
     const key = this.keyOf(input.traceId, input.sessionId);
     const indexKey = layout.sessionIndex(input.sessionId);
     const hash = createHash('sha256');
-    await this.bucket.upload(key, countedBody(body, length, hash, check), length);
+    await this.bucket.upload(key, countedBody(body, length, hash, check, { holdLast: true }), length);
     const record = sessionRecord(input, key, length, hash.digest('hex'));
     // A new session costs two requests: the body, and its record created.
     if ((await this.bucket.putJson(indexKey, record, { create: true })) !== 'conflict') return record;
@@ -128,42 +123,4 @@ export class BucketSessions implements SessionStore {
       await this.bucket.delete(item.key);
     }
   }
-}
-
-/**
- * The body as the bucket receives it: through `check` when given, counted and hashed on the way.
- * A body longer or shorter than `length` fails the stream before its end, so the upload never
- * completes and the key keeps its previous version.
- */
-function countedBody(
-  body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
-  length: number,
-  hash: ReturnType<typeof createHash>,
-  check?: Transform,
-): PassThrough {
-  let seen = 0;
-  // The last chunk is held back until the body has ended at exactly `length`: until then the
-  // store has not been sent the whole length, so a body that turns out short or long cannot be
-  // taken as complete by it.
-  let held: Buffer | undefined;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > length) return done(new LengthMismatchError(`body is longer than its Content-Length of ${length}`));
-      hash.update(chunk);
-      const previous = held;
-      held = chunk;
-      done(null, previous);
-    },
-    flush(done) {
-      if (seen !== length) return done(new LengthMismatchError(`body has ${seen} bytes, Content-Length said ${length}`));
-      done(null, held);
-    },
-  });
-  const out = new PassThrough();
-  const stages = [body as NodeJS.ReadableStream, ...(check ? [check] : []), counter, out] as const;
-  pipeline(stages as unknown as [NodeJS.ReadableStream, PassThrough], () => {
-    // an error reaches `out`, which the upload reads: it fails there
-  });
-  return out;
 }

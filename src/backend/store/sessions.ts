@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../../util/atomic-write.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { readJson, writeJson } from './json-files.js';
 import { safeName } from './names.js';
+import { countedBody } from './counted-body.js';
 import { isSessionBodyKey, layout } from './layout.js';
 import { sessionRecord } from './rules.js';
 import { StoreDir } from './store-dir.js';
-import { LengthMismatchError, type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from './trace-store.js';
+import { type OpenedBody, type PutSessionInput, type SessionStore, type StoredSessionRecord } from './trace-store.js';
 
 /** Index records read at once by `list`: enough to keep the disk busy, few enough to leave descriptors for the requests. */
 const LIST_READERS = 32;
@@ -155,20 +156,8 @@ export class SessionFiles implements SessionStore {
     await this.open();
     const temp = this.dir.tempPath();
     const hash = createHash('sha256');
-    let seen = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        seen += chunk.length;
-        if (seen > length) return done(new LengthMismatchError(`body is longer than its Content-Length of ${length}`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
     try {
-      const sink = createWriteStream(temp, { flags: 'wx' });
-      if (check) await pipeline(body as NodeJS.ReadableStream, check, counter, sink);
-      else await pipeline(body as NodeJS.ReadableStream, counter, sink);
-      if (seen !== length) throw new LengthMismatchError(`body has ${seen} bytes, Content-Length said ${length}`);
+      await pipeline(countedBody(body, length, hash, check, { holdLast: false }), createWriteStream(temp, { flags: 'wx' }));
       const handle = await open(temp, 'r+');
       try {
         await handle.sync();
